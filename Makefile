@@ -1,0 +1,62 @@
+# The single list of commands. `make run` and `make test` are the two a newcomer needs.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+CELERY := $(VENV)/bin/celery
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test venv migrate seed worker web lint migrations-check graph bench clean
+
+# The venv is rebuilt only when requirements.txt changes.
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+# Web server and a Celery worker with beat, on the embedded default unless DATABASE_URL /
+# REDIS_URL say otherwise. Ctrl-C stops both.
+run: seed
+	@mkdir -p var
+	@$(CELERY) -A npp worker -B -l info --concurrency 1 > var/celery.log 2>&1 & \
+	  echo $$! > var/celery.pid; \
+	  echo "Celery worker + beat started (log: var/celery.log)"; \
+	  trap 'kill -TERM $$(cat var/celery.pid) 2>/dev/null; rm -f var/celery.pid' EXIT INT TERM; \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
+
+# The same commands docker-compose.yml runs, for a production-shaped stack.
+web: venv
+	$(VENV)/bin/gunicorn npp.wsgi:application --bind $(HOST):$(PORT) --workers 4
+
+worker: venv
+	$(CELERY) -A npp worker -l info
+
+beat: venv
+	$(CELERY) -A npp beat -l info
+
+test: venv
+	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+migrations-check: venv
+	$(PY) manage.py makemigrations --check --dry-run
+
+# Regenerates the committed state diagram (needs Graphviz's `dot`: apt-get install graphviz).
+graph: venv
+	$(PY) manage.py graph_transitions cases.Case -o docs/state-diagram.svg && rm -f docs/state-diagram
+
+bench: venv
+	@ls benchmarks/*.py >/dev/null 2>&1 && for f in benchmarks/*.py; do $(PY) $$f || exit 1; done || echo "No benchmarks yet."
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache

@@ -1,0 +1,287 @@
+"""The facilitators' main screen.
+
+The case page shows only the transitions the user may run from the current state, each with
+the facts it records. Buttons post to ``transition_view``, which calls ``case_apply``; the
+admin never sets a state or calls a transition itself.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django_fsm_log.models import StateLog
+
+from . import permissions
+from .forms import CaseAdminForm, transition_form
+from .selectors import available_transitions
+from .models import Case, Doctor, Hospital, HospitalAdmin, Patient, Product, WeightMeasurement
+from .services import TRANSITION_FACTS, CaseActionError, case_apply, case_next_reference, transition_label
+from .states import MAIN_LINE, CaseState
+
+SESSION_RETRY_KEY = "npp_transition_retry"
+
+
+class FacilitatorOnlyMixin:
+    """Staff who are not facilitators (or superusers) see nothing of patients' data."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return permissions.user_is_facilitator(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return permissions.user_is_facilitator(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return permissions.user_is_facilitator(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return permissions.user_is_facilitator(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Case records are kept: a case ends by being closed or cancelled, never deleted.
+        return request.user.is_superuser
+
+
+@admin.register(Hospital)
+class HospitalModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+    list_display = ["name", "city", "state", "port_office", "phone"]
+    list_filter = ["state", "port_office"]
+    search_fields = ["name", "city"]
+
+
+@admin.register(Doctor)
+class DoctorModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+    list_display = ["__str__", "registration_number", "council", "specialty", "hospital"]
+    list_select_related = ["user", "hospital"]
+    list_filter = ["hospital"]
+    search_fields = ["user__first_name", "user__last_name", "registration_number"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(HospitalAdmin)
+class HospitalAdminModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+    list_display = ["__str__", "hospital"]
+    list_select_related = ["user", "hospital"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Product)
+class ProductModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+    list_display = ["name", "generic_name", "manufacturer"]
+
+
+class WeightInline(admin.TabularInline):
+    model = WeightMeasurement
+    extra = 1
+    fields = ["measured_on", "weight_kg", "measured_by"]
+
+
+@admin.register(Patient)
+class PatientModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+    list_display = ["full_name", "date_of_birth", "sex", "guardian_name", "city", "state"]
+    search_fields = ["full_name", "guardian_name"]
+    inlines = [WeightInline]
+    fieldsets = [
+        ("Child", {"fields": ["full_name", "date_of_birth", "sex", "city", "state"]}),
+        (
+            "Guardian",
+            {
+                "fields": [
+                    "guardian_name",
+                    "guardian_relationship",
+                    "guardian_phone",
+                    "guardian_email",
+                ]
+            },
+        ),
+        ("Identity", {"fields": ["identity_document", "aadhaar_last4"]}),
+        (
+            "Diagnosis",
+            {
+                "fields": [
+                    "sma_type",
+                    "smn1_biallelic_confirmed",
+                    "smn2_copy_number",
+                    "genetic_test_lab",
+                    "genetic_test_date",
+                ]
+            },
+        ),
+    ]
+
+
+# Facts recorded by transitions are read-only on the form: they change only through
+# `case_apply`, where the guards see them.
+STAGE_FIELDSETS = [
+    (
+        "Regulatory review (Form 12A / 12B)",
+        ["permit_number", "permit_issued_on", "permit_valid_until", "rejection_reason"],
+    ),
+    ("Order and transit", ["supplier_order_ref", "awb_number", "courier", "eta"]),
+    ("Customs", ["bill_of_entry_number", "duty_exemption_claimed"]),
+    (
+        "Delivery and infusion",
+        [
+            "received_at",
+            "received_by",
+            "temperature_ok",
+            "infusion_scheduled_at",
+            "infused_at",
+            "kit_lot_numbers",
+        ],
+    ),
+    (
+        "Hold, cancellation, closing",
+        ["hold_from_state", "hold_reason", "cancellation_reason", "close_override_reason"],
+    ),
+]
+FACT_FIELDS = [name for _, names in STAGE_FIELDSETS for name in names]
+
+
+@admin.register(Case)
+class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+    form = CaseAdminForm
+    change_form_template = "admin/cases/case/change_form.html"
+    list_display = [
+        "reference",
+        "state_badge",
+        "days_in_current_state",
+        "patient",
+        "doctor",
+        "hospital",
+        "eta",
+        "facilitator",
+    ]
+    list_select_related = ["patient", "doctor__user", "hospital", "facilitator"]
+    list_filter = ["state", "hospital", "product", "facilitator", "priority"]
+    search_fields = ["reference", "patient__full_name", "awb_number"]
+    autocomplete_fields = ["patient", "doctor"]
+    list_per_page = 50
+
+    def get_fieldsets(self, request, obj=None):
+        main = ["reference", "state", "state_changed_at"] if obj else []
+        main += ["priority", "facilitator", "patient", "product", "doctor", "hospital"]
+        fieldsets = [(None, {"fields": main})]
+        if obj is not None:
+            fieldsets += [(title, {"fields": names}) for title, names in STAGE_FIELDSETS]
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        readonly = ["reference", "state", "state_changed_at", *FACT_FIELDS]
+        if obj.state not in (CaseState.APPLICATION, CaseState.DOCUMENTS):
+            # Who and what the application is for is settled once it goes to the regulator.
+            readonly += ["patient", "product", "doctor", "hospital"]
+        return readonly
+
+    @admin.display(description="state", ordering="state")
+    def state_badge(self, obj: Case) -> str:
+        return format_html(
+            '<span class="npp-state npp-state-{}">{}</span>', obj.state, obj.get_state_display()
+        )
+
+    @admin.display(description="days in state", ordering="state_changed_at")
+    def days_in_current_state(self, obj: Case) -> int:
+        return obj.days_in_state()
+
+    def save_model(self, request, obj: Case, form, change: bool) -> None:
+        if not change:
+            # The admin's add view already runs inside a transaction.
+            obj.reference = case_next_reference(year=timezone.localdate().year)
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<path:object_id>/transition/<str:name>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="cases_case_transition",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        case = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if case is not None:
+            extra_context.update(self._case_panel_context(request, case))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _case_panel_context(self, request: HttpRequest, case: Case) -> dict:
+        retry = request.session.pop(SESSION_RETRY_KEY, None)
+        actions = []
+        for name in available_transitions(case, request.user):
+            if retry and retry["case"] == case.pk and retry["name"] == name:
+                form = transition_form(name, case, data=retry["data"])
+                form.is_valid()
+            else:
+                form = transition_form(name, case)
+            blockers_method = getattr(case, f"{name}_blockers", None)
+            actions.append(
+                {
+                    "name": name,
+                    "label": transition_label(name),
+                    "form": form,
+                    "open": bool(retry and retry["name"] == name),
+                    "url": reverse("admin:cases_case_transition", args=[case.pk, name]),
+                    "blockers": blockers_method() if blockers_method else [],
+                }
+            )
+        history = StateLog.objects.for_(case).select_related("by").order_by("timestamp", "pk")
+        return {
+            "case_actions": actions,
+            "case_history": history,
+            "main_line": [(s.value, s.label) for s in MAIN_LINE],
+            "case": case,
+        }
+
+    def transition_view(self, request: HttpRequest, object_id: str, name: str) -> HttpResponse:
+        case = get_object_or_404(self.get_queryset(request), pk=object_id)
+        change_url = reverse("admin:cases_case_change", args=[case.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(change_url)
+        if not self.has_change_permission(request, case):
+            raise PermissionDenied
+        if name not in TRANSITION_FACTS:
+            messages.error(request, "Unknown action.")
+            return HttpResponseRedirect(change_url)
+        form = transition_form(name, case, data=request.POST)
+        label = transition_label(name)
+        if not form.is_valid():
+            request.session[SESSION_RETRY_KEY] = {
+                "case": case.pk,
+                "name": name,
+                "data": request.POST.dict(),
+            }
+            messages.error(request, f"{label}: please correct the fields below.")
+            return HttpResponseRedirect(change_url)
+        try:
+            case_apply(
+                case=case,
+                transition=name,
+                by=request.user,
+                description=form.cleaned_data["note"],
+                expected_state=form.cleaned_data["seen_state"] or None,
+                **form.facts(),
+            )
+        except (CaseActionError, PermissionDenied) as exc:
+            reasons = exc.messages if isinstance(exc, CaseActionError) else [str(exc)]
+            request.session[SESSION_RETRY_KEY] = {
+                "case": case.pk,
+                "name": name,
+                "data": request.POST.dict(),
+            }
+            messages.error(request, f"{label} refused: " + " ".join(reasons))
+        else:
+            case.refresh_from_db()
+            messages.success(request, f"{label}: {case.reference} is now '{case.get_state_display()}'.")
+        return HttpResponseRedirect(change_url)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
+        return super().get_queryset(request).select_related("patient", "doctor__user", "hospital")

@@ -1,0 +1,628 @@
+"""The data model of an import case and its state machine.
+
+Transitions are verb methods on ``Case``. Their bodies only set fields; who may run them is
+decided by ``cases.permissions`` and whether the case is ready by the ``*_blockers`` methods,
+which return the unmet requirements in words (``[]`` means ready). Nothing here calls the
+outside world: ``cases.services.case_apply`` is the one door that runs a transition, saves it
+and schedules side effects on commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from . import permissions
+from .states import ACTIVE_STATES, CANCELLABLE_STATES, CaseState, Priority
+
+
+class PortOffice(models.TextChoices):
+    """CDSCO port offices named for Form 12B permits (DOMAIN.md §2.1, older CDSCO list)."""
+
+    DCGI_HQ = "dcgi_hq", "DCGI headquarters, FDA Bhawan, New Delhi"
+    DELHI_AIRPORT = "delhi_airport", "CDSCO Port Office, New Delhi (IGI Airport)"
+    MUMBAI_AIRPORT = "mumbai_airport", "CDSCO Port Office, Mumbai Airport"
+    CHENNAI_AIRPORT = "chennai_airport", "CDSCO Port Office, Chennai Airport"
+    KOLKATA_AIRPORT = "kolkata_airport", "CDSCO Port Office, Kolkata Airport"
+    HYDERABAD_AIRPORT = "hyderabad_airport", "CDSCO Port Office, Hyderabad Airport"
+    BENGALURU_AIRPORT = "bengaluru_airport", "CDSCO Port Office, Bengaluru Airport"
+    AHMEDABAD_AIRPORT = "ahmedabad_airport", "CDSCO Port Office, Ahmedabad Airport"
+    CHENNAI_SEAPORT = "chennai_seaport", "CDSCO Port Office, Chennai Sea Port"
+    MUMBAI_SEAPORT = "mumbai_seaport", "CDSCO Port Office, Mumbai Sea Port"
+    NHAVA_SHEVA = "nhava_sheva", "CDSCO Port Office, Nhava Sheva Sea Port"
+
+
+def today_ist() -> dt.date:
+    """Today's date in India (``TIME_ZONE``), which is what every date rule here means."""
+    return timezone.localdate()
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` later; 29 February falls back to 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+class Hospital(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    address = models.TextField()
+    city = models.CharField(max_length=100)
+    state = models.CharField("state / UT", max_length=100)
+    phone = models.CharField(max_length=30, blank=True)
+    port_office = models.CharField(
+        "nearest CDSCO port office", max_length=40, choices=PortOffice.choices
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.city}"
+
+
+class Doctor(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="doctor"
+    )
+    registration_number = models.CharField(
+        "medical council registration number",
+        max_length=50,
+        unique=True,
+        validators=[RegexValidator(r"\S", "Enter the medical council registration number.")],
+    )
+    council = models.CharField("medical council", max_length=120)
+    specialty = models.CharField(max_length=120, blank=True)
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="doctors")
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+
+    def __str__(self) -> str:
+        return f"Dr {self.user.get_full_name() or self.user.username}"
+
+    def clean(self) -> None:
+        self.registration_number = (self.registration_number or "").strip()
+        if not self.registration_number:
+            raise ValidationError(
+                {"registration_number": "Enter the medical council registration number."}
+            )
+
+
+class HospitalAdmin(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hospital_admin"
+    )
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="admins")
+
+    class Meta:
+        verbose_name = "hospital admin"
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name() or self.user.username} ({self.hospital.name})"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+    OTHER = "X", "Other / not stated"
+
+
+class IdentityDocument(models.TextChoices):
+    BIRTH_CERTIFICATE = "birth_certificate", "Birth certificate"
+    AADHAAR = "aadhaar", "Aadhaar"
+    PASSPORT = "passport", "Passport"
+
+
+class SmaType(models.TextChoices):
+    TYPE_0 = "0", "Type 0"
+    TYPE_1 = "1", "Type 1"
+    TYPE_2 = "2", "Type 2"
+    TYPE_3 = "3", "Type 3"
+    PRESYMPTOMATIC = "presymptomatic", "Presymptomatic (newborn screening)"
+
+
+class Patient(models.Model):
+    full_name = models.CharField(max_length=200)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    guardian_name = models.CharField(max_length=200)
+    guardian_relationship = models.CharField("relationship to the child", max_length=50)
+    guardian_phone = models.CharField(max_length=30, blank=True)
+    guardian_email = models.EmailField(blank=True)
+    city = models.CharField(max_length=100)
+    state = models.CharField("state / UT", max_length=100)
+    identity_document = models.CharField(
+        max_length=30, choices=IdentityDocument.choices, default=IdentityDocument.BIRTH_CERTIFICATE
+    )
+    # Never a full Aadhaar number: the last four digits are enough to match documents.
+    aadhaar_last4 = models.CharField(
+        "Aadhaar (last 4 digits only)",
+        max_length=4,
+        blank=True,
+        validators=[RegexValidator(r"^\d{4}$", "Enter exactly the last 4 digits, nothing more.")],
+    )
+    sma_type = models.CharField("SMA type", max_length=20, choices=SmaType.choices, blank=True)
+    smn1_biallelic_confirmed = models.BooleanField(
+        "SMN1 bi-allelic mutation confirmed", default=False
+    )
+    smn2_copy_number = models.PositiveSmallIntegerField(
+        "SMN2 copy number", null=True, blank=True, validators=[MaxValueValidator(8)]
+    )
+    genetic_test_lab = models.CharField(max_length=200, blank=True)
+    genetic_test_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def second_birthday(self) -> dt.date:
+        return add_years(self.date_of_birth, 2)
+
+    def is_under_two_on(self, day: dt.date) -> bool:
+        """Zolgensma's label: less than 2 years old, i.e. before the 2nd birthday."""
+        return day < self.second_birthday()
+
+    def age_in_months(self, on: dt.date | None = None) -> int:
+        on = on or today_ist()
+        months = (on.year - self.date_of_birth.year) * 12 + on.month - self.date_of_birth.month
+        return months - (on.day < self.date_of_birth.day)
+
+    def latest_weight(self) -> WeightMeasurement | None:
+        return self.weights.order_by("-measured_on", "-id").first()
+
+
+class WeightMeasurement(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="weights")
+    measured_on = models.DateField()
+    weight_kg = models.DecimalField(
+        "weight (kg)",
+        max_digits=4,
+        decimal_places=1,
+        validators=[
+            MinValueValidator(Decimal("0.5"), "A weight below 0.5 kg cannot be right."),
+            MaxValueValidator(Decimal("30.0"), "A weight above 30.0 kg cannot be right."),
+        ],
+    )
+    measured_by = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["-measured_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(weight_kg__gte=Decimal("0.5"), weight_kg__lte=Decimal("30.0")),
+                name="weight_between_0_5_and_30_kg",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weight_kg} kg on {self.measured_on:%d %b %Y}"
+
+    def clean(self) -> None:
+        if self.measured_on and self.measured_on > today_ist():
+            raise ValidationError({"measured_on": "A weight cannot be measured in the future."})
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    generic_name = models.CharField(max_length=200)
+    manufacturer = models.CharField(max_length=200)
+    storage_notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseSequence(models.Model):
+    """The last reference number handed out in a year; rows are locked while numbering."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+def _ready(blockers_method_name: str):
+    """A django-fsm condition that passes when the named ``*_blockers`` method finds nothing."""
+
+    def condition(case: Case) -> bool:
+        return not getattr(case, blockers_method_name)()
+
+    condition.__name__ = f"no_{blockers_method_name}"
+    return condition
+
+
+class Case(ConcurrentTransitionMixin, models.Model):
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cases")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="cases")
+    doctor = models.ForeignKey(
+        Doctor, on_delete=models.PROTECT, related_name="cases", verbose_name="treating doctor"
+    )
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="cases")
+    facilitator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name="assigned facilitator",
+        limit_choices_to={"is_staff": True},
+    )
+    state = FSMField(default=CaseState.APPLICATION, choices=CaseState.choices, protected=True)
+    state_changed_at = models.DateTimeField(default=timezone.now, editable=False)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Regulatory review (Form 12A -> Form 12B).
+    permit_number = models.CharField("Form 12B permit number", max_length=60, blank=True)
+    permit_issued_on = models.DateField("permit issue date", null=True, blank=True)
+    permit_valid_until = models.DateField("permit valid until", null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+
+    # Order and transit.
+    supplier_order_ref = models.CharField("supplier order reference", max_length=60, blank=True)
+    awb_number = models.CharField("air waybill number", max_length=40, blank=True)
+    courier = models.CharField(max_length=100, blank=True)
+    eta = models.DateTimeField("ETA", null=True, blank=True)
+
+    # Customs.
+    bill_of_entry_number = models.CharField(max_length=40, blank=True)
+    duty_exemption_claimed = models.BooleanField("customs duty exemption claimed", default=False)
+
+    # Delivery and infusion.
+    received_at = models.DateTimeField("delivery received at", null=True, blank=True)
+    received_by = models.CharField(max_length=120, blank=True)
+    temperature_ok = models.BooleanField("temperature on arrival OK", null=True, blank=True)
+    infusion_scheduled_at = models.DateTimeField(null=True, blank=True)
+    infused_at = models.DateTimeField("actual infusion", null=True, blank=True)
+    kit_lot_numbers = models.CharField("kit lot number(s)", max_length=200, blank=True)
+
+    # Holds, cancellations and closing.
+    hold_from_state = models.CharField(
+        max_length=30, choices=CaseState.choices, blank=True, editable=False
+    )
+    hold_reason = models.TextField(blank=True)
+    cancellation_reason = models.TextField(blank=True)
+    close_override_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "state_changed_at"])]
+        permissions = [("run_any_transition", "Can run any case transition")]
+
+    def __str__(self) -> str:
+        return self.reference or "new case"
+
+    # --- Guards: each returns what is missing, in words ([] means ready) --------------------
+
+    def start_document_collection_blockers(self) -> list[str]:
+        blockers = [
+            f"The case has no {label}."
+            for field, label in (
+                ("patient", "patient"),
+                ("doctor", "treating doctor"),
+                ("hospital", "hospital"),
+                ("product", "product"),
+            )
+            if getattr(self, f"{field}_id") is None
+        ]
+        if self.patient_id and not self.patient.is_under_two_on(today_ist()):
+            blockers.append(
+                f"The patient turned 2 on {self.patient.second_birthday():%d %b %Y}; "
+                "the label covers children under 2 years only."
+            )
+        return blockers
+
+    def submit_to_regulator_blockers(self) -> list[str]:
+        # The documents issue replaces these case facts with the document checklist.
+        patient = self.patient
+        blockers = []
+        if not patient.smn1_biallelic_confirmed:
+            blockers.append("The genetic diagnosis (bi-allelic SMN1 mutation) is not confirmed.")
+        if patient.smn2_copy_number is None:
+            blockers.append("The SMN2 copy number is not recorded.")
+        if not patient.genetic_test_lab or not patient.genetic_test_date:
+            blockers.append("The genetic test lab and date are not recorded.")
+        if patient.latest_weight() is None:
+            blockers.append("No weight has been recorded for the patient.")
+        if not patient.is_under_two_on(today_ist()):
+            blockers.append("The patient is no longer under 2 years old.")
+        return blockers
+
+    def record_permit_blockers(self) -> list[str]:
+        blockers = []
+        if not self.permit_number.strip():
+            blockers.append("Enter the Form 12B permit number.")
+        if not self.permit_issued_on:
+            blockers.append("Enter the permit's issue date.")
+        if not self.permit_valid_until:
+            blockers.append("Enter the date the permit is valid until.")
+        if (
+            self.permit_issued_on
+            and self.permit_valid_until
+            and self.permit_valid_until < self.permit_issued_on
+        ):
+            blockers.append("The permit cannot expire before it was issued.")
+        return blockers
+
+    def record_rejection_blockers(self) -> list[str]:
+        return [] if self.rejection_reason.strip() else ["Give the regulator's reason for rejection."]
+
+    def dispatch_blockers(self) -> list[str]:
+        today = today_ist()
+        blockers = []
+        if not self.permit_valid_until or self.permit_valid_until < today:
+            blockers.append("The Form 12B permit has expired or has no validity date.")
+        if not self.supplier_order_ref.strip():
+            blockers.append("Enter the supplier order reference.")
+        if not self.awb_number.strip():
+            blockers.append("Enter the air waybill (AWB) number.")
+        if not self.eta:
+            blockers.append("Enter the ETA.")
+        max_age = settings.NPP_WEIGHT_MAX_AGE_DAYS
+        weight = self.patient.latest_weight()
+        if weight is None or weight.measured_on < today - dt.timedelta(days=max_age):
+            blockers.append(
+                f"No weight measured within the last {max_age} days: the kit is made up "
+                "for one weight band."
+            )
+        return blockers
+
+    def clear_customs_blockers(self) -> list[str]:
+        return [] if self.bill_of_entry_number.strip() else ["Enter the bill of entry number."]
+
+    def confirm_delivery_and_schedule_blockers(self) -> list[str]:
+        blockers = []
+        if not self.received_at:
+            blockers.append("Record when the kit was received.")
+        if self.temperature_ok is not True:
+            blockers.append(
+                "The temperature on arrival is not confirmed OK; an excursion needs a "
+                "manufacturer decision (put the case on hold)."
+            )
+        if not self.infusion_scheduled_at:
+            blockers.append("Enter the scheduled infusion date and time.")
+        if self.received_at and self.infusion_scheduled_at:
+            received = timezone.localdate(self.received_at)
+            infusion = timezone.localdate(self.infusion_scheduled_at)
+            last_day = received + dt.timedelta(days=settings.NPP_COLD_CHAIN_DAYS)
+            if self.infusion_scheduled_at < self.received_at:
+                blockers.append("The infusion cannot be scheduled before the kit was received.")
+            elif infusion > last_day:
+                blockers.append(
+                    f"The infusion must be on or before {last_day:%d %b %Y}, "
+                    f"{settings.NPP_COLD_CHAIN_DAYS} days after receipt."
+                )
+            if not self.patient.is_under_two_on(infusion):
+                blockers.append(
+                    "The infusion must be before the child's 2nd birthday "
+                    f"({self.patient.second_birthday():%d %b %Y})."
+                )
+        return blockers
+
+    def record_infusion_blockers(self) -> list[str]:
+        blockers = []
+        if not self.infused_at:
+            blockers.append("Enter the actual infusion date and time.")
+        elif self.infused_at > timezone.now():
+            blockers.append("The infusion time cannot be in the future.")
+        if not self.kit_lot_numbers.strip():
+            blockers.append("Enter the kit lot number(s).")
+        return blockers
+
+    def close_blockers(self) -> list[str]:
+        if self.close_override_reason.strip():
+            return []
+        days = settings.NPP_MONITORING_DAYS
+        if self.infused_at and timezone.now() >= self.infused_at + dt.timedelta(days=days):
+            return []
+        return [
+            f"Monitoring runs at least {days} days after the infusion; to close earlier, "
+            "a facilitator must give a reason."
+        ]
+
+    def hold_blockers(self) -> list[str]:
+        return [] if self.hold_reason.strip() else ["Give a reason for the hold."]
+
+    def cancel_blockers(self) -> list[str]:
+        return [] if self.cancellation_reason.strip() else ["Give a reason for cancelling."]
+
+    # --- Transitions: only field changes, no I/O ------------------------------------------
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=CaseState.APPLICATION,
+        target=CaseState.DOCUMENTS,
+        conditions=[_ready("start_document_collection_blockers")],
+        permission=permissions.is_facilitator_or_own_doctor,
+        custom={"label": "Start document collection"},
+    )
+    def start_document_collection(self, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=CaseState.DOCUMENTS,
+        target=CaseState.REGULATORY_REVIEW,
+        conditions=[_ready("submit_to_regulator_blockers")],
+        permission=permissions.is_facilitator,
+        custom={"label": "Submit to regulator (Form 12A)"},
+    )
+    def submit_to_regulator(self, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=CaseState.REGULATORY_REVIEW,
+        target=CaseState.APPROVED,
+        conditions=[_ready("record_permit_blockers")],
+        permission=permissions.is_facilitator,
+        custom={"label": "Record Form 12B permit"},
+    )
+    def record_permit(self, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=CaseState.REGULATORY_REVIEW,
+        target=CaseState.REJECTED,
+        conditions=[_ready("record_rejection_blockers")],
+        permission=permissions.is_facilitator,
+        custom={"label": "Record rejection"},
+    )
+    def record_rejection(self, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=CaseState.REJECTED,
+        target=CaseState.DOCUMENTS,
+        permission=permissions.is_facilitator,
+        custom={"label": "Resubmit (back to documents)"},
+    )
+    def resubmit(self, by=None, description=None) -> None:
+        self.rejection_reason = ""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=CaseState.APPROVED,
+        target=CaseState.CUSTOMS,
+        conditions=[_ready("dispatch_blockers")],
+        permission=permissions.is_facilitator,
+        custom={"label": "Dispatch (kit shipped)"},
+    )
+    def dispatch(self, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=CaseState.CUSTOMS,
+        target=CaseState.DELIVERY,
+        conditions=[_ready("clear_customs_blockers")],
+        permission=permissions.is_facilitator,
+        custom={"label": "Clear customs"},
+    )
+    def clear_customs(self, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=CaseState.DELIVERY,
+        target=CaseState.INFUSION_SCHEDULED,
+        conditions=[_ready("confirm_delivery_and_schedule_blockers")],
+        permission=permissions.is_facilitator_or_hospital_admin,
+        custom={"label": "Confirm delivery and schedule infusion"},
+    )
+    def confirm_delivery_and_schedule(self, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=CaseState.INFUSION_SCHEDULED,
+        target=CaseState.MONITORING,
+        conditions=[_ready("record_infusion_blockers")],
+        permission=permissions.is_facilitator_or_own_doctor,
+        custom={"label": "Record infusion"},
+    )
+    def record_infusion(self, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=CaseState.MONITORING,
+        target=CaseState.CLOSED,
+        conditions=[_ready("close_blockers")],
+        permission=permissions.is_facilitator,
+        custom={"label": "Close case"},
+    )
+    def close(self, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=ACTIVE_STATES,
+        target=CaseState.ON_HOLD,
+        conditions=[_ready("hold_blockers")],
+        permission=permissions.is_facilitator,
+        custom={"label": "Put on hold"},
+    )
+    def hold(self, by=None, description=None) -> None:
+        # django-fsm sets the new state after this body runs, so self.state is the source.
+        self.hold_from_state = self.state
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=CaseState.ON_HOLD,
+        target=RETURN_VALUE(*ACTIVE_STATES),
+        permission=permissions.is_facilitator,
+        custom={"label": "Resume"},
+    )
+    def resume(self, by=None, description=None) -> str:
+        back_to = self.hold_from_state
+        self.hold_from_state = ""
+        self.hold_reason = ""
+        return back_to
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=CANCELLABLE_STATES,
+        target=CaseState.CANCELLED,
+        conditions=[_ready("cancel_blockers")],
+        permission=permissions.is_facilitator,
+        custom={"label": "Cancel case"},
+    )
+    def cancel(self, by=None, description=None) -> None:
+        pass
+
+    # --- Read helpers -------------------------------------------------------------------------
+
+    def days_in_state(self, now: dt.datetime | None = None) -> int:
+        return ((now or timezone.now()) - self.state_changed_at).days
+
+    def cold_chain_deadline(self) -> dt.date | None:
+        """The last day the received kit may be used (DOMAIN.md §1.5)."""
+        if not self.received_at:
+            return None
+        return timezone.localdate(self.received_at) + dt.timedelta(
+            days=settings.NPP_COLD_CHAIN_DAYS
+        )

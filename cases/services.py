@@ -1,0 +1,178 @@
+"""Writes on cases. ``case_apply`` is the one door through which every state change passes.
+
+The admin, the portals, management commands and tasks all call it; nothing else calls a
+transition method or saves a new state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, has_transition_perm
+
+from .models import Case, CaseSequence
+from .states import CaseState
+
+# The facts each transition may record on the case, and nothing else. A form or a caller
+# passing anything outside this table is a programming error, not user input.
+TRANSITION_FACTS: dict[str, tuple[str, ...]] = {
+    "start_document_collection": (),
+    "submit_to_regulator": (),
+    "record_permit": ("permit_number", "permit_issued_on", "permit_valid_until"),
+    "record_rejection": ("rejection_reason",),
+    "resubmit": (),
+    "dispatch": ("supplier_order_ref", "awb_number", "courier", "eta"),
+    "clear_customs": ("bill_of_entry_number", "duty_exemption_claimed"),
+    "confirm_delivery_and_schedule": (
+        "received_at",
+        "received_by",
+        "temperature_ok",
+        "infusion_scheduled_at",
+    ),
+    "record_infusion": ("infused_at", "kit_lot_numbers"),
+    "close": ("close_override_reason",),
+    "hold": ("hold_reason",),
+    "resume": (),
+    "cancel": ("cancellation_reason",),
+}
+
+# Effects that leave the database, per transition, run once the transition has committed.
+# Later issues register theirs here (reminders, packets); keeping them in one table keeps
+# "what happens after X" readable in one place.
+ON_COMMIT_EFFECTS: dict[str, list[Callable[[Case], None]]] = {name: [] for name in TRANSITION_FACTS}
+
+
+class CaseActionError(Exception):
+    """A transition that could not run; ``messages`` says why, in words for the user."""
+
+    def __init__(self, messages: list[str] | str) -> None:
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__(" ".join(self.messages))
+
+
+class TransitionRefused(CaseActionError):
+    """The case is not ready: a guard found something missing."""
+
+
+class TransitionNotAvailable(CaseActionError):
+    """The transition does not start from the case's current state."""
+
+
+class CaseConflict(CaseActionError):
+    """Someone else changed the case first."""
+
+
+def transition_label(name: str) -> str:
+    method = getattr(Case, name)
+    return method._django_fsm.transitions[next(iter(method._django_fsm.transitions))].custom.get(
+        "label", name
+    )
+
+
+def case_apply(
+    *,
+    case: Case,
+    transition: str,
+    by: Any,
+    description: str = "",
+    expected_state: str | None = None,
+    **facts: Any,
+) -> Case:
+    """Run ``transition`` on ``case`` as user ``by``, recording ``facts`` on the case.
+
+    Inside one transaction: lock the row, check the caller saw the current state, record
+    the facts, check permission and guards, run the transition (django-fsm-log writes its
+    StateLog row), save. Outside effects run on commit. ``expected_state`` is the state the
+    user saw when they chose the action (a stale page is refused as a conflict). Raises ``PermissionDenied`` or a
+    ``CaseActionError`` subclass carrying the reasons; on any error nothing is saved.
+    """
+    if transition not in TRANSITION_FACTS:
+        raise ValueError(f"Unknown transition {transition!r}.")
+    unknown = set(facts) - set(TRANSITION_FACTS[transition])
+    if unknown:
+        raise ValueError(f"{transition} does not record {', '.join(sorted(unknown))}.")
+
+    seen_state = expected_state or case.state
+    try:
+        with transaction.atomic():
+            locked = Case.objects.select_for_update().get(pk=case.pk)
+            if locked.state != seen_state:
+                raise CaseConflict(
+                    f"{locked.reference} was changed by someone else while you were working: "
+                    f"it is now '{locked.get_state_display()}'. Reload the case and try again."
+                )
+            _record_facts(locked, facts)
+            method = getattr(locked, transition)
+            if not method._django_fsm.has_transition(locked.state):
+                raise TransitionNotAvailable(
+                    f"'{transition_label(transition)}' cannot be done while the case is "
+                    f"'{locked.get_state_display()}'."
+                )
+            if not method._django_fsm.has_transition_perm(locked, locked.state, by):
+                raise PermissionDenied(
+                    f"You may not '{transition_label(transition)}' on {locked.reference}."
+                )
+            blockers = getattr(locked, f"{transition}_blockers", lambda: [])()
+            if blockers:
+                raise TransitionRefused(blockers)
+            assert has_transition_perm(method, by)  # conditions agree with the blockers
+            method(by=by, description=description or None)
+            locked.state_changed_at = timezone.now()
+            locked.save()
+            for effect in ON_COMMIT_EFFECTS[transition]:
+                transaction.on_commit(lambda effect=effect: effect(locked))
+    except ConcurrentTransition as exc:
+        raise CaseConflict(
+            f"{case.reference} was changed by someone else at the same time. "
+            "Reload the case and try again."
+        ) from exc
+    return locked
+
+
+def _record_facts(case: Case, facts: dict[str, Any]) -> None:
+    if not facts:
+        return
+    for name, value in facts.items():
+        if isinstance(value, str):
+            value = value.strip()
+        setattr(case, name, value)
+    exclude = [f.name for f in Case._meta.fields if f.name not in facts]
+    try:
+        case.clean_fields(exclude=exclude)
+    except ValidationError as exc:
+        raise TransitionRefused(
+            [f"{Case._meta.get_field(field).verbose_name.capitalize()}: {msg}"
+             for field, msgs in exc.message_dict.items() for msg in msgs]
+        ) from exc
+
+
+def case_next_reference(*, year: int) -> str:
+    """The next reference of ``year``, e.g. ``NPP-2026-0007``. Call inside a transaction.
+
+    The year's counter row is locked while it is incremented, so concurrent creators queue
+    on it and every number is handed out once.
+    """
+    try:
+        with transaction.atomic():
+            CaseSequence.objects.get_or_create(year=year)
+    except IntegrityError:
+        pass  # another creator inserted the row first; it exists now
+    sequence = CaseSequence.objects.select_for_update().get(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"NPP-{year}-{sequence.last_number:04d}"
+
+
+def case_create(*, by: Any = None, **fields: Any) -> Case:
+    """Open a new case in ``application`` with a fresh reference."""
+    with transaction.atomic():
+        reference = case_next_reference(year=timezone.localdate().year)
+        case = Case(reference=reference, state=CaseState.APPLICATION, **fields)
+        case.full_clean(exclude=["state"])  # protected: only transitions set it
+        case.save()
+    return case
+
