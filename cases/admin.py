@@ -8,7 +8,7 @@ admin never sets a state or calls a transition itself.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -20,8 +20,25 @@ from django_fsm_log.models import StateLog
 from . import permissions
 from .forms import CaseAdminForm, transition_form
 from .selectors import available_transitions
-from .models import Case, Doctor, Hospital, HospitalAdmin, Patient, Product, WeightMeasurement
-from .services import TRANSITION_FACTS, CaseActionError, case_apply, case_next_reference, transition_label
+from .models import (
+    Case,
+    Doctor,
+    Hospital,
+    HospitalAdmin,
+    LabResult,
+    Notification,
+    Patient,
+    Product,
+    WeightMeasurement,
+)
+from .services import (
+    TRANSITION_FACTS,
+    CaseActionError,
+    case_apply,
+    case_next_reference,
+    case_override_eligibility,
+    transition_label,
+)
 from .states import MAIN_LINE, CaseState
 
 SESSION_RETRY_KEY = "npp_transition_retry"
@@ -143,9 +160,19 @@ STAGE_FIELDSETS = [
 FACT_FIELDS = [name for _, names in STAGE_FIELDSETS for name in names]
 
 
+class LabResultInline(admin.TabularInline):
+    model = LabResult
+    extra = 0
+    fields = ["test", "taken_on", "alt", "ast", "total_bilirubin", "platelets", "troponin_i",
+              "note", "recorded_by"]
+    readonly_fields = ["recorded_by"]
+    verbose_name_plural = "Lab results after infusion"
+
+
 @admin.register(Case)
 class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     form = CaseAdminForm
+    inlines = [LabResultInline]
     change_form_template = "admin/cases/case/change_form.html"
     list_display = [
         "reference",
@@ -199,6 +226,16 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     def get_urls(self):
         urls = [
             path(
+                "<path:object_id>/override/",
+                self.admin_site.admin_view(self.override_view),
+                name="cases_case_override",
+            ),
+            path(
+                "<path:object_id>/upload/",
+                self.admin_site.admin_view(self.upload_view),
+                name="cases_case_upload",
+            ),
+            path(
                 "<path:object_id>/transition/<str:name>/",
                 self.admin_site.admin_view(self.transition_view),
                 name="cases_case_transition",
@@ -222,19 +259,36 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
                 form.is_valid()
             else:
                 form = transition_form(name, case)
-            blockers_method = getattr(case, f"{name}_blockers", None)
             actions.append(
                 {
                     "name": name,
                     "label": transition_label(name),
                     "form": form,
-                    "open": bool(retry and retry["name"] == name),
+                    "open": bool(retry and retry["case"] == case.pk and retry["name"] == name),
                     "url": reverse("admin:cases_case_transition", args=[case.pk, name]),
-                    "blockers": blockers_method() if blockers_method else [],
+                    "blockers": case.blockers(name),
                 }
             )
         history = StateLog.objects.for_(case).select_related("by").order_by("timestamp", "pk")
+        from documents.forms import UploadForm
+        from documents.selectors import checklist, documents_for
+
+        from .clinical import CRITERIA
+        from .selectors import case_calendar, case_dose_plan, case_eligibility
+
+        dose_plan, dose_problem = case_dose_plan(case)
         return {
+            "dose_plan": dose_plan,
+            "dose_problem": dose_problem,
+            "eligibility": case_eligibility(case),
+            "criteria": CRITERIA,
+            "calendar": case_calendar(case),
+            "overrides": case.eligibility_overrides.select_related("by"),
+            "override_url": reverse("admin:cases_case_override", args=[case.pk]),
+            "checklist": checklist(case),
+            "documents": documents_for(request.user, case),
+            "upload_form": UploadForm(),
+            "upload_url": reverse("admin:cases_case_upload", args=[case.pk]),
             "case_actions": actions,
             "case_history": history,
             "main_line": [(s.value, s.label) for s in MAIN_LINE],
@@ -283,5 +337,85 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
             messages.success(request, f"{label}: {case.reference} is now '{case.get_state_display()}'.")
         return HttpResponseRedirect(change_url)
 
+    def override_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Override one failing eligibility criterion with a written reason."""
+        case = get_object_or_404(self.get_queryset(request), pk=object_id)
+        change_url = reverse("admin:cases_case_change", args=[case.pk]) + "#npp-eligibility"
+        if request.method == "POST" and self.has_change_permission(request, case):
+            try:
+                case_override_eligibility(case=case, criterion=request.POST.get("criterion", ""),
+                                          reason=request.POST.get("reason", ""), by=request.user)
+            except (CaseActionError, PermissionDenied) as exc:
+                reasons = exc.messages if isinstance(exc, CaseActionError) else [str(exc)]
+                messages.error(request, "Override refused: " + " ".join(reasons))
+            else:
+                messages.success(request, "Override recorded in the case log.")
+        return HttpResponseRedirect(change_url)
+
+    def upload_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A facilitator uploads a document (e.g. the permit or the AWB) from the case page."""
+        from documents.forms import UploadForm
+        from documents.services import document_upload
+
+        case = get_object_or_404(self.get_queryset(request), pk=object_id)
+        change_url = reverse("admin:cases_case_change", args=[case.pk]) + "#npp-documents"
+        if request.method != "POST" or not self.has_change_permission(request, case):
+            return HttpResponseRedirect(change_url)
+        form = UploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            errors = [f"{e}" for field_errors in form.errors.values() for e in field_errors]
+            messages.error(request, "Upload refused: " + " ".join(errors))
+            return HttpResponseRedirect(change_url)
+        data, name = form.read_upload()
+        try:
+            document = document_upload(
+                case=case,
+                document_type=form.cleaned_data["document_type"],
+                data=data,
+                filename=name,
+                by=request.user,
+                **form.lab_values(),
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            reasons = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            messages.error(request, "Upload refused: " + " ".join(reasons))
+        else:
+            messages.success(request, f"Uploaded {document} ({document.original_filename}).")
+        return HttpResponseRedirect(change_url)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        # Lab results record who entered them.
+        for result in formset.save(commit=False):
+            if isinstance(result, LabResult) and result.recorded_by_id is None:
+                result.recorded_by = request.user
+            result.save()
+        formset.save_m2m()
+        for obj in formset.deleted_objects:
+            obj.delete()
+
+    def get_inline_instances(self, request, obj=None):
+        # Results are recorded once the child has been infused.
+        if obj is None or obj.infused_at is None:
+            return []
+        return super().get_inline_instances(request, obj)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
-        return super().get_queryset(request).select_related("patient", "doctor__user", "hospital")
+        # The changelist ignores list_select_related once the queryset selects anything, so
+        # select everything the list shows here (the facilitator column cost a query a row).
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+
+@admin.register(Notification)
+class NotificationAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+    list_display = ["due_at", "kind", "case", "recipient", "recipient_email", "channel",
+                    "sent_at", "attempts", "last_error"]
+    list_filter = ["channel", "kind", ("sent_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["case", "recipient"]
+    search_fields = ["case__reference", "recipient__username", "subject"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -160,6 +160,10 @@ class Patient(models.Model):
     )
     genetic_test_lab = models.CharField(max_length=200, blank=True)
     genetic_test_date = models.DateField(null=True, blank=True)
+    # DOMAIN.md §1.6 [label]: postpone the infusion until an active infection resolves.
+    active_infection = models.BooleanField(
+        default=False, help_text="Tick while the child has an acute or uncontrolled infection."
+    )
 
     class Meta:
         ordering = ["full_name"]
@@ -235,13 +239,27 @@ class CaseSequence(models.Model):
 
 
 def _ready(blockers_method_name: str):
-    """A django-fsm condition that passes when the named ``*_blockers`` method finds nothing."""
+    """A django-fsm condition that passes when ``Case.blockers`` finds nothing."""
+    transition_name = blockers_method_name.removesuffix("_blockers")
 
     def condition(case: Case) -> bool:
-        return not getattr(case, blockers_method_name)()
+        return not case.blockers(transition_name)
 
     condition.__name__ = f"no_{blockers_method_name}"
     return condition
+
+
+# The state whose required documents a transition checks (DOMAIN.md §4, documents issue).
+DOCUMENT_GATES = {
+    "submit_to_regulator": CaseState.REGULATORY_REVIEW,
+    "record_permit": CaseState.APPROVED,
+    "dispatch": CaseState.CUSTOMS,
+    "clear_customs": CaseState.DELIVERY,
+    "confirm_delivery_and_schedule": CaseState.INFUSION_SCHEDULED,
+}
+# Transitions refused while pre-infusion eligibility fails (DOMAIN.md §1.6, clinical issue):
+# the kit is ordered for, and given to, an eligible child only.
+ELIGIBILITY_GATES = ("dispatch", "confirm_delivery_and_schedule")
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -308,6 +326,20 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return self.reference or "new case"
 
     # --- Guards: each returns what is missing, in words ([] means ready) --------------------
+
+    def blockers(self, transition: str) -> list[str]:
+        """Everything that stops ``transition`` now: its own facts, the documents its target
+        state needs, and eligibility where the transition commits the kit to the child."""
+        from documents.selectors import checklist_blockers
+
+        from .selectors import case_eligibility
+
+        found = list(getattr(self, f"{transition}_blockers", list)())
+        if transition in DOCUMENT_GATES:
+            found += checklist_blockers(self, DOCUMENT_GATES[transition])
+        if transition in ELIGIBILITY_GATES:
+            found += [f"Eligibility: {m}" for m in case_eligibility(self).failing_messages()]
+        return found
 
     def start_document_collection_blockers(self) -> list[str]:
         blockers = [
@@ -626,3 +658,108 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return timezone.localdate(self.received_at) + dt.timedelta(
             days=settings.NPP_COLD_CHAIN_DAYS
         )
+
+
+class EligibilityOverride(models.Model):
+    """A facilitator's written decision to let one failing eligibility criterion pass."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="eligibility_overrides")
+    criterion = models.CharField(max_length=40)
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                           related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "criterion"], name="one_override_per_criterion")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.criterion} overridden"
+
+
+class LabTest(models.TextChoices):
+    """Post-infusion tests of the monitoring calendar (DOMAIN.md §1.8)."""
+
+    LIVER = "liver", "Liver function (ALT, AST, bilirubin, PT/INR)"
+    PLATELETS = "platelets", "Platelet count"
+    TROPONIN = "troponin", "Troponin-I"
+
+
+class LabResult(models.Model):
+    """A result recorded after infusion; it marks the planned test nearest its date done."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lab_results")
+    test = models.CharField(max_length=20, choices=LabTest.choices)
+    taken_on = models.DateField()
+    alt = models.DecimalField("ALT (U/L)", max_digits=7, decimal_places=1, null=True, blank=True,
+                              validators=[MinValueValidator(0), MaxValueValidator(5000)])
+    ast = models.DecimalField("AST (U/L)", max_digits=7, decimal_places=1, null=True, blank=True,
+                              validators=[MinValueValidator(0), MaxValueValidator(5000)])
+    total_bilirubin = models.DecimalField(
+        "total bilirubin (mg/dL)", max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(50)])
+    platelets = models.DecimalField(
+        "platelets (x10^3/µL)", max_digits=6, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(2000)])
+    troponin_i = models.DecimalField(
+        "troponin-I (ng/mL)", max_digits=7, decimal_places=3, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)])
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["taken_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_test_display()} on {self.taken_on:%d %b %Y}"
+
+    def clean(self) -> None:
+        if self.taken_on and self.taken_on > today_ist():
+            raise ValidationError({"taken_on": "A sample cannot be taken in the future."})
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    IN_APP = "in_app", "In the portal"
+
+
+class Notification(models.Model):
+    """One reminder to one recipient on one channel: an outbox row.
+
+    ``dedupe_key`` (kind, case, recipient, due date, channel) is unique, so however often the
+    sweep runs or a task is retried, a reminder exists once. Email rows are claimed with a
+    conditional update before sending and marked sent after (see ``cases.tasks``).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True,
+                                  blank=True, related_name="notifications")
+    recipient_email = models.EmailField(blank=True)
+    kind = models.CharField(max_length=40)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    due_at = models.DateTimeField()
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    html_body = models.TextField(blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-due_at"]
+        indexes = [
+            models.Index(fields=["channel", "sent_at"], name="notification_outbox"),
+            models.Index(fields=["recipient", "channel", "-due_at"], name="notification_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient or self.recipient_email} ({self.case})"

@@ -54,3 +54,111 @@ def available_transitions(case: Case, user: Any) -> list[str]:
         if meta.has_transition(case.state) and meta.has_transition_perm(case, case.state, user):
             names.append(name)
     return names
+
+
+# --- Clinical reads: the pure rules of cases.clinical fed from the case's records ------------
+
+# Which accepted document carries which baseline value (DOMAIN.md §1.6).
+BASELINE_SOURCES = {
+    "liver_function": ("alt", "ast", "total_bilirubin"),
+    "cbc": ("platelets",),
+    "creatinine": ("creatinine",),
+    "troponin": ("troponin_i",),
+    "anti_aav9_titer": ("anti_aav9_titer",),
+}
+
+
+def case_baseline_labs(case: Case) -> dict:
+    """The newest accepted lab document of each type, as ``cases.clinical.Labs`` input."""
+    from documents.models import Document, ReviewStatus
+
+    newest: dict[str, Document] = {}
+    docs = (
+        Document.objects.filter(
+            case=case,
+            review_status=ReviewStatus.ACCEPTED,
+            document_type__code__in=BASELINE_SOURCES,
+            sample_taken_on__isnull=False,
+        )
+        .select_related("document_type")
+        .order_by("document_type_id", "-sample_taken_on", "-version")
+    )
+    for doc in docs:
+        newest.setdefault(doc.document_type.code, doc)
+    labs: dict = {}
+    for code, doc in newest.items():
+        for name in BASELINE_SOURCES[code]:
+            value = getattr(doc, name)
+            if value not in (None, ""):
+                labs[name] = (value, doc.sample_taken_on)
+    return labs
+
+
+def case_planned_infusion_date(case: Case):
+    """The infusion date eligibility is judged on: the scheduled one, else the earliest it
+    could be (the ETA, or today once the ETA has passed)."""
+    from django.utils import timezone
+
+    if case.infusion_scheduled_at:
+        return timezone.localdate(case.infusion_scheduled_at)
+    today = timezone.localdate()
+    return max(timezone.localdate(case.eta), today) if case.eta else today
+
+
+def case_eligibility(case: Case, on_date=None):
+    """``cases.clinical.eligibility`` for the case, with its recorded overrides applied."""
+    from .clinical import eligibility
+
+    overrides = {o.criterion: o.reason for o in case.eligibility_overrides.all()}
+    return eligibility(
+        case.patient,
+        on_date or case_planned_infusion_date(case),
+        case_baseline_labs(case),
+        overrides=overrides,
+    )
+
+
+def case_dose_plan(case: Case):
+    """The dose and kit plan for the latest weight, or ``(None, reason)`` when there is none."""
+    from .clinical import WeightOutOfRange, zolgensma_dose
+
+    weight = case.patient.latest_weight()
+    if weight is None:
+        return None, "No weight recorded."
+    try:
+        return zolgensma_dose(weight.weight_kg), ""
+    except WeightOutOfRange as exc:
+        return None, str(exc)
+
+
+def case_calendar(case: Case, today=None) -> list[dict]:
+    """The treatment calendar with each event's status (done / due / overdue / upcoming).
+
+    A planned test is done when a result of that test was taken within 3 days of its date;
+    schedules are generated from the infusion date and judged when read.
+    """
+    from django.utils import timezone
+
+    from .clinical import calendar_status, treatment_calendar
+
+    when = case.infused_at or case.infusion_scheduled_at
+    if when is None:
+        return []
+    today = today or timezone.localdate()
+    received_on = timezone.localdate(case.received_at) if case.received_at else None
+    results = list(case.lab_results.all())
+    rows = []
+    for event in treatment_calendar(timezone.localdate(when), received_on=received_on):
+        test = event.code.split("_week_")[0] if "_week_" in event.code else None
+        if event.code == "liver_review_day30":
+            test = "liver"
+        done = case.infused_at is not None and test is not None and any(
+            r.test == test and abs((r.taken_on - event.date).days) <= 3 for r in results
+        )
+        if event.code == "cold_chain_use_by":
+            done = case.infused_at is not None
+        if event.kind == "steroid":
+            # Courses are given at home; the calendar shows them, nobody records each dose.
+            done = case.infused_at is not None and (event.end_date or event.date) < today
+        rows.append({"event": event, "status": calendar_status(event, today, done)})
+    return rows

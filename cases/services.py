@@ -12,7 +12,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_fsm import ConcurrentTransition, has_transition_perm
+from django.utils.text import capfirst
+from django_fsm import ConcurrentTransition
 
 from .models import Case, CaseSequence
 from .states import CaseState
@@ -116,10 +117,9 @@ def case_apply(
                 raise PermissionDenied(
                     f"You may not '{transition_label(transition)}' on {locked.reference}."
                 )
-            blockers = getattr(locked, f"{transition}_blockers", lambda: [])()
+            blockers = locked.blockers(transition)
             if blockers:
                 raise TransitionRefused(blockers)
-            assert has_transition_perm(method, by)  # conditions agree with the blockers
             method(by=by, description=description or None)
             locked.state_changed_at = timezone.now()
             locked.save()
@@ -145,7 +145,7 @@ def _record_facts(case: Case, facts: dict[str, Any]) -> None:
         case.clean_fields(exclude=exclude)
     except ValidationError as exc:
         raise TransitionRefused(
-            [f"{Case._meta.get_field(field).verbose_name.capitalize()}: {msg}"
+            [f"{capfirst(Case._meta.get_field(field).verbose_name)}: {msg}"
              for field, msgs in exc.message_dict.items() for msg in msgs]
         ) from exc
 
@@ -176,3 +176,39 @@ def case_create(*, by: Any = None, **fields: Any) -> Case:
         case.save()
     return case
 
+
+
+def case_override_eligibility(*, case: Case, criterion: str, reason: str, by: Any):
+    """A facilitator lets one failing eligibility criterion pass, with a written reason.
+
+    One criterion per call; the override is kept with who and when, and shown in the case's
+    history. Raises ``PermissionDenied`` or ``CaseActionError``.
+    """
+    from . import permissions
+    from .clinical import CRITERIA
+    from .models import EligibilityOverride
+
+    if not permissions.is_facilitator(case, by):
+        raise PermissionDenied("Only a facilitator may override an eligibility criterion.")
+    if criterion not in CRITERIA:
+        raise CaseActionError(f"Unknown eligibility criterion {criterion!r}.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseActionError("Write the reason for overriding; it is kept in the case log.")
+    override, _ = EligibilityOverride.objects.update_or_create(
+        case=case, criterion=criterion, defaults={"reason": reason, "by": by}
+    )
+    return override
+
+
+def case_record_lab_result(*, case: Case, by: Any, **values: Any):
+    """Record a post-infusion result (facilitator or the case's own doctor)."""
+    from . import permissions
+    from .models import LabResult
+
+    if not permissions.is_facilitator_or_own_doctor(case, by):
+        raise PermissionDenied("Only the treating doctor or a facilitator records results.")
+    result = LabResult(case=case, recorded_by=by, **values)
+    result.full_clean()
+    result.save()
+    return result

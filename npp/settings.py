@@ -113,7 +113,9 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/portal/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = "en-in"
 TIME_ZONE = "Asia/Kolkata"
@@ -173,7 +175,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Every periodic task, in one place.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "send-due-reminders": {
+        "task": "cases.send_due_reminders",
+        "schedule": env.int("NPP_REMINDER_SWEEP_SECONDS", default=15 * 60),
+    },
+}
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -188,12 +196,41 @@ NPP_FACILITATOR_ADDRESS = env.str(
 )
 NPP_FACILITATOR_LICENCE = env.str("NPP_FACILITATOR_LICENCE", default="DEMO-LICENCE-0000")
 
+# Uploads: PDF, JPEG or PNG by content, at most this many bytes.
+NPP_UPLOAD_MAX_BYTES = env.int("NPP_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# Images above this many pixels are refused (an A4 page scanned at 600 dpi is about 35 MP).
+NPP_UPLOAD_MAX_IMAGE_PIXELS = env.int("NPP_UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
+
 # DOMAIN.md §1.3 [default]: a weight measured within 14 days before the kit order.
 NPP_WEIGHT_MAX_AGE_DAYS = env.int("NPP_WEIGHT_MAX_AGE_DAYS", default=14)
 # DOMAIN.md §1.5 [label]: therapy must start within 14 days of receipt.
 NPP_COLD_CHAIN_DAYS = env.int("NPP_COLD_CHAIN_DAYS", default=14)
 # Foundation issue: a case may close 90 days after infusion (about 3 months of monitoring).
 NPP_MONITORING_DAYS = env.int("NPP_MONITORING_DAYS", default=90)
+
+# Reminder thresholds (issue defaults); see cases/reminders.py.
+NPP_REMINDER_DOCUMENTS_EVERY_DAYS = env.int("NPP_REMINDER_DOCUMENTS_EVERY_DAYS", default=3)
+NPP_REMINDER_PERMIT_EXPIRY_DAYS = env.int("NPP_REMINDER_PERMIT_EXPIRY_DAYS", default=30)
+NPP_REMINDER_COLD_CHAIN_DAY = env.int("NPP_REMINDER_COLD_CHAIN_DAY", default=10)
+NPP_REMINDER_LAB_OVERDUE_DAYS = env.int("NPP_REMINDER_LAB_OVERDUE_DAYS", default=2)
+NPP_STAGE_LIMIT_DAYS = {
+    "application": env.int("NPP_STAGE_LIMIT_APPLICATION_DAYS", default=7),
+    "documents": env.int("NPP_STAGE_LIMIT_DOCUMENTS_DAYS", default=14),
+    "regulatory_review": env.int("NPP_STAGE_LIMIT_REGULATORY_REVIEW_DAYS", default=10),
+    "approved": env.int("NPP_STAGE_LIMIT_APPROVED_DAYS", default=7),
+    "customs": env.int("NPP_STAGE_LIMIT_CUSTOMS_DAYS", default=5),
+    "delivery": env.int("NPP_STAGE_LIMIT_DELIVERY_DAYS", default=3),
+}
+# Clinical settings read by cases/clinical.py ([default] values; see DOMAIN.md §1.6, §4).
+NPP_AAV9_TITER_MAX_DENOMINATOR = env.int("NPP_AAV9_TITER_MAX_DENOMINATOR", default=50)
+NPP_LAB_VALIDITY_DAYS = env.int("NPP_LAB_VALIDITY_DAYS", default=30)
+# Upper limits of normal: placeholders, DOMAIN.md gives no numbers. Confirm with the lab.
+NPP_ULN = {
+    "alt": env.float("NPP_ULN_ALT", default=40.0),
+    "ast": env.float("NPP_ULN_AST", default=40.0),
+    "total_bilirubin": env.float("NPP_ULN_TOTAL_BILIRUBIN", default=1.2),
+}
+NPP_SITE_URL = env.str("NPP_SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

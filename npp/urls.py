@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
+from .auth_urls import admin_login_redirect
 from .healthz import healthz
 
 admin.site.site_header = "NPP import cases"
@@ -12,6 +13,11 @@ admin.site.index_title = "Facilitator desk"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # Before the admin: its login page hands over to the shared one.
+    path("admin/login/", admin_login_redirect),
     path("admin/", admin.site.urls),
+    path("accounts/", include("npp.auth_urls")),
+    path("portal/", include("cases.portal.urls")),
     path("healthz", healthz, name="healthz"),
+    path("documents/", include("documents.urls")),
 ]

@@ -1,14 +1,17 @@
 """Create demo data: two hospitals, five users and at least one case in every state.
 
-Cases are walked through ``case_apply`` like real ones, so every demo case satisfied its
-guards; afterwards the history is spread back over the weeks it would have taken. Running the
-command again creates nothing new (users, hospitals and patients are looked up by name).
+Each case's history is replayed through ``case_apply`` at the times it would have happened
+(time-machine moves the clock), so every demo case met its guards, documents and eligibility
+when it moved. Running the command again creates nothing new (users, hospitals and patients
+are looked up by name).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import zlib
+
+import time_machine
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -18,7 +21,6 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
-from django_fsm_log.models import StateLog
 
 from cases.models import (
     Case,
@@ -30,7 +32,12 @@ from cases.models import (
     Product,
     WeightMeasurement,
 )
+from cases.clinical import treatment_calendar
+from cases.models import LabResult, LabTest
 from cases.permissions import FACILITATORS_GROUP
+from documents.demo import simple_pdf, simple_png
+from documents.models import Document, DocumentType, ReviewStatus
+from documents.services import document_review, document_upload
 from cases.services import case_apply, case_create
 from cases.states import CaseState
 
@@ -79,6 +86,45 @@ USERS = [
     ("hospital1", "Suresh", "Kumar", "hospital_admin", 0, {}),
     ("hospital2", "Farah", "Khan", "hospital_admin", 1, {}),
 ]
+
+# The state each transition leads to: documents required before it are uploaded first.
+TRANSITION_TARGETS = {
+    "start_document_collection": CaseState.DOCUMENTS,
+    "submit_to_regulator": CaseState.REGULATORY_REVIEW,
+    "record_permit": CaseState.APPROVED,
+    "dispatch": CaseState.CUSTOMS,
+    "clear_customs": CaseState.DELIVERY,
+    "confirm_delivery_and_schedule": CaseState.INFUSION_SCHEDULED,
+}
+
+# Plausible baseline values, all within the limits DOMAIN.md §1.6 asks about.
+DEMO_LAB_VALUES = {
+    "anti_aav9_titer": {"anti_aav9_titer": "1:25"},
+    "liver_function": {"alt": Decimal("28"), "ast": Decimal("41"),
+                       "total_bilirubin": Decimal("0.6")},
+    "cbc": {"platelets": Decimal("310")},
+    "creatinine": {"creatinine": Decimal("0.30")},
+    "troponin": {"troponin_i": Decimal("0.010")},
+}
+
+# Photographed documents arrive as images; the rest as PDFs.
+IMAGE_TYPES = {"patient_id", "temperature_log", "delivery_receipt"}
+
+# What the two cases still collecting documents hold, so every checklist status shows.
+DOCUMENTS_IN_PROGRESS = {
+    "Ishita Reddy": {
+        "accepted": ["medical_report", "genetic_report", "patient_id", "guardian_consent",
+                     "anti_aav9_titer", "creatinine", "troponin"],
+        "pending": ["liver_function"],
+        "rejected": {"prescription": "Unsigned; the prescription must carry the doctor's "
+                                     "signature and council registration number."},
+        "expired": {"cbc": 45},
+    },
+    "Vihaan Patel": {
+        "accepted": ["medical_report", "genetic_report", "patient_id"],
+        "pending": ["guardian_consent"],
+    },
+}
 
 # Days after opening at which each main-line transition happens in the demo history.
 MAIN_PATH = [
@@ -133,6 +179,8 @@ DEMO_CASES = [
              _main_until("dispatch"), 2),
     DemoCase("Reyansh Gupta", 12, "M", "Amit Gupta", "Father", "New Delhi", "Delhi", 1,
              _main_until("clear_customs"), 1),
+    DemoCase("Anika Hegde", 10, "F", "Vinay Hegde", "Father", "Bengaluru", "Karnataka", 0,
+             _main_until("clear_customs"), 0),
     DemoCase("Saanvi Joshi", 9, "F", "Pooja Joshi", "Mother", "Tumakuru", "Karnataka", 0,
              _main_until("confirm_delivery_and_schedule"), 2),
     DemoCase("Advik Menon", 14, "M", "Sanjay Menon", "Father", "Faridabad", "Haryana", 1,
@@ -216,13 +264,73 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _case(self, spec: DemoCase, doctors: list[Doctor], users: dict) -> Case:
+        """Replay the case's history at the times it would have happened (time-machine), so
+        every guard, upload date, sample date and log entry is as real use would leave it."""
         now = timezone.now()
         opened = now - dt.timedelta(days=(spec.path[-1][1] if spec.path else 0) + spec.days_in_state)
         at = {name: opened + dt.timedelta(days=day) for name, day in spec.path}
+        doctor = doctors[spec.doctor]
+        with time_machine.travel(opened, tick=False):
+            patient = self._patient(spec, born=timezone.localdate(now) - dt.timedelta(
+                days=round(spec.dob_months * 30.4)))
+            case = case_create(
+                patient=patient,
+                product=Product.objects.get(name="Zolgensma"),
+                doctor=doctor,
+                hospital=doctor.hospital,
+                facilitator=users["facilitator"],
+            )
+        for name, _ in spec.path:
+            with time_machine.travel(at[name], tick=False):
+                case = self._step(case, name, at, spec, users)
+        # Today's state of affairs: a recent weight, and work in progress on open cases.
+        self._weight(patient, timezone.localdate() - dt.timedelta(days=3), Decimal("0.3"))
+        if case.state == CaseState.DOCUMENTS:
+            self._documents_in_progress(case, spec, users)
+        if case.state == CaseState.DELIVERY:
+            self._repeat_labs(case, users, sample_days_ago=1)  # the kit is about to arrive
+        if case.infused_at:
+            self._follow_up_results(case)
+        return case
+
+    def _follow_up_results(self, case: Case) -> None:
+        """Results for the monitoring tests more than a week old; newer ones are still due
+        (or overdue), so the calendar shows every status."""
+        cutoff = timezone.localdate() - dt.timedelta(days=7)
+        values = {
+            LabTest.LIVER: {"alt": Decimal("46"), "ast": Decimal("52"),
+                            "total_bilirubin": Decimal("0.5")},
+            LabTest.PLATELETS: {"platelets": Decimal("265")},
+            LabTest.TROPONIN: {"troponin_i": Decimal("0.012")},
+        }
+        for event in treatment_calendar(timezone.localdate(case.infused_at)):
+            test = event.code.split("_week_")[0]
+            if "_week_" in event.code and event.date <= cutoff:
+                LabResult.objects.get_or_create(
+                    case=case, test=test, taken_on=event.date,
+                    defaults={**values[test], "recorded_by": case.doctor.user},
+                )
+
+    def _step(self, case: Case, name: str, at: dict, spec: DemoCase, users: dict) -> Case:
+        self._documents_for_gate(case, TRANSITION_TARGETS.get(name), users)
+        if name == "dispatch":
+            # DOMAIN.md §1.3: a weight within 14 days before the kit order.
+            self._weight(case.patient, timezone.localdate() - dt.timedelta(days=2), Decimal("0.1"))
+        if name == "confirm_delivery_and_schedule":
+            # DOMAIN.md §4 item 7: baseline labs are repeated shortly before infusion.
+            self._repeat_labs(case, users)
+        by = users["facilitator"]
+        if name == "confirm_delivery_and_schedule":
+            by = users[f"hospital{spec.doctor + 1}"]
+        elif name in ("start_document_collection", "record_infusion"):
+            by = case.doctor.user
+        return case_apply(case=case, transition=name, by=by, **self._facts(name, at, spec, case))
+
+    def _patient(self, spec: DemoCase, born: dt.date) -> Patient:
         today = timezone.localdate()
         patient = Patient.objects.create(
             full_name=spec.patient,
-            date_of_birth=today - dt.timedelta(days=round(spec.dob_months * 30.4)),
+            date_of_birth=born,
             sex=spec.sex,
             guardian_name=spec.guardian,
             guardian_relationship=spec.relationship,
@@ -235,37 +343,86 @@ class Command(BaseCommand):
             smn1_biallelic_confirmed=True,
             smn2_copy_number=2 if spec.dob_months < 12 else 3,
             genetic_test_lab="Strand Life Sciences, Bengaluru",
-            genetic_test_date=timezone.localdate(opened) - dt.timedelta(days=20),
+            genetic_test_date=today - dt.timedelta(days=20),
         )
-        base_weight = Decimal("5.0") + Decimal(spec.dob_months) * Decimal("0.35")
-        WeightMeasurement.objects.create(
-            patient=patient, measured_on=timezone.localdate(opened), weight_kg=base_weight,
-            measured_by="Clinic nurse",
+        self._weight(patient, today, Decimal("0"))
+        return patient
+
+    def _weight(self, patient: Patient, day: dt.date, gain: Decimal) -> None:
+        months = patient.age_in_months(day)
+        WeightMeasurement.objects.get_or_create(
+            patient=patient, measured_on=day,
+            defaults={"weight_kg": Decimal("5.0") + Decimal(max(months, 0)) * Decimal("0.35") + gain,
+                      "measured_by": "Clinic nurse"},
         )
-        WeightMeasurement.objects.create(
-            patient=patient,
-            measured_on=today - dt.timedelta(days=3),
-            weight_kg=base_weight + Decimal("0.3"),
-            measured_by="Clinic nurse",
-        )
-        doctor = doctors[spec.doctor]
-        case = case_create(
-            patient=patient,
-            product=Product.objects.get(name="Zolgensma"),
-            doctor=doctor,
-            hospital=doctor.hospital,
-            facilitator=users["facilitator"],
-        )
-        for name, _ in spec.path:
-            facts = self._facts(name, at, spec, case)
+
+    # --- Documents ----------------------------------------------------------------------------
+
+    def _documents_for_gate(self, case: Case, target: str | None, users: dict) -> list[Document]:
+        """Accepted versions of every document the case needs to enter ``target``."""
+        if target is None:
+            return []
+        return [
+            self._upload(case, doc_type, users, accept=True)
+            for doc_type in DocumentType.objects.filter(required_before=target)
+            if not case.documents.filter(document_type=doc_type).exists()
+        ]
+
+    def _repeat_labs(self, case: Case, users: dict, sample_days_ago: int = 2) -> list[Document]:
+        return [
+            self._upload(case, doc_type, users, accept=True, sample_days_ago=sample_days_ago)
+            for doc_type in DocumentType.objects.filter(is_lab=True)
+        ]
+
+    def _documents_in_progress(self, case: Case, spec: DemoCase, users: dict) -> None:
+        """Cases still collecting documents show every kind of checklist line."""
+        types = {t.code: t for t in DocumentType.objects.filter(required_before="regulatory_review")}
+        plan = DOCUMENTS_IN_PROGRESS[spec.patient]
+        for code in plan.get("accepted", []):
+            self._upload(case, types[code], users, accept=True)
+        for code in plan.get("pending", []):
+            self._upload(case, types[code], users)
+        for code, note in plan.get("rejected", {}).items():
+            doc = self._upload(case, types[code], users)
+            document_review(document=doc, by=users["facilitator"], status=ReviewStatus.REJECTED,
+                            note=note)
+        for code, days_ago in plan.get("expired", {}).items():
+            self._upload(case, types[code], users, accept=True,
+                         sample_days_ago=days_ago)
+
+    def _upload(self, case: Case, doc_type: DocumentType, users: dict, *, accept: bool = False,
+                sample_days_ago: int = 5) -> Document:
+        doctor_user = case.doctor.user
+        if doc_type.uploadable_by_doctor:
+            by = doctor_user
+        elif doc_type.uploadable_by_hospital:
+            by = users[f"hospital{1 if case.hospital.name == HOSPITALS[0]['name'] else 2}"]
+        else:
             by = users["facilitator"]
-            if name == "confirm_delivery_and_schedule":
-                by = users[f"hospital{spec.doctor + 1}"]
-            elif name in ("start_document_collection", "record_infusion"):
-                by = doctor.user
-            case = case_apply(case=case, transition=name, by=by, **facts)
-        self._backdate(case, opened, [at[name] for name, _ in spec.path])
-        return case
+        today = timezone.localdate()
+        lines = [
+            f"Case {case.reference}",
+            f"Patient: {case.patient.full_name}, born {case.patient.date_of_birth:%d %b %Y}",
+            f"Hospital: {case.hospital.name}, {case.hospital.city}",
+            f"Treating doctor: {case.doctor} ({case.doctor.registration_number})",
+        ]
+        lab_values = {}
+        if doc_type.is_lab:
+            lab_values = {"sample_taken_on": today - dt.timedelta(days=sample_days_ago),
+                          **DEMO_LAB_VALUES[doc_type.code]}
+            lines.append(f"Sample taken: {lab_values['sample_taken_on']:%d %b %Y}")
+            lines += [f"{key.replace('_', ' ')}: {value}" for key, value in
+                      DEMO_LAB_VALUES[doc_type.code].items()]
+        if doc_type.code in IMAGE_TYPES:
+            data, filename = simple_png(doc_type.name + "\n" + "\n".join(lines)), "photo.png"
+        else:
+            data, filename = simple_pdf(doc_type.name, lines), f"{doc_type.code}.pdf"
+        document = document_upload(case=case, document_type=doc_type, data=data,
+                                   filename=filename, by=by, **lab_values)
+        if accept:
+            document_review(document=document, by=users["facilitator"],
+                            status=ReviewStatus.ACCEPTED)
+        return document
 
     def _facts(self, name: str, at: dict, spec: DemoCase, case: Case) -> dict:
         n = case.pk
@@ -300,12 +457,3 @@ class Command(BaseCommand):
             "cancel": "cancellation_reason",
         }.get(name)
         return {reason_field: spec.extra[reason_field]} if reason_field else {}
-
-    def _backdate(self, case: Case, opened: dt.datetime, times: list[dt.datetime]) -> None:
-        """Spread the history over the weeks it would have taken (demo data only)."""
-        logs = StateLog.objects.for_(case).order_by("pk")
-        for log, when in zip(logs, times, strict=True):
-            StateLog.objects.filter(pk=log.pk).update(timestamp=when)
-        Case.objects.filter(pk=case.pk).update(
-            created_at=opened, state_changed_at=times[-1] if times else opened
-        )

@@ -1,0 +1,1 @@
+"""The doctors' and hospital admins' portal: server-rendered pages over selectors and services."""

@@ -1,0 +1,292 @@
+"""Reminder rules: which notifications are due at ``now``, found with set-based queries.
+
+Everything derives from database state, so a sweep that was missed (broker down, worker
+stopped) is made up by the next one. ``reminders_sweep`` inserts the due reminders as
+``Notification`` rows whose unique ``dedupe_key`` makes a second sweep create nothing; email
+rows are then delivered by ``cases.tasks.deliver_notification_task``.
+
+For every rule a duplicate is worse than a late reminder: families and doctors stop reading
+messages that repeat, and the next sweep (15 minutes later) catches anything late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .clinical import MONITORING_WEEKS, treatment_calendar
+from .models import Case, Channel, HospitalAdmin, LabResult, Notification
+from .states import CaseState
+
+# Defaults for the thresholds; each can be set in settings (see .env.example).
+DEFAULTS = {
+    "NPP_REMINDER_DOCUMENTS_EVERY_DAYS": 3,
+    "NPP_REMINDER_PERMIT_EXPIRY_DAYS": 30,
+    "NPP_REMINDER_COLD_CHAIN_DAY": 10,
+    "NPP_REMINDER_LAB_OVERDUE_DAYS": 2,
+    "NPP_STAGE_LIMIT_DAYS": {
+        CaseState.APPLICATION: 7,
+        CaseState.DOCUMENTS: 14,
+        CaseState.REGULATORY_REVIEW: 10,
+        CaseState.APPROVED: 7,
+        CaseState.CUSTOMS: 5,
+        CaseState.DELIVERY: 3,
+    },
+}
+
+# Reminders about a day go out at 09:00 India time.
+MORNING = dt.time(9, 0)
+
+
+def setting(name: str):
+    return getattr(settings, name, DEFAULTS[name])
+
+
+@dataclass(frozen=True)
+class Reminder:
+    case: Case
+    kind: str
+    due_at: dt.datetime
+    recipients: tuple  # users
+    context: dict
+    guardian_email: bool = False
+
+
+def _morning(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, MORNING))
+
+
+def _cases(**filters):
+    return Case.objects.filter(**filters).select_related(
+        "patient", "doctor__user", "hospital", "facilitator"
+    )
+
+
+def _hospital_admins(cases) -> dict[int, list]:
+    admins = defaultdict(list)
+    hospital_ids = {c.hospital_id for c in cases}
+    for admin in HospitalAdmin.objects.filter(hospital_id__in=hospital_ids).select_related("user"):
+        if admin.user.is_active:
+            admins[admin.hospital_id].append(admin.user)
+    return admins
+
+
+# --- Rules: each returns the reminders due at ``now`` ------------------------------------------
+
+def documents_missing(now: dt.datetime) -> list[Reminder]:
+    """Every N days in `documents` while a checklist line is not ok: the doctor."""
+    from documents.selectors import checklists_for_cases
+
+    every = dt.timedelta(days=setting("NPP_REMINDER_DOCUMENTS_EVERY_DAYS"))
+    cases = list(_cases(state=CaseState.DOCUMENTS, state_changed_at__lte=now - every))
+    reminders = []
+    for case, lines in checklists_for_cases(cases).items():
+        missing = [line for line in lines if not line.ok]
+        if not missing:
+            continue
+        periods = (now - case.state_changed_at) // every
+        due_at = case.state_changed_at + periods * every
+        reminders.append(Reminder(case, "documents_missing", due_at, (case.doctor.user,),
+                                  {"lines": missing}))
+    return reminders
+
+
+def stage_overdue(now: dt.datetime) -> list[Reminder]:
+    """A case longer in one state than the state's limit: the assigned facilitator."""
+    limits = setting("NPP_STAGE_LIMIT_DAYS")
+    condition = Q()
+    for state, days in limits.items():
+        condition |= Q(state=state, state_changed_at__lte=now - dt.timedelta(days=days))
+    # infusion_scheduled: overdue the day after the planned infusion.
+    condition |= Q(state=CaseState.INFUSION_SCHEDULED,
+                   infusion_scheduled_at__lte=now - dt.timedelta(days=1))
+    reminders = []
+    for case in _cases(facilitator__isnull=False).filter(condition):
+        if case.state == CaseState.INFUSION_SCHEDULED:
+            due_at = case.infusion_scheduled_at + dt.timedelta(days=1)
+            limit = None
+        else:
+            limit = limits[case.state]
+            due_at = case.state_changed_at + dt.timedelta(days=limit)
+        reminders.append(Reminder(case, f"stage_overdue_{case.state}", due_at,
+                                  (case.facilitator,), {"limit": limit}))
+    return reminders
+
+
+def permit_expiring(now: dt.datetime) -> list[Reminder]:
+    """The permit expires within N days and the kit has not left (`approved`): facilitator."""
+    window = setting("NPP_REMINDER_PERMIT_EXPIRY_DAYS")
+    horizon = timezone.localdate(now) + dt.timedelta(days=window)
+    reminders = []
+    for case in _cases(state=CaseState.APPROVED, facilitator__isnull=False,
+                       permit_valid_until__lte=horizon):
+        due_at = _morning(case.permit_valid_until - dt.timedelta(days=window))
+        reminders.append(Reminder(case, "permit_expiring", min(due_at, now), (case.facilitator,),
+                                  {"valid_until": case.permit_valid_until}))
+    return reminders
+
+
+def eta_passed(now: dt.datetime) -> list[Reminder]:
+    """Still in customs after the ETA: facilitator and the hospital's admins."""
+    cases = list(_cases(state=CaseState.CUSTOMS, eta__lte=now))
+    admins = _hospital_admins(cases)
+    return [
+        Reminder(case, "eta_passed", case.eta,
+                 tuple(u for u in (case.facilitator, *admins[case.hospital_id]) if u), {})
+        for case in cases
+    ]
+
+
+def cold_chain(now: dt.datetime) -> list[Reminder]:
+    """Day N after receipt with no infusion recorded: facilitator, doctor, hospital admins."""
+    day = setting("NPP_REMINDER_COLD_CHAIN_DAY")
+    cases = list(_cases(received_at__lte=now - dt.timedelta(days=day), infused_at__isnull=True)
+                 .exclude(state__in=[CaseState.CANCELLED, CaseState.CLOSED]))
+    admins = _hospital_admins(cases)
+    reminders = []
+    for case in cases:
+        recipients = (case.facilitator, case.doctor.user, *admins[case.hospital_id])
+        reminders.append(Reminder(
+            case, "cold_chain", case.received_at + dt.timedelta(days=day),
+            tuple(u for u in recipients if u), {"use_by": case.cold_chain_deadline()}))
+    return reminders
+
+
+def prednisolone_tomorrow(now: dt.datetime) -> list[Reminder]:
+    """Prednisolone starts tomorrow (the day before infusion): doctor and guardian's email."""
+    today = timezone.localdate(now)
+    infusion_day = today + dt.timedelta(days=2)  # steroid on day -1 = tomorrow
+    start = timezone.make_aware(dt.datetime.combine(infusion_day, dt.time.min))
+    cases = _cases(state=CaseState.INFUSION_SCHEDULED, infusion_scheduled_at__gte=start,
+                   infusion_scheduled_at__lt=start + dt.timedelta(days=1))
+    return [
+        Reminder(case, "prednisolone_tomorrow", _morning(today), (case.doctor.user,),
+                 {"start": today + dt.timedelta(days=1)}, guardian_email=True)
+        for case in cases
+    ]
+
+
+def monitoring_tests(now: dt.datetime) -> list[Reminder]:
+    """Calendar tests due tomorrow, overdue by N days, and the day-30 review: the doctor."""
+    today = timezone.localdate(now)
+    overdue_days = setting("NPP_REMINDER_LAB_OVERDUE_DAYS")
+    cases = list(_cases(state=CaseState.MONITORING, infused_at__isnull=False))
+    results = defaultdict(list)
+    for result in LabResult.objects.filter(case__in=cases).only("case_id", "test", "taken_on"):
+        results[result.case_id].append(result)
+    reminders = []
+    for case in cases:
+        for event in treatment_calendar(timezone.localdate(case.infused_at)):
+            test = _event_test(event.code)
+            if test is None:
+                continue
+            done = any(r.test == test and abs((r.taken_on - event.date).days) <= 3
+                       for r in results[case.pk])
+            if event.code == "liver_review_day30" and event.date == today + dt.timedelta(days=1):
+                kind = "liver_review_due"
+            elif done:
+                continue
+            elif event.date == today + dt.timedelta(days=1):
+                kind = "lab_due_tomorrow"
+            elif event.date + dt.timedelta(days=overdue_days) == today:
+                kind = "lab_overdue"
+            else:
+                continue
+            reminders.append(Reminder(case, kind, _morning(today), (case.doctor.user,),
+                                      {"event": event, "code": event.code}))
+    return reminders
+
+
+def _event_test(code: str) -> str | None:
+    if code == "liver_review_day30":
+        return "liver"
+    test = code.split("_week_")[0]
+    return test if test in MONITORING_WEEKS else None
+
+
+RULES = [documents_missing, stage_overdue, permit_expiring, eta_passed, cold_chain,
+         prednisolone_tomorrow, monitoring_tests]
+
+
+# --- The sweep ---------------------------------------------------------------------------------
+
+def due_reminders(now: dt.datetime) -> list[Reminder]:
+    return [reminder for rule in RULES for reminder in rule(now)]
+
+
+def _notifications(reminder: Reminder) -> list[Notification]:
+    case = reminder.case
+    context = {"case": case, "reminder": reminder, **reminder.context,
+               "site_url": getattr(settings, "NPP_SITE_URL", "http://127.0.0.1:8000")}
+    kind = _template(reminder.kind)
+    subject = " ".join(render_to_string(f"emails/kinds/{kind}_subject.txt", context).split())
+    context["message"] = render_to_string(f"emails/kinds/{kind}.txt", context).strip()
+    body = render_to_string("emails/reminder.txt", context)
+    html = render_to_string("emails/reminder.html", context)
+    day = timezone.localdate(reminder.due_at).isoformat()
+    extra = reminder.context.get("code", "")
+    rows = []
+    for user in reminder.recipients:
+        for channel in (Channel.IN_APP, Channel.EMAIL):
+            if channel == Channel.EMAIL and not user.email:
+                continue
+            key = f"{reminder.kind}:{case.pk}:{extra}:u{user.pk}:{day}:{channel}"
+            rows.append(Notification(
+                case=case, recipient=user, kind=reminder.kind, channel=channel,
+                due_at=reminder.due_at, subject=subject[:200], body=body, html_body=html,
+                dedupe_key=key[:200],
+                # In-app reminders are delivered by existing: the portal lists them.
+                sent_at=timezone.now() if channel == Channel.IN_APP else None,
+            ))
+    if reminder.guardian_email and case.patient.guardian_email:
+        key = f"{reminder.kind}:{case.pk}:{extra}:guardian:{day}:email"
+        rows.append(Notification(
+            case=case, recipient_email=case.patient.guardian_email, kind=reminder.kind,
+            channel=Channel.EMAIL, due_at=reminder.due_at, subject=subject[:200], body=body,
+            html_body=html, dedupe_key=key[:200]))
+    return rows
+
+
+def _template(kind: str) -> str:
+    return "stage_overdue" if kind.startswith("stage_overdue_") else kind
+
+
+def reminders_sweep(*, now: dt.datetime | None = None, enqueue: bool = True) -> int:
+    """Create the notifications due at ``now`` and enqueue the undelivered emails.
+
+    Returns how many notifications this sweep created. A second sweep for the same time
+    creates none. Emails left unsent by an earlier failure are enqueued again.
+    """
+    from .tasks import deliver_notification_task
+
+    now = now or timezone.now()
+    rows = [row for reminder in due_reminders(now) for row in _notifications(reminder)]
+    with transaction.atomic():
+        before = Notification.objects.count()
+        Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        created = Notification.objects.count() - before
+        if enqueue:
+            pending = list(Notification.objects.filter(
+                channel=Channel.EMAIL, sent_at__isnull=True, due_at__lte=now
+            ).values_list("pk", flat=True))
+            transaction.on_commit(lambda: _enqueue(deliver_notification_task, pending))
+    return created
+
+
+def _enqueue(task, ids: list[int]) -> None:
+    import logging
+
+    for pk in ids:
+        try:
+            task.delay(pk)
+        except Exception:  # noqa: BLE001 - broker down: the next sweep enqueues them again
+            logging.getLogger(__name__).warning("broker unavailable; %s unsent, retried next sweep",
+                                                len(ids))
+            return

@@ -1,0 +1,176 @@
+"""Reads on documents: the checklist of a case, and documents scoped by who is asking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from cases import permissions
+from cases.models import Case, today_ist
+from cases.selectors import cases_for
+from cases.states import MAIN_LINE, CaseState
+
+from .models import ClinicalAccessGrant, Document, DocumentType, ReviewStatus
+
+
+class LineStatus:
+    MISSING = "missing"
+    PENDING = "pending review"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    OK = "ok"
+
+
+@dataclass(frozen=True)
+class ChecklistLine:
+    document_type: DocumentType
+    status: str
+    document: Document | None  # the newest version, if any
+    expires_on: dt.date | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == LineStatus.OK
+
+    def describe(self) -> str:
+        name = self.document_type.name
+        if self.status == LineStatus.MISSING:
+            return f"{name}: missing."
+        if self.status == LineStatus.PENDING:
+            return f"{name}: uploaded (v{self.document.version}) but not yet reviewed."
+        if self.status == LineStatus.REJECTED:
+            note = f" ({self.document.review_note})" if self.document.review_note else ""
+            return f"{name}: v{self.document.version} was rejected{note}."
+        if self.status == LineStatus.EXPIRED:
+            return f"{name}: the result expired on {self.expires_on:%d %b %Y}; upload a newer one."
+        return f"{name}: ok."
+
+
+_ORDER = {state: index for index, state in enumerate(MAIN_LINE)}
+
+
+def next_state(case: Case) -> str | None:
+    """The main-line state the case is heading for (None when it has nowhere to go)."""
+    state = case.state
+    if state == CaseState.ON_HOLD:
+        state = case.hold_from_state
+    if state == CaseState.REJECTED:
+        return CaseState.REGULATORY_REVIEW
+    if state not in _ORDER or state == CaseState.CLOSED:
+        return None
+    return MAIN_LINE[_ORDER[state] + 1]
+
+
+def _line(case: Case, doc_type: DocumentType, newest: Document | None, gate_ahead: bool,
+          today: dt.date) -> ChecklistLine:
+    # The newest version decides: a doctor uploads again because something changed.
+    if newest is None:
+        return ChecklistLine(doc_type, LineStatus.MISSING, None)
+    if newest.review_status == ReviewStatus.PENDING:
+        return ChecklistLine(doc_type, LineStatus.PENDING, newest)
+    if newest.review_status == ReviewStatus.REJECTED:
+        return ChecklistLine(doc_type, LineStatus.REJECTED, newest)
+    expires_on = None
+    if doc_type.validity_days is not None:
+        taken = newest.sample_taken_on or newest.uploaded_at.date()
+        expires_on = taken + dt.timedelta(days=doc_type.validity_days)
+        # Validity is judged at the gate the document is needed for; once the case has
+        # passed that gate, an old result no longer blocks anything here.
+        if gate_ahead and expires_on < today:
+            return ChecklistLine(doc_type, LineStatus.EXPIRED, newest, expires_on)
+    return ChecklistLine(doc_type, LineStatus.OK, newest, expires_on)
+
+
+def _gated_types() -> list[DocumentType]:
+    return list(DocumentType.objects.exclude(required_before=""))
+
+
+def _lines(case: Case, target: str | None, types: list[DocumentType],
+           newest: dict[int, Document], today: dt.date) -> list[ChecklistLine]:
+    target = target or next_state(case) or CaseState.CLOSED
+    target_index = _ORDER[target]
+    return [
+        _line(case, t, newest.get(t.pk), gate_ahead=t.required_before == target, today=today)
+        for t in types
+        if _ORDER.get(t.required_before, 99) <= target_index
+    ]
+
+
+def checklist(case: Case, target: str | None = None, *, today: dt.date | None = None
+              ) -> list[ChecklistLine]:
+    """Every document required up to and including ``target`` (default: the next state).
+
+    Two queries whatever the number of types: the types, and the case's documents.
+    """
+    types = _gated_types()
+    newest: dict[int, Document] = {}
+    for doc in case.documents.filter(document_type__in=types).order_by("document_type", "-version"):
+        newest.setdefault(doc.document_type_id, doc)
+    return _lines(case, target, types, newest, today or today_ist())
+
+
+def checklists_for_cases(cases: list[Case], *, today: dt.date | None = None
+                         ) -> dict[Case, list[ChecklistLine]]:
+    """The checklist of many cases in two queries (for lists and the reminder sweep)."""
+    types = _gated_types()
+    newest: dict[int, dict[int, Document]] = {case.pk: {} for case in cases}
+    docs = Document.objects.filter(case__in=cases, document_type__in=types).order_by(
+        "case_id", "document_type_id", "-version")
+    for doc in docs:
+        newest[doc.case_id].setdefault(doc.document_type_id, doc)
+    today = today or today_ist()
+    return {case: _lines(case, None, types, newest[case.pk], today) for case in cases}
+
+
+def checklist_blockers(case: Case, target: str) -> list[str]:
+    """The refusals a transition into ``target`` gives while documents are not ``ok``."""
+    return [line.describe() for line in checklist(case, target) if not line.ok]
+
+
+# --- Scope ---------------------------------------------------------------------------------
+
+def _hospital_admin_sees_clinical(case: Case) -> bool:
+    return ClinicalAccessGrant.objects.filter(case=case).exists()
+
+
+def visible_types_q(user: Any, case: Case) -> dict:
+    """Filter kwargs limiting document types to what ``user`` may see on ``case``."""
+    if permissions.is_facilitator(case, user) or permissions.is_own_doctor(case, user):
+        return {}
+    if permissions.is_hospital_admin_of(case, user) and not _hospital_admin_sees_clinical(case):
+        return {"document_type__shipment_side": True}
+    return {}
+
+
+def documents_for(user: Any, case: Case) -> QuerySet[Document]:
+    """The documents of ``case`` (already scoped by ``case_for``) that ``user`` may see."""
+    return (
+        case.documents.filter(**visible_types_q(user, case))
+        .select_related("document_type", "uploaded_by", "reviewed_by")
+        .order_by("document_type__sort_order", "-version")
+    )
+
+
+def document_for(user: Any, pk: Any) -> Document:
+    """One document in ``user``'s scope, or 404: its case must be in scope, then its type."""
+    try:
+        doc = Document.objects.select_related("document_type", "case").get(pk=pk)
+        case = cases_for(user).get(pk=doc.case_id)
+    except (Document.DoesNotExist, Case.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such document.") from exc
+    if not documents_for(user, case).filter(pk=doc.pk).exists():
+        raise Http404("No such document.")
+    return doc
+
+
+def checklist_for(user: Any, case: Case) -> list[ChecklistLine]:
+    """The checklist limited to lines ``user`` may see."""
+    lines = checklist(case)
+    only_shipment = visible_types_q(user, case)
+    if only_shipment:
+        lines = [line for line in lines if line.document_type.shipment_side]
+    return lines
