@@ -6,7 +6,7 @@ CELERY := $(VENV)/bin/celery
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate seed worker web lint migrations-check graph bench clean
+.PHONY: run test venv migrate seed worker web lint migrations-check graph bench backup restore clean
 
 # The venv is rebuilt only when requirements.txt changes.
 $(VENV)/.installed: requirements.txt
@@ -53,10 +53,22 @@ migrations-check: venv
 
 # Regenerates the committed state diagram (needs Graphviz's `dot`: apt-get install graphviz).
 graph: venv
-	$(PY) manage.py graph_transitions cases.Case -o docs/state-diagram.svg && rm -f docs/state-diagram
+	$(PY) manage.py graph_transitions cases.Case -o docs/state-diagram.svg && rm -f docs/state-diagram && cp docs/state-diagram.svg static/npp/state-diagram.svg
 
+# Every benchmark script (benchmarks/_*.py are helpers); each needs DATABASE_URL on PostgreSQL
+# and says so otherwise. Figures go into docs/benchmarks.md.
 bench: venv
-	@ls benchmarks/*.py >/dev/null 2>&1 && for f in benchmarks/*.py; do $(PY) $$f || exit 1; done || echo "No benchmarks yet."
+	@ls benchmarks/[!_]*.py >/dev/null 2>&1 && for f in benchmarks/[!_]*.py; do $(PY) $$f || exit 1; done || echo "No benchmarks yet."
+
+# Archive the database (pg_dump, or SQLite's online backup API) and the private documents with
+# a manifest of SHA-256 sums and row counts, under var/backups/ (or BACKUP_DIR=...).
+backup: venv
+	$(PY) manage.py backup_data $(if $(BACKUP_DIR),--dir "$(BACKUP_DIR)")
+
+# Check FILE against its manifest, then restore it into an EMPTY database and document store.
+restore: venv
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=var/backups/npp-backup-<time>.tar.gz (restores into an empty database and store)"; exit 2; }
+	$(PY) manage.py restore_data "$(FILE)"
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

@@ -1,0 +1,59 @@
+"""Facilitator pages outside the admin's model screens: the dashboard and the help page."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from . import dashboard
+from .charts import grouped_hbar_chart, hbar_chart
+from .models import Hospital, Product
+from .permissions import user_is_facilitator
+
+
+def _facilitator_only(request: HttpRequest) -> None:
+    if not user_is_facilitator(request.user):
+        raise PermissionDenied
+
+
+@staff_member_required
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    _facilitator_only(request)
+    from django.contrib.auth import get_user_model
+
+    now = timezone.now()
+    cases = dashboard.filtered_cases(request.GET)
+    pipeline = dashboard.pipeline(cases, request.GET)
+    durations = dashboard.stage_durations(cases, now)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Dashboard",
+        "pipeline_chart": hbar_chart(
+            "Cases in each state", pipeline,
+            description="Number of cases per state, in the order of the state machine; "
+                        "each bar opens the filtered case list."),
+        "duration_chart": grouped_hbar_chart(
+            "Days spent in each stage (last 90 days)", durations,
+            [("median", "median days", "npp-bar"), ("p90", "90th percentile", "npp-bar-p90")],
+            description="Median and 90th percentile days per stage, over closed and open cases.",
+            unit=" d"),
+        "durations": durations,
+        "attention": dashboard.needs_attention(cases, now),
+        "week": dashboard.this_week(cases, now),
+        "hospitals": Hospital.objects.all(),
+        "products": Product.objects.all(),
+        "facilitators": get_user_model().objects.filter(is_staff=True, is_active=True),
+        "selected": {k: request.GET.get(k, "") for k in ("hospital", "product", "facilitator")},
+    }
+    return render(request, "dashboard/index.html", context)
+
+
+@staff_member_required
+def help_view(request: HttpRequest) -> HttpResponse:
+    _facilitator_only(request)
+    return render(request, "dashboard/help.html",
+                  {**admin.site.each_context(request), "title": "How cases move"})
