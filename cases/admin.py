@@ -7,6 +7,7 @@ admin never sets a state or calls a transition itself.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -22,6 +23,7 @@ from .forms import CaseAdminForm, transition_form
 from .selectors import available_transitions
 from .models import (
     Case,
+    Consent,
     Doctor,
     Hospital,
     HospitalAdmin,
@@ -98,11 +100,34 @@ class WeightInline(admin.TabularInline):
     fields = ["measured_on", "weight_kg", "measured_by"]
 
 
+class ConsentInline(admin.TabularInline):
+    """DPDP consent records: a withdrawal is recorded by setting its date, never by deleting."""
+
+    model = Consent
+    extra = 0
+    fields = ["given_by", "relationship", "verified_how", "notice_version", "given_at",
+              "withdrawn_at", "recorded_by"]
+    readonly_fields = ["recorded_by"]
+    can_delete = False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.base_fields["notice_version"].initial = settings.NPP_PRIVACY_NOTICE_VERSION
+        return formset
+
+
 @admin.register(Patient)
 class PatientModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     list_display = ["full_name", "date_of_birth", "sex", "guardian_name", "city", "state"]
     search_fields = ["full_name", "guardian_name"]
-    inlines = [WeightInline]
+    inlines = [ConsentInline, WeightInline]
+
+    def save_formset(self, request, form, formset, change) -> None:
+        for obj in formset.save(commit=False):
+            if isinstance(obj, Consent) and obj.recorded_by_id is None:
+                obj.recorded_by = request.user
+            obj.save()
+        formset.save_m2m()
     fieldsets = [
         ("Child", {"fields": ["full_name", "date_of_birth", "sex", "city", "state"]}),
         (
@@ -117,6 +142,7 @@ class PatientModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
             },
         ),
         ("Identity", {"fields": ["identity_document", "aadhaar_last4"]}),
+        ("Clinical status", {"fields": ["active_infection"]}),
         (
             "Diagnosis",
             {
@@ -189,6 +215,50 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     search_fields = ["reference", "patient__full_name", "awb_number"]
     autocomplete_fields = ["patient", "doctor"]
     list_per_page = 50
+    actions = ["export_csv", "build_application_packets", "build_customs_packets"]
+
+    @admin.action(description="Build application packets")
+    def build_application_packets(self, request: HttpRequest, queryset: QuerySet[Case]):
+        from documents.packets.views import build_application_packets
+
+        return build_application_packets(self, request, queryset)
+
+    @admin.action(description="Build customs packets")
+    def build_customs_packets(self, request: HttpRequest, queryset: QuerySet[Case]):
+        from documents.packets.views import build_customs_packets
+
+        return build_customs_packets(self, request, queryset)
+
+    @admin.action(description="Export selected cases as CSV")
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Case]):
+        """Asks whether to include identifiers, then answers the CSV. Identifying exports are
+        recorded in the access log."""
+        from django.template.response import TemplateResponse
+
+        from documents.services import export_access_log
+
+        from .exports import cases_csv
+
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(request, "admin/cases/case/export_csv.html", {
+                **self.admin_site.each_context(request),
+                "title": "Export cases as CSV",
+                "queryset": queryset,
+                "count": queryset.count(),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "select_across": request.POST.get("select_across", "0"),
+                "opts": self.model._meta,
+            })
+        include = request.POST.get("include_identifiers") == "on"
+        body = cases_csv(queryset, include_identifiers=include)
+        if include:
+            export_access_log(by=request.user, ip_address=request.META.get("REMOTE_ADDR"),
+                              references=list(queryset.values_list("reference", flat=True)))
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="npp-cases-{stamp}.csv"'
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def get_fieldsets(self, request, obj=None):
         main = ["reference", "state", "state_changed_at"] if obj else []
@@ -272,23 +342,30 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         history = StateLog.objects.for_(case).select_related("by").order_by("timestamp", "pk")
         from documents.forms import UploadForm
         from documents.selectors import checklist, documents_for
+        from documents.packets.views import packet_panel
 
         from .clinical import CRITERIA
         from .selectors import case_calendar, case_dose_plan, case_eligibility
 
+        from .dashboard import calendar_grid, case_timeline
+
         dose_plan, dose_problem = case_dose_plan(case)
+        calendar = case_calendar(case)
         return {
+            "timeline": case_timeline(case),
+            "calendar_months": calendar_grid(calendar),
             "dose_plan": dose_plan,
             "dose_problem": dose_problem,
             "eligibility": case_eligibility(case),
             "criteria": CRITERIA,
-            "calendar": case_calendar(case),
+            "calendar": calendar,
             "overrides": case.eligibility_overrides.select_related("by"),
             "override_url": reverse("admin:cases_case_override", args=[case.pk]),
             "checklist": checklist(case),
             "documents": documents_for(request.user, case),
             "upload_form": UploadForm(),
             "upload_url": reverse("admin:cases_case_upload", args=[case.pk]),
+            "packets": packet_panel(request.user, case),
             "case_actions": actions,
             "case_history": history,
             "main_line": [(s.value, s.label) for s in MAIN_LINE],
@@ -418,4 +495,23 @@ class NotificationAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# The audit trail (django-auditlog): facilitators read it; nobody edits or deletes it here.
+from auditlog.admin import LogEntryAdmin as _AuditLogEntryAdmin  # noqa: E402
+from auditlog.models import LogEntry  # noqa: E402
+
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class AuditTrailAdmin(FacilitatorOnlyMixin, _AuditLogEntryAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -183,6 +183,10 @@ class Patient(models.Model):
         months = (on.year - self.date_of_birth.year) * 12 + on.month - self.date_of_birth.month
         return months - (on.day < self.date_of_birth.day)
 
+    def current_consent(self) -> Consent | None:
+        """The newest consent not withdrawn, if any."""
+        return self.consents.filter(withdrawn_at__isnull=True).order_by("-given_at").first()
+
     def latest_weight(self) -> WeightMeasurement | None:
         return self.weights.order_by("-measured_on", "-id").first()
 
@@ -337,6 +341,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
         found = list(getattr(self, f"{transition}_blockers", list)())
         if transition in DOCUMENT_GATES:
             found += checklist_blockers(self, DOCUMENT_GATES[transition])
+        if transition == "submit_to_regulator":
+            from documents.packets.services import packet_blockers
+
+            # The port office gets the packet: it must include the newest accepted documents.
+            found += packet_blockers(self)
         if transition in ELIGIBILITY_GATES:
             found += [f"Eligibility: {m}" for m in case_eligibility(self).failing_messages()]
         return found
@@ -373,6 +382,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
             blockers.append("No weight has been recorded for the patient.")
         if not patient.is_under_two_on(today_ist()):
             blockers.append("The patient is no longer under 2 years old.")
+        if patient.current_consent() is None:
+            blockers.append(
+                "Record the guardian's consent to processing the child's data (DPDP Act): "
+                "the data goes to the regulator with the application."
+            )
         return blockers
 
     def record_permit_blockers(self) -> list[str]:
@@ -671,10 +685,8 @@ class EligibilityOverride(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["at"]
-        constraints = [
-            models.UniqueConstraint(fields=["case", "criterion"], name="one_override_per_criterion")
-        ]
+        # Every override is kept; the newest for a criterion is the one in force.
+        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.case}: {self.criterion} overridden"
@@ -763,3 +775,32 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient or self.recipient_email} ({self.case})"
+
+
+class ConsentMethod(models.TextChoices):
+    IN_PERSON = "in_person", "In person, identity document seen"
+    DIGILOCKER = "digilocker", "DigiLocker token"
+    VIDEO = "video", "Video call, identity document shown"
+
+
+class Consent(models.Model):
+    """The guardian's verifiable consent to processing the child's data (DPDP Act 2023 s.9(1),
+    DOMAIN.md §5.2): who consented, how they were verified, which notice they read, when;
+    and when it was withdrawn, if it was."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="consents")
+    given_by = models.CharField("given by (guardian)", max_length=200)
+    relationship = models.CharField(max_length=50)
+    verified_how = models.CharField(max_length=20, choices=ConsentMethod.choices)
+    notice_version = models.CharField("privacy notice version", max_length=20)
+    given_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-given_at"]
+
+    def __str__(self) -> str:
+        state = "withdrawn" if self.withdrawn_at else "given"
+        return f"Consent {state} by {self.given_by} (notice {self.notice_version})"

@@ -19,8 +19,13 @@ FACILITATORS_GROUP = "Facilitators"
 
 
 def user_is_facilitator(user: AnyUser) -> bool:
-    """Facilitators are active staff in the Facilitators group (or superusers)."""
+    """Facilitators are active staff in the Facilitators group (or superusers), and in a
+    browser session only once it passed the second factor (``npp.two_factor``)."""
+    from npp.two_factor import session_verified
+
     if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if not session_verified(user):
         return False
     if user.is_superuser:
         return True

@@ -81,14 +81,18 @@ def _hospital_admins(cases) -> dict[int, list]:
 # --- Rules: each returns the reminders due at ``now`` ------------------------------------------
 
 def documents_missing(now: dt.datetime) -> list[Reminder]:
-    """Every N days in `documents` while a checklist line is not ok: the doctor."""
-    from documents.selectors import checklists_for_cases
+    """Every N days in `documents` while a document is missing, rejected or expired: the
+    doctor. A document waiting for the facilitator's review is not the doctor's to chase."""
+    from documents.selectors import LineStatus, checklists_for_cases
 
+    to_act = {LineStatus.MISSING, LineStatus.REJECTED, LineStatus.EXPIRED}
     every = dt.timedelta(days=setting("NPP_REMINDER_DOCUMENTS_EVERY_DAYS"))
     cases = list(_cases(state=CaseState.DOCUMENTS, state_changed_at__lte=now - every))
     reminders = []
-    for case, lines in checklists_for_cases(cases).items():
-        missing = [line for line in lines if not line.ok]
+    # Judged on the sweep's day, so `send_reminders --now` sees expiry as of that day.
+    checklists = checklists_for_cases(cases, today=timezone.localdate(now))
+    for case, lines in checklists.items():
+        missing = [line for line in lines if line.status in to_act]
         if not missing:
             continue
         periods = (now - case.state_changed_at) // every
@@ -189,7 +193,12 @@ def monitoring_tests(now: dt.datetime) -> list[Reminder]:
                 continue
             done = any(r.test == test and abs((r.taken_on - event.date).days) <= 3
                        for r in results[case.pk])
-            if event.code == "liver_review_day30" and event.date == today + dt.timedelta(days=1):
+            if event.code == "liver_review_day30":
+                # The review's own reminder is the day before. Its sample is week 4's liver
+                # panel (same day), which already gets the due and overdue reminders: one
+                # missing panel must not produce two "overdue" emails.
+                if event.date != today + dt.timedelta(days=1):
+                    continue
                 kind = "liver_review_due"
             elif done:
                 continue
@@ -221,15 +230,23 @@ def due_reminders(now: dt.datetime) -> list[Reminder]:
     return [reminder for rule in RULES for reminder in rule(now)]
 
 
-def _notifications(reminder: Reminder) -> list[Notification]:
-    case = reminder.case
-    context = {"case": case, "reminder": reminder, **reminder.context,
+def _render(reminder: Reminder, *, guardian: bool = False) -> tuple[str, str, str]:
+    """Subject, text body and HTML body. The guardian has no portal account, so their copy
+    carries no portal link."""
+    context = {"case": reminder.case, "reminder": reminder, **reminder.context,
+               "guardian": guardian,
                "site_url": getattr(settings, "NPP_SITE_URL", "http://127.0.0.1:8000")}
     kind = _template(reminder.kind)
     subject = " ".join(render_to_string(f"emails/kinds/{kind}_subject.txt", context).split())
     context["message"] = render_to_string(f"emails/kinds/{kind}.txt", context).strip()
     body = render_to_string("emails/reminder.txt", context)
     html = render_to_string("emails/reminder.html", context)
+    return subject[:200], body, html
+
+
+def _notifications(reminder: Reminder) -> list[Notification]:
+    case = reminder.case
+    subject, body, html = _render(reminder)
     day = timezone.localdate(reminder.due_at).isoformat()
     extra = reminder.context.get("code", "")
     rows = []
@@ -240,22 +257,46 @@ def _notifications(reminder: Reminder) -> list[Notification]:
             key = f"{reminder.kind}:{case.pk}:{extra}:u{user.pk}:{day}:{channel}"
             rows.append(Notification(
                 case=case, recipient=user, kind=reminder.kind, channel=channel,
-                due_at=reminder.due_at, subject=subject[:200], body=body, html_body=html,
+                due_at=reminder.due_at, subject=subject, body=body, html_body=html,
                 dedupe_key=key[:200],
                 # In-app reminders are delivered by existing: the portal lists them.
                 sent_at=timezone.now() if channel == Channel.IN_APP else None,
             ))
     if reminder.guardian_email and case.patient.guardian_email:
+        subject, body, html = _render(reminder, guardian=True)
         key = f"{reminder.kind}:{case.pk}:{extra}:guardian:{day}:email"
         rows.append(Notification(
             case=case, recipient_email=case.patient.guardian_email, kind=reminder.kind,
-            channel=Channel.EMAIL, due_at=reminder.due_at, subject=subject[:200], body=body,
+            channel=Channel.EMAIL, due_at=reminder.due_at, subject=subject, body=body,
             html_body=html, dedupe_key=key[:200]))
     return rows
 
 
 def _template(kind: str) -> str:
     return "stage_overdue" if kind.startswith("stage_overdue_") else kind
+
+
+def _existing_keys(keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):  # stay under SQLite's variable limit
+        found.update(Notification.objects.filter(dedupe_key__in=keys[start:start + 500])
+                     .values_list("dedupe_key", flat=True))
+    return found
+
+
+def notifications_to_create(now: dt.datetime) -> list[Notification]:
+    """The notifications a sweep at ``now`` would create: due, and not stored yet (unsaved).
+
+    ``send_reminders --dry-run`` prints these, so it shows what would go out, not what
+    already went out.
+    """
+    rows = [row for reminder in due_reminders(now) for row in _notifications(reminder)]
+    existing = _existing_keys([row.dedupe_key for row in rows])
+    new = {}
+    for row in rows:
+        if row.dedupe_key not in existing:
+            new.setdefault(row.dedupe_key, row)  # a user listed twice gets one row
+    return list(new.values())
 
 
 def reminders_sweep(*, now: dt.datetime | None = None, enqueue: bool = True) -> int:
@@ -267,11 +308,14 @@ def reminders_sweep(*, now: dt.datetime | None = None, enqueue: bool = True) -> 
     from .tasks import deliver_notification_task
 
     now = now or timezone.now()
-    rows = [row for reminder in due_reminders(now) for row in _notifications(reminder)]
+    rows = notifications_to_create(now)
+    keys = [row.dedupe_key for row in rows]
     with transaction.atomic():
-        before = Notification.objects.count()
+        # ignore_conflicts: a concurrent sweep may have inserted some of these meanwhile;
+        # the unique dedupe_key keeps one, and only this sweep's own inserts are counted.
+        before = len(_existing_keys(keys))
         Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-        created = Notification.objects.count() - before
+        created = len(_existing_keys(keys)) - before
         if enqueue:
             pending = list(Notification.objects.filter(
                 channel=Channel.EMAIL, sent_at__isnull=True, due_at__lte=now

@@ -162,3 +162,15 @@ def case_calendar(case: Case, today=None) -> list[dict]:
             done = case.infused_at is not None and (event.end_date or event.date) < today
         rows.append({"event": event, "status": calendar_status(event, today, done)})
     return rows
+
+
+def notifications_for(user: Any, limit: int = 100):
+    """The in-app reminders addressed to ``user`` about cases still in their scope."""
+    from .models import Channel, Notification
+
+    return (
+        Notification.objects.filter(recipient=user, channel=Channel.IN_APP,
+                                    case__in=cases_for(user).values("pk"))
+        .select_related("case")
+        .order_by("-due_at", "-pk")[:limit]
+    )

@@ -85,11 +85,13 @@ def case_apply(
 ) -> Case:
     """Run ``transition`` on ``case`` as user ``by``, recording ``facts`` on the case.
 
-    Inside one transaction: lock the row, check the caller saw the current state, record
-    the facts, check permission and guards, run the transition (django-fsm-log writes its
-    StateLog row), save. Outside effects run on commit. ``expected_state`` is the state the
-    user saw when they chose the action (a stale page is refused as a conflict). Raises ``PermissionDenied`` or a
-    ``CaseActionError`` subclass carrying the reasons; on any error nothing is saved.
+    Inside one transaction: lock the row, check permission (before anything that would tell
+    an outsider about the case), check the caller saw the current state and that the
+    transition starts from it, record the facts, check the guards, run the transition
+    (django-fsm-log writes its StateLog row), save. Outside effects run on commit.
+    ``expected_state`` is the state the user saw when they chose the action (a stale page is
+    refused as a conflict). Raises ``PermissionDenied`` or a ``CaseActionError`` subclass
+    carrying the reasons; on any error nothing is saved.
     """
     if transition not in TRANSITION_FACTS:
         raise ValueError(f"Unknown transition {transition!r}.")
@@ -101,26 +103,28 @@ def case_apply(
     try:
         with transaction.atomic():
             locked = Case.objects.select_for_update().get(pk=case.pk)
+            method = getattr(locked, transition)
+            if not _permitted(method, locked, by):
+                raise PermissionDenied(
+                    f"You may not '{transition_label(transition)}' on {locked.reference}."
+                )
             if locked.state != seen_state:
                 raise CaseConflict(
                     f"{locked.reference} was changed by someone else while you were working: "
                     f"it is now '{locked.get_state_display()}'. Reload the case and try again."
                 )
-            _record_facts(locked, facts)
-            method = getattr(locked, transition)
             if not method._django_fsm.has_transition(locked.state):
                 raise TransitionNotAvailable(
                     f"'{transition_label(transition)}' cannot be done while the case is "
                     f"'{locked.get_state_display()}'."
                 )
-            if not method._django_fsm.has_transition_perm(locked, locked.state, by):
-                raise PermissionDenied(
-                    f"You may not '{transition_label(transition)}' on {locked.reference}."
-                )
+            _record_facts(locked, facts)
             blockers = locked.blockers(transition)
             if blockers:
                 raise TransitionRefused(blockers)
-            method(by=by, description=description or None)
+            # Reasons stay in the case's history even when a later step clears the field.
+            reason = next((facts[f] for f in REASON_FACTS if facts.get(f)), "")
+            method(by=by, description=description or reason or None)
             locked.state_changed_at = timezone.now()
             locked.save()
             for effect in ON_COMMIT_EFFECTS[transition]:
@@ -131,6 +135,16 @@ def case_apply(
             "Reload the case and try again."
         ) from exc
     return locked
+
+
+REASON_FACTS = ("rejection_reason", "hold_reason", "cancellation_reason", "close_override_reason")
+
+
+def _permitted(method, case: Case, user: Any) -> bool:
+    """The transition's permission predicate, whatever state the case is in (every source of
+    one transition shares it), so an outsider learns nothing about the case's state."""
+    transitions = method._django_fsm.transitions.values()
+    return all(t.has_perm(case, user) for t in transitions)
 
 
 def _record_facts(case: Case, facts: dict[str, Any]) -> None:
@@ -181,8 +195,9 @@ def case_create(*, by: Any = None, **fields: Any) -> Case:
 def case_override_eligibility(*, case: Case, criterion: str, reason: str, by: Any):
     """A facilitator lets one failing eligibility criterion pass, with a written reason.
 
-    One criterion per call; the override is kept with who and when, and shown in the case's
-    history. Raises ``PermissionDenied`` or ``CaseActionError``.
+    One failing criterion per call; every override is kept with who and when (the newest per
+    criterion is in force) and shown in the case's history on the admin page. Raises
+    ``PermissionDenied`` or ``CaseActionError``.
     """
     from . import permissions
     from .clinical import CRITERIA
@@ -195,10 +210,13 @@ def case_override_eligibility(*, case: Case, criterion: str, reason: str, by: An
     reason = (reason or "").strip()
     if not reason:
         raise CaseActionError("Write the reason for overriding; it is kept in the case log.")
-    override, _ = EligibilityOverride.objects.update_or_create(
-        case=case, criterion=criterion, defaults={"reason": reason, "by": by}
-    )
-    return override
+    from .selectors import case_eligibility
+
+    current = case_eligibility(case)[criterion]
+    if current.passed and not current.overridden:
+        raise CaseActionError(f"'{current.label}' passes; there is nothing to override.")
+    # A new row each time: earlier decisions stay on record with who made them.
+    return EligibilityOverride.objects.create(case=case, criterion=criterion, reason=reason, by=by)
 
 
 def case_record_lab_result(*, case: Case, by: Any, **values: Any):

@@ -21,6 +21,12 @@ TRANSIENT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError,
 
 # A claim older than this belongs to a worker that died mid-delivery; the task may take over.
 CLAIM_LEASE_SECONDS = 120
+# A delivery is stopped well within the lease, so a claim older than the lease can only belong
+# to a task that is no longer running. (Celery's global limits, 5 and 10 minutes, are longer
+# than the lease, and EMAIL_TIMEOUT is unset: a hung SMTP send could otherwise outlive its claim
+# and a task from the next sweep would send the same email again.)
+DELIVERY_SOFT_TIME_LIMIT = CLAIM_LEASE_SECONDS // 2
+DELIVERY_TIME_LIMIT = CLAIM_LEASE_SECONDS * 3 // 4
 
 
 @shared_task(name="cases.send_due_reminders")
@@ -41,6 +47,8 @@ def send_due_reminders_task() -> int:
     retry_backoff_max=30 * 60,
     retry_jitter=True,
     max_retries=8,
+    soft_time_limit=DELIVERY_SOFT_TIME_LIMIT,
+    time_limit=DELIVERY_TIME_LIMIT,
 )
 def deliver_notification_task(self, notification_id: int) -> str:
     """Send one email notification at most once.
@@ -48,6 +56,11 @@ def deliver_notification_task(self, notification_id: int) -> str:
     The row is claimed with a conditional update (only an unsent row whose claim is free or
     stale), sent, then marked sent. A duplicate task finds nothing to claim. If sending
     fails the claim is released and Celery retries with backoff.
+
+    One window remains: a worker killed after the mail server accepted the message but before
+    ``sent_at`` is written leaves a claim that another task takes over after the lease, and the
+    email goes out twice. We accept that (milliseconds wide) rather than lose the email of every
+    worker that dies mid-send.
     """
     from .models import Notification
 

@@ -156,10 +156,10 @@ class ClinicalAccessGrant(models.Model):
 
 
 class DocumentAccess(models.Model):
-    """Append-only log of document downloads. Plain ids and names, so the log outlives
-    whatever it describes."""
+    """Append-only log of access to patient data: document downloads and identifying
+    exports. Plain ids and names, so the log outlives whatever it describes."""
 
-    document_id = models.BigIntegerField(db_index=True)
+    document_id = models.BigIntegerField(db_index=True, null=True, blank=True)
     case_reference = models.CharField(max_length=20, db_index=True)
     document_label = models.CharField(max_length=220)
     user_id = models.BigIntegerField(null=True)
@@ -175,3 +175,5 @@ class DocumentAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.action} {self.document_label} ({self.case_reference})"
+
+from .packets.models import PacketBuild  # noqa: E402,F401

@@ -113,8 +113,10 @@ def page_css(footer: Footer | None) -> str:
     # The image box is 1 mm short of the frame so rounding never spills it onto a second page.
     rules = [
         f"@page enclosure {{ margin: {m['top']}mm {m['right']}mm {m['bottom']}mm {m['left']}mm; }}",
-        f".enclosure-image {{ width: {A4_MM[0] - m['left'] - m['right']}mm; "
-        f"height: {A4_MM[1] - m['top'] - m['bottom'] - 1}mm; }}",
+        (
+            f".enclosure-image {{ width: {A4_MM[0] - m['left'] - m['right']}mm; "
+            f"height: {A4_MM[1] - m['top'] - m['bottom'] - 1}mm; }}"
+        ),
     ]
     if footer is not None:
         rules.append(
@@ -158,7 +160,9 @@ def read_pdf(data: bytes) -> PdfReader:
             raise UnreadablePdf("the PDF has no pages")
         for page in pages:
             # Resolve what placing the page needs: its box and its content streams.
-            _ = page.cropbox, page.rotation
+            if float(page.cropbox.width) <= 0 or float(page.cropbox.height) <= 0:
+                raise UnreadablePdf("a page has no size")
+            _ = page.rotation
             page.get_contents()
     except UnreadablePdf:
         raise
@@ -176,18 +180,26 @@ def append_pdfs(parts: Iterable[bytes | PdfReader]) -> bytes:
 
 
 def fit_transform(page: PageObject, frame: tuple[float, float, float, float]) -> Transformation:
-    """Scale ``page`` (keeping its proportions) to fit ``frame``, centred in it."""
+    """Scale ``page`` as it is shown (its /Rotate applied) to fit ``frame``, centred in it."""
     left, bottom, width, height = frame
     box = page.cropbox
-    scale = min(width / float(box.width), height / float(box.height))
-    x = left + (width - float(box.width) * scale) / 2
-    y = bottom + (height - float(box.height) * scale) / 2
-    return (
-        Transformation()
-        .translate(-float(box.left), -float(box.bottom))
-        .scale(scale, scale)
-        .translate(x, y)
+    transform = Transformation().translate(-float(box.left), -float(box.bottom))
+    if page.rotation % 360:
+        # /Rotate turns the page clockwise when shown; do the same to its content, then bring
+        # the turned box back to the origin.
+        transform = transform.rotate(-(page.rotation % 360))
+        corners = [transform.apply_on((x, y)) for x in (float(box.left), float(box.right))
+                   for y in (float(box.bottom), float(box.top))]
+        low_x, low_y = min(c[0] for c in corners), min(c[1] for c in corners)
+        transform = transform.translate(-low_x, -low_y)
+    shown_w, shown_h = (
+        (float(box.height), float(box.width)) if page.rotation % 180 else
+        (float(box.width), float(box.height))
     )
+    scale = min(width / shown_w, height / shown_h)
+    x = left + (width - shown_w * scale) / 2
+    y = bottom + (height - shown_h * scale) / 2
+    return transform.scale(scale, scale).translate(x, y)
 
 
 def place_pages(
@@ -205,8 +217,6 @@ def place_pages(
     frame = enclosure_frame()
     total = len(placements)
     for done, (index, source) in enumerate(sorted(placements.items()), start=1):
-        if source.rotation % 360:
-            source.transfer_rotation_to_content()  # so the box we fit is the upright one
         writer.pages[index].merge_transformed_page(source, fit_transform(source, frame), over=False)
         if on_page is not None:
             on_page(done, total)

@@ -152,3 +152,17 @@ def document_access_log(*, document: Document, by: Any, ip_address: str | None,
         ip_address=ip_address,
         action=action,
     )
+
+
+def export_access_log(*, by: Any, ip_address: str | None, references: list[str]) -> DocumentAccess:
+    """Record that ``by`` exported patient identifiers for these cases."""
+    shown = ", ".join(references[:10]) + (" ..." if len(references) > 10 else "")
+    return DocumentAccess.objects.create(
+        document_id=None,
+        case_reference=references[0] if len(references) == 1 else f"{len(references)} cases",
+        document_label=f"CSV export with identifiers: {shown}"[:220],
+        user_id=getattr(by, "pk", None),
+        username=getattr(by, "username", "") or "anonymous",
+        ip_address=ip_address,
+        action="export_identifiers",
+    )

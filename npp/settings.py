@@ -9,6 +9,7 @@ Celery broker on the local filesystem, so a newcomer needs nothing but Python. W
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -60,6 +61,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_fsm",
     "django_fsm_log",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "auditlog",
     "cases",
     "documents",
 ]
@@ -71,8 +77,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "npp.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    # Last, as django-axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "npp.urls"
@@ -109,11 +121,83 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username and address never reach the password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 LOGIN_URL = "/accounts/login/"
+
+# --- Security -------------------------------------------------------------------------------
+# Sessions: staff get 8 hours from login; portal users are logged out after 30 idle minutes
+# (npp.middleware.SessionTimeoutMiddleware slides their expiry on each request).
+SESSION_COOKIE_AGE = env.int("NPP_STAFF_SESSION_SECONDS", default=8 * 60 * 60)
+NPP_PORTAL_IDLE_SECONDS = env.int("NPP_PORTAL_IDLE_SECONDS", default=30 * 60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+    if env.bool("DJANGO_BEHIND_TLS_PROXY", default=True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # /healthz is probed over plain HTTP inside the stack.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy (django-csp): our own files only, no inline script anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # The admin's own templates carry a few style attributes; scripts stay strict.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login protection (django-axes): 5 failures for one username from one address lock that
+# pair for 30 minutes.
+AXES_FAILURE_LIMIT = env.int("NPP_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.int("NPP_LOGIN_LOCKOUT_MINUTES", default=30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+# Two-factor (django-otp): facilitators' admin sessions must be verified with a TOTP code.
+OTP_TOTP_ISSUER = env.str("NPP_OTP_ISSUER", default="NPP import cases")
+NPP_REQUIRE_STAFF_2FA = env.bool("NPP_REQUIRE_STAFF_2FA", default=True)
+
+# Audit trail (django-auditlog): who changed what, kept as JSON diffs; identifiers masked.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    "cases.Patient",
+    "cases.Case",
+    "cases.WeightMeasurement",
+    "cases.LabResult",
+    "cases.EligibilityOverride",
+    "cases.Consent",
+    "documents.Document",
+    "documents.ClinicalAccessGrant",
+)
 LOGIN_REDIRECT_URL = "/portal/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
@@ -174,6 +258,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
 # Publishing must not hang a web request when the broker is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Every periodic task, in one place.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
@@ -186,6 +273,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A hung mail server must not outlive a delivery task's claim (cases.tasks).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="NPP cases <cases@npp.invalid>")
 
 # --- Domain settings ------------------------------------------------------------------------
@@ -226,10 +315,12 @@ NPP_AAV9_TITER_MAX_DENOMINATOR = env.int("NPP_AAV9_TITER_MAX_DENOMINATOR", defau
 NPP_LAB_VALIDITY_DAYS = env.int("NPP_LAB_VALIDITY_DAYS", default=30)
 # Upper limits of normal: placeholders, DOMAIN.md gives no numbers. Confirm with the lab.
 NPP_ULN = {
-    "alt": env.float("NPP_ULN_ALT", default=40.0),
-    "ast": env.float("NPP_ULN_AST", default=40.0),
-    "total_bilirubin": env.float("NPP_ULN_TOTAL_BILIRUBIN", default=1.2),
+    "alt": Decimal(env.str("NPP_ULN_ALT", default="40")),
+    "ast": Decimal(env.str("NPP_ULN_AST", default="40")),
+    "total_bilirubin": Decimal(env.str("NPP_ULN_TOTAL_BILIRUBIN", default="1.2")),
 }
+# The privacy notice guardians read before consenting (DPDP Act 2023 s.5); bump on each change.
+NPP_PRIVACY_NOTICE_VERSION = env.str("NPP_PRIVACY_NOTICE_VERSION", default="2026-11")
 NPP_SITE_URL = env.str("NPP_SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
@@ -237,4 +328,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # Chatty libraries: their progress lines are not news.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }

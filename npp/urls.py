@@ -4,18 +4,32 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from cases import views as case_views
+
 from .auth_urls import admin_login_redirect
+from .two_factor import session_verified
 from .healthz import healthz
 
+_has_permission = admin.site.has_permission
+
+
+def _verified_staff(request) -> bool:
+    """The admin opens only to sessions that passed the second factor (npp.two_factor)."""
+    return _has_permission(request) and session_verified(request.user)
+
+
+admin.site.has_permission = _verified_staff
 admin.site.site_header = "NPP import cases"
 admin.site.site_title = "NPP import cases"
 admin.site.index_title = "Facilitator desk"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", RedirectView.as_view(url="/portal/", permanent=False)),
     # Before the admin: its login page hands over to the shared one.
     path("admin/login/", admin_login_redirect),
     path("admin/", admin.site.urls),
+    path("dashboard/", case_views.dashboard_view, name="dashboard"),
+    path("dashboard/help/", case_views.help_view, name="dashboard-help"),
     path("accounts/", include("npp.auth_urls")),
     path("portal/", include("cases.portal.urls")),
     path("healthz", healthz, name="healthz"),

@@ -8,14 +8,77 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import pytest
+from django.db import connection
 
 from tests import factories
 
+POSTGRES_ONLY_REASON = "needs PostgreSQL row locks across two connections; CI runs it"
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` are skipped, with the reason, when the suite runs on SQLite."""
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason=POSTGRES_ONLY_REASON)
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
+
+
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences",
+                "django_db_serialized_rollback"}
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """The rows data migrations seed (product, Facilitators group, document checklist).
+
+    A transactional test flushes the database when it ends, taking them along; every
+    database test therefore makes sure they exist (inside its own transaction when it has
+    one, so this costs a few queries)."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not (_DB_FIXTURES & set(request.fixturenames)):
+        return
+    transactional = ("transactional_db" in request.fixturenames
+                     or "live_server" in request.fixturenames
+                     or (marker is not None and marker.kwargs.get("transaction")))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.apps import apps
+
+    for module in ("cases.migrations.0002_seed_product_and_group",
+                   "documents.migrations.0002_seed_document_types"):
+        importlib.import_module(module).seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _staff_sessions_pass_two_factor(monkeypatch):
+    """``client.force_login(staff)`` stands for a full sign-in, second factor included.
+
+    The two-factor flow itself is tested through the real login page in
+    tests/test_security.py; everywhere else a logged-in facilitator is a verified one."""
+    from django.test import Client
+
+    original = Client._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        if user.is_staff:
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
+                      or TOTPDevice.objects.create(user=user, name="test", confirmed=True))
+            session = self.session
+            session["otp_device_id"] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "_login", _login)
 
 
 @pytest.fixture(autouse=True)
@@ -75,3 +138,9 @@ def case_a(doctor1, facilitator):
 def case_b(doctor2, facilitator):
     """A case of doctor2's at hospital B."""
     return factories.CaseFactory(doctor=doctor2.doctor, facilitator=facilitator)
+
+
+@pytest.fixture
+def staff_non_facilitator(db):
+    """Staff (may log in to the admin) but not in the Facilitators group."""
+    return factories.UserFactory(username="clerk", is_staff=True)

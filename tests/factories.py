@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from cases.models import Doctor, Hospital, HospitalAdmin, Patient, PortOffice, Product, WeightMeasurement
+from cases.models import Consent, Doctor, Hospital, HospitalAdmin, Patient, PortOffice, Product, WeightMeasurement
 from cases.permissions import FACILITATORS_GROUP
 from cases.services import case_apply, case_create
 from cases.states import CaseState
@@ -93,14 +93,33 @@ class PatientFactory(factory.django.DjangoModelFactory):
     genetic_test_date = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=40))
 
     @factory.post_generation
+    def consent(self, create, extracted, **kwargs):
+        """The guardian's consent, unless ``consent=False`` is passed."""
+        if create and extracted is not False:
+            Consent.objects.create(patient=self, given_by=self.guardian_name,
+                                   relationship=self.guardian_relationship,
+                                   verified_how="in_person", notice_version="2026-11")
+
+    @factory.post_generation
     def weight(self, create, extracted, **kwargs):
-        """A recent weight unless ``weight=None`` is passed."""
+        """A weight measured 2 days ago unless ``weight=False`` is passed (``weight=Decimal(...)``
+        sets its value)."""
         if create and extracted is not False:
             WeightMeasurement.objects.create(
                 patient=self,
                 measured_on=timezone.localdate() - dt.timedelta(days=2),
                 weight_kg=extracted or Decimal("8.4"),
             )
+
+
+class WeightMeasurementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WeightMeasurement
+
+    patient = factory.SubFactory(PatientFactory, weight=False)
+    measured_on = factory.LazyFunction(timezone.localdate)
+    weight_kg = Decimal("8.4")
+    measured_by = "Clinic nurse"
 
 
 def zolgensma() -> Product:
@@ -172,11 +191,101 @@ MAIN_LINE_TRANSITIONS = [
 ]
 
 
+# Baseline lab values within every limit (DOMAIN.md §1.6), keyed by document type code.
+GOOD_LAB_VALUES = {
+    "anti_aav9_titer": {"anti_aav9_titer": "1:25"},
+    "liver_function": {"alt": Decimal("28"), "ast": Decimal("35"),
+                       "total_bilirubin": Decimal("0.6")},
+    "cbc": {"platelets": Decimal("310")},
+    "creatinine": {"creatinine": Decimal("0.3")},
+    "troponin": {"troponin_i": Decimal("0.01")},
+}
+
+
+def upload_document(case, code: str, by, *, accept: bool = True, sample_days_ago: int = 2,
+                    data: bytes | None = None, filename: str | None = None, **values):
+    """Store a small real PDF of type ``code`` on ``case`` (accepted unless told otherwise)."""
+    from documents.demo import simple_pdf
+    from documents.models import DocumentType, ReviewStatus
+    from documents.services import document_review, document_upload
+
+    doc_type = DocumentType.objects.get(code=code)
+    if doc_type.is_lab:
+        values = {"sample_taken_on": timezone.localdate() - dt.timedelta(days=sample_days_ago),
+                  **GOOD_LAB_VALUES.get(code, {}), **values}
+    document = document_upload(
+        case=case, document_type=doc_type, by=by,
+        data=data or simple_pdf(doc_type.name, [case.reference, case.patient.full_name]),
+        filename=filename or f"{code}.pdf", **values,
+    )
+    if accept:
+        facilitator = by if by.is_staff else FacilitatorFactory(username="reviewer")
+        document_review(document=document, by=facilitator, status=ReviewStatus.ACCEPTED)
+    return document
+
+
+def give_documents(case, target: str, by) -> None:
+    """Accepted documents for everything ``case`` needs before entering ``target`` (and, for
+    the regulator, an application packet newer than them)."""
+    from documents.models import DocumentType
+    from documents.packets.services import packet_blockers
+
+    for doc_type in DocumentType.objects.filter(required_before=target):
+        if not case.documents.filter(document_type=doc_type).exists():
+            upload_document(case, doc_type.code, by)
+    if target == CaseState.REGULATORY_REVIEW and packet_blockers(case):
+        stand_in_application_packet(case, by)
+
+
+def stand_in_application_packet(case, by):
+    """A cheap accepted application packet, to walk past the submit guard without rendering
+    one with WeasyPrint (the packet tests render real ones)."""
+    from documents.demo import simple_pdf
+    from documents.models import DocumentType, ReviewStatus
+    from documents.services import document_upload
+
+    facilitator = by if by.is_staff else FacilitatorFactory(username="reviewer")
+    return document_upload(
+        case=case, document_type=DocumentType.objects.get(code="application_packet"),
+        data=simple_pdf("Application packet (stand-in)"), filename="packet.pdf", by=facilitator,
+        review_status=ReviewStatus.ACCEPTED,
+    )
+
+
 def walk_to(case, state: str, by):
-    """Move ``case`` along the main line to ``state`` through ``case_apply`` as ``by``."""
+    """Move ``case`` along the main line to ``state`` through ``case_apply`` as ``by``,
+    uploading accepted documents for each gate on the way (``by`` must be a facilitator)."""
+    order = [CaseState.APPLICATION] + [target for _, target in MAIN_LINE_TRANSITIONS]
     for name, target in MAIN_LINE_TRANSITIONS:
         if case.state == state:
             break
+        if case.state in order and order.index(target) <= order.index(case.state):
+            continue  # already past this step
+        give_documents(case, target, by)
         case = case_apply(case=case, transition=name, by=by, **default_facts(name))
     assert case.state == state, f"could not walk to {state}; stopped at {case.state}"
     return case
+
+
+# How to reach each side state from the main line: (main-line state, transition).
+SIDE_STATE_ROUTES = {
+    CaseState.REJECTED: (CaseState.REGULATORY_REVIEW, "record_rejection"),
+    CaseState.ON_HOLD: (CaseState.APPROVED, "hold"),
+    CaseState.CANCELLED: (CaseState.DOCUMENTS, "cancel"),
+}
+
+
+def bring_to(case, state: str, by):
+    """Like ``walk_to``, but also reaches the side states (through ``case_apply``)."""
+    if state not in SIDE_STATE_ROUTES:
+        return walk_to(case, state, by)
+    via, name = SIDE_STATE_ROUTES[state]
+    case = walk_to(case, via, by)
+    return case_apply(case=case, transition=name, by=by, **default_facts(name))
+
+
+def state_logs(case):
+    """The case's transition history (django-fsm-log), oldest first."""
+    from django_fsm_log.models import StateLog
+
+    return list(StateLog.objects.for_(case).select_related("by").order_by("timestamp", "pk"))

@@ -7,6 +7,7 @@ from . import views
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("reminders/", views.notifications, name="notifications"),
     path("doctor/", views.doctor_case_list, name="doctor_cases"),
     path("doctor/cases/<int:pk>/", views.doctor_case, name="doctor_case"),
     path("doctor/cases/<int:pk>/upload/", views.doctor_upload, name="doctor_upload"),

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_fsm_log.models import StateLog
 
 from cases import permissions
+from npp.two_factor import session_verified, two_factor_required
 from cases.forms import TransitionForm, transition_form
 from cases.models import Case, today_ist
 from cases.selectors import available_transitions, case_for, cases_for
@@ -34,10 +36,21 @@ from cases.services import (
 from cases.states import MAIN_LINE, CaseState
 from documents.forms import LAB_VALUE_FIELDS
 from documents.models import Document, DocumentType
-from documents.selectors import checklist_for, documents_for, next_state, visible_types_q
+from documents.selectors import (
+    checklist_for,
+    checklists_for_cases,
+    documents_for,
+    next_state,
+    visible_types_q,
+)
 from documents.services import document_upload
 
-from .forms import TEMPERATURE_LOG, PortalUploadForm, temperature_log_form, uploadable_types
+from .forms import (
+    TEMPERATURE_LOG,
+    PortalUploadForm,
+    temperature_log_form,
+    uploadable_types,
+)
 
 DOCTOR, HOSPITAL, FACILITATOR = "doctor", "hospital", "facilitator"
 CONFIRM_DELIVERY = "confirm_delivery_and_schedule"
@@ -87,7 +100,10 @@ hospital_admin_required = _role_required(HOSPITAL, "These pages are for hospital
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Where everyone lands after signing in: each role's own home."""
+    """Where everyone lands after signing in: each role's own home. Staff who have not yet
+    passed the second factor go to it first."""
+    if two_factor_required(request.user) and not session_verified(request.user):
+        return redirect(f"{reverse('two_factor')}?next={reverse('admin:index')}")
     role = portal_role(request.user)
     if role is None:
         return _no_access(request, "Your account has no portal access.")
@@ -157,8 +173,11 @@ def _permit_expired(case: Case) -> bool:
 
 
 def _shared_context(user: Any, case: Case) -> dict:
+    from cases.dashboard import case_timeline
+
     return {
         "case": case,
+        "timeline": case_timeline(case),
         "steps": _steps(case),
         "documents": _document_rows(user, case),
         "history": _history(case),
@@ -243,17 +262,29 @@ def _refused(
 @require_GET
 @doctor_required
 def doctor_case_list(request: HttpRequest) -> HttpResponse:
+    page = _page(request, cases_for(request.user))
+    # Doctors see every line of their own cases' checklists: one batch for the whole page.
+    checklists = checklists_for_cases(list(page.object_list))
     rows = []
-    for case in cases_for(request.user):
+    for case, lines in checklists.items():
         target = next_state(case)
         rows.append(
             {
                 "case": case,
                 "next_step": CaseState(target).label if target else "",
-                "missing": [line for line in checklist_for(request.user, case) if not line.ok],
+                "missing": [line for line in lines if not line.ok],
             }
         )
-    return render(request, "portal/doctor/case_list.html", {"rows": rows})
+    return render(request, "portal/doctor/case_list.html", {"rows": rows, "page": page})
+
+
+PAGE_SIZE = 50
+
+
+def _page(request: HttpRequest, queryset):
+    """One page of a case list (lists stay fast however many cases a hospital has)."""
+    return Paginator(queryset.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page"))
 
 
 def _doctor_actions(user: Any, case: Case, bound: TransitionForm | None) -> list[dict]:
@@ -284,8 +315,18 @@ def _render_doctor_case(
     user = request.user
     checklist, leftover = _checklist(user, case, upload_form)
     any_upload = leftover or PortalUploadForm(document_types=uploadable_types(user, case))
+    from cases.dashboard import calendar_grid
+    from cases.selectors import case_calendar, case_dose_plan, case_eligibility
+
+    dose_plan, dose_problem = case_dose_plan(case)
+    calendar = case_calendar(case)
     context = {
         **_shared_context(user, case),
+        "dose_plan": dose_plan,
+        "dose_problem": dose_problem,
+        "eligibility": case_eligibility(case),
+        "calendar": calendar,
+        "calendar_months": calendar_grid(calendar),
         "checklist": checklist,
         "any_upload": any_upload.place(None),
         "upload_url": reverse("portal:doctor_upload", args=[case.pk]),
@@ -347,8 +388,9 @@ def doctor_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 @require_GET
 @hospital_admin_required
 def hospital_case_list(request: HttpRequest) -> HttpResponse:
-    rows = [{"case": case, "permit_expired": _permit_expired(case)} for case in cases_for(request.user)]
-    return render(request, "portal/hospital/case_list.html", {"rows": rows})
+    page = _page(request, cases_for(request.user))
+    rows = [{"case": case, "permit_expired": _permit_expired(case)} for case in page.object_list]
+    return render(request, "portal/hospital/case_list.html", {"rows": rows, "page": page})
 
 
 def _has_temperature_log(checklist: list[dict]) -> bool:
@@ -462,3 +504,22 @@ def _store_temperature_log(request: HttpRequest, case: Case, log_form: PortalUpl
         request, f"Saved the temperature log as version {document.version}; it waits for review."
     )
     return True
+
+
+@require_GET
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's in-app reminders, newest first; opening the page marks them read."""
+    from django.utils import timezone
+
+    from cases.models import Notification
+    from cases.selectors import notifications_for
+
+    if portal_role(request.user) not in (DOCTOR, HOSPITAL):
+        return _no_access(request, "Reminders for facilitators are in the admin.")
+    items = list(notifications_for(request.user))
+    unread = [n.pk for n in items if n.read_at is None]
+    Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    case_view = "portal:doctor_case" if portal_role(request.user) == DOCTOR else "portal:hospital_case"
+    return render(request, "portal/notifications.html",
+                  {"items": items, "unread": set(unread), "case_view": case_view})

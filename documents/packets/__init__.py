@@ -94,7 +94,7 @@ def letterhead() -> dict[str, str]:
 
 
 def generated_text(generated_at: dt.datetime) -> str:
-    return f"Generated {timezone.localtime(generated_at):%d %b %Y, %H:%M} IST"
+    return f"Generated {timezone.localtime(generated_at):%d %b %Y, %H:%M %Z}"  # IST
 
 
 def port_office_label(hospital: Hospital) -> str:
@@ -117,7 +117,7 @@ def person_name(user: Any) -> str:
 
 def dose_plan_for(patient: Patient) -> tuple[WeightMeasurement, DosePlan]:
     """The latest weight and the kit it needs, or ``PacketError`` saying what is wrong."""
-    from cases.clinical import WeightOutOfRange, zolgensma_dose  # noqa: PLC0415
+    from cases.clinical import WeightOutOfRange, zolgensma_dose
 
     weight = patient.latest_weight()
     if weight is None:
@@ -128,7 +128,7 @@ def dose_plan_for(patient: Patient) -> tuple[WeightMeasurement, DosePlan]:
         raise PacketError(str(exc)) from exc
 
 
-def scientific(value: int | float) -> dict[str, str]:
+def scientific(value: float) -> dict[str, str]:
     """9.35e14 -> {"mantissa": "9.35", "exponent": "14"} for "9.35 x 10^14" in print."""
     mantissa, exponent = f"{value:.3e}".split("e")
     return {"mantissa": mantissa.rstrip("0").rstrip("."), "exponent": str(int(exponent))}

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from cases import clinical
 from cases.models import Case
@@ -53,7 +54,7 @@ def context(
             generated_at=generated_at, by=by,
         ),
         "port_office": port_office_label(case.hospital),
-        "age_months": case.patient.age_in_months(generated_at.date()),
+        "age_months": case.patient.age_in_months(timezone.localdate(generated_at)),
         "weight": weight,
         "dose": dose,
         "dose_per_kg": scientific(clinical.DOSE_VG_PER_KG),

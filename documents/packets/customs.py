@@ -26,6 +26,9 @@ TITLE = "Customs packet: basic customs duty exemption (rare disease, personal us
 # DOMAIN.md §1.5 [label]: shipped frozen at or below -60 C.
 STORAGE_CONDITION = "Frozen at or below -60 °C until receipt at the hospital pharmacy"
 
+# DOMAIN.md §3.1: IGST is exempt for these products imported for personal use.
+IGST_EXEMPT_PRODUCTS = frozenset({"Zolgensma", "Viltepso"})
+
 # The enclosures, in index order (DOMAIN.md §3.2).
 ENCLOSURE_CODES = ("rare_disease_certificate", "form_12b_permit", "commercial_invoice", "air_waybill")
 
@@ -56,6 +59,7 @@ def context(
         "storage_condition": STORAGE_CONDITION,
         # DOMAIN.md §3.1: notification numbers are unconfirmed; printed only when configured.
         "exemption_notification": getattr(settings, "NPP_BCD_EXEMPTION_NOTIFICATION", ""),
+        "igst_exempt": case.product.name in IGST_EXEMPT_PRODUCTS,
         "certificate": by_code.get("rare_disease_certificate"),
         "permit": by_code.get("form_12b_permit"),
         "invoice": by_code.get("commercial_invoice"),

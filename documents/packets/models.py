@@ -25,6 +25,7 @@ class BuildStatus(models.TextChoices):
 
 
 ACTIVE_STATUSES = (BuildStatus.QUEUED, BuildStatus.RUNNING)
+MAX_ATTEMPTS = 3
 
 
 class PacketBuild(models.Model):
@@ -42,6 +43,9 @@ class PacketBuild(models.Model):
         related_name="+", verbose_name="resulting packet",
     )
     task_id = models.CharField(max_length=64, blank=True)
+    # Runs started: a task that keeps killing its worker is redelivered (acks_late), and this
+    # stops it after a few tries instead of looping.
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

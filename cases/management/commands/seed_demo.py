@@ -21,6 +21,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.models import (
     Case,
@@ -33,7 +34,7 @@ from cases.models import (
     WeightMeasurement,
 )
 from cases.clinical import treatment_calendar
-from cases.models import LabResult, LabTest
+from cases.models import Consent, ConsentMethod, LabResult, LabTest
 from cases.permissions import FACILITATORS_GROUP
 from documents.demo import simple_pdf, simple_png
 from documents.models import Document, DocumentType, ReviewStatus
@@ -42,6 +43,7 @@ from cases.services import case_apply, case_create
 from cases.states import CaseState
 
 DEMO_PASSWORD = "demo-pass-2026"
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238's test key, demo only
 
 HOSPITALS = [
     {
@@ -252,6 +254,12 @@ class Command(BaseCommand):
             user.save()
         if role == "facilitator":
             user.groups.add(Group.objects.get(name=FACILITATORS_GROUP))
+            # A known authenticator key, for the demo only: `manage.py demo_totp` shows the
+            # current code. Real facilitators set theirs up at /accounts/2fa/.
+            TOTPDevice.objects.get_or_create(
+                user=user, name="Demo authenticator",
+                defaults={"key": DEMO_TOTP_KEY, "confirmed": True},
+            )
         elif role == "doctor":
             Doctor.objects.get_or_create(
                 user=user, defaults={**extra, "hospital": hospitals[hospital_index]}
@@ -313,6 +321,8 @@ class Command(BaseCommand):
 
     def _step(self, case: Case, name: str, at: dict, spec: DemoCase, users: dict) -> Case:
         self._documents_for_gate(case, TRANSITION_TARGETS.get(name), users)
+        if name == "submit_to_regulator":
+            self._filed_packet(case, users)
         if name == "dispatch":
             # DOMAIN.md §1.3: a weight within 14 days before the kit order.
             self._weight(case.patient, timezone.localdate() - dt.timedelta(days=2), Decimal("0.1"))
@@ -346,6 +356,10 @@ class Command(BaseCommand):
             genetic_test_date=today - dt.timedelta(days=20),
         )
         self._weight(patient, today, Decimal("0"))
+        Consent.objects.create(
+            patient=patient, given_by=spec.guardian, relationship=spec.relationship,
+            verified_how=ConsentMethod.IN_PERSON, notice_version=settings.NPP_PRIVACY_NOTICE_VERSION,
+        )
         return patient
 
     def _weight(self, patient: Patient, day: dt.date, gain: Decimal) -> None:
@@ -367,6 +381,20 @@ class Command(BaseCommand):
             for doc_type in DocumentType.objects.filter(required_before=target)
             if not case.documents.filter(document_type=doc_type).exists()
         ]
+
+    def _filed_packet(self, case: Case, users: dict) -> Document:
+        """A one-page stand-in for the packet as filed (rendering 11 real packets would make
+        seeding slow); the case page's "Build application packet" makes the real one."""
+        lines = [f"Case {case.reference}: the application packet as filed with the "
+                 f"{case.hospital.get_port_office_display()}.",
+                 "Demo data: build the application packet from the case page to see the "
+                 "generated packet with every enclosure."]
+        return document_upload(
+            case=case, document_type=DocumentType.objects.get(code="application_packet"),
+            data=simple_pdf("Application packet (demo stand-in)", lines),
+            filename="application-packet.pdf", by=users["facilitator"],
+            review_status=ReviewStatus.ACCEPTED,
+        )
 
     def _repeat_labs(self, case: Case, users: dict, sample_days_ago: int = 2) -> list[Document]:
         return [

@@ -1,0 +1,420 @@
+"""Backups: the database and the private document store in one verified archive.
+
+``backup_create`` writes ``npp-backup-<UTC time>.tar.gz`` holding
+
+- ``database.pgdump``: ``pg_dump --format=custom`` of the PostgreSQL database, or
+  ``database.sqlite3``: a copy made with SQLite's online backup API (the embedded default);
+- ``private/...``: every file of the private document store;
+- ``manifest.json``: the SHA-256 of every other file in the archive and the row count of every
+  table, taken in the same snapshot as the dump.
+
+``backup_restore`` extracts into a scratch folder, checks every file against the manifest and
+refuses on any difference, refuses a database or store that is not empty, then restores with
+``pg_restore`` (or the SQLite backup API) and compares the restored row counts.
+
+The database is dumped before the store is read: an upload writes its file before its row
+commits, so every document row in the dump has its file in the archive (a file uploaded in
+between is archived without a row, which is harmless). Passwords never reach a command line
+or a message: libpq reads them from ``PGPASSWORD``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+FORMAT = 1
+PREFIX = "npp-backup-"
+MANIFEST = "manifest.json"
+PG_DUMP = "database.pgdump"
+SQLITE_COPY = "database.sqlite3"
+STORE = "private"
+CHUNK = 1024 * 1024
+SHOWN = 10  # problems listed in a refusal; the rest are counted
+
+
+class BackupError(Exception):
+    """A refusal or failure, worded for the person running the command."""
+
+
+class MissingDatabase(BackupError):
+    pass
+
+
+# --- The database, without ever showing its password ------------------------------------------
+
+@dataclass(frozen=True)
+class Database:
+    engine: str  # "postgresql" or "sqlite"
+    name: str
+    host: str = ""
+    port: str = ""
+    user: str = ""
+    password: str = ""
+    sslmode: str = ""
+
+    @classmethod
+    def from_settings(cls, conf: dict[str, Any]) -> Database:
+        """From a ``DATABASES`` entry (the test database's name included)."""
+        engine = conf["ENGINE"].rsplit(".", 1)[-1]
+        if engine.startswith("postgres"):
+            return cls("postgresql", str(conf["NAME"]), str(conf.get("HOST") or ""),
+                       str(conf.get("PORT") or ""), str(conf.get("USER") or ""),
+                       str(conf.get("PASSWORD") or ""),
+                       str((conf.get("OPTIONS") or {}).get("sslmode", "")))
+        if engine == "sqlite3":
+            return cls("sqlite", str(conf["NAME"]))
+        raise BackupError(f"Backups support PostgreSQL and SQLite, not {engine}.")
+
+    def label(self) -> str:
+        """Where the data is, safe to print."""
+        if self.engine == "sqlite":
+            return f"SQLite {self.name}"
+        user = f"{self.user}@" if self.user else ""
+        port = f":{self.port}" if self.port else ""
+        return f"PostgreSQL {user}{self.host or 'localhost'}{port}/{self.name}"
+
+    def libpq_env(self) -> dict[str, str]:
+        """The environment for pg_dump / pg_restore: connection facts, password included."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        pairs = {"PGHOST": self.host, "PGPORT": self.port, "PGUSER": self.user,
+                 "PGPASSWORD": self.password, "PGSSLMODE": self.sslmode, "PGDATABASE": self.name}
+        env.update({k: v for k, v in pairs.items() if v})
+        return env
+
+    def connect(self):
+        import psycopg
+
+        params = {"dbname": self.name, "host": self.host or None, "port": self.port or None,
+                  "user": self.user or None, "password": self.password or None,
+                  "sslmode": self.sslmode or None}
+        try:
+            # Autocommit: the dump opens its own snapshot transaction explicitly.
+            return psycopg.connect(autocommit=True,
+                                   **{k: v for k, v in params.items() if v is not None})
+        except psycopg.OperationalError as exc:
+            if "does not exist" in str(exc):
+                raise MissingDatabase(f"{self.label()} does not exist.") from exc
+            raise BackupError(f"Cannot connect to {self.label()}: {_first_line(exc)}") from exc
+
+    def sqlite_uri(self, mode: str) -> str:
+        if self.name.startswith("file:"):  # e.g. the test runner's shared in-memory database
+            return self.name
+        return f"{Path(self.name).resolve().as_uri()}?mode={mode}"
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+# --- Row counts ----------------------------------------------------------------------------------
+
+PG_TABLES = """
+    SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname NOT LIKE 'pg\\_%'
+    ORDER BY 1, 2
+"""
+PG_RELATIONS = PG_TABLES.replace("('r', 'p')", "('r', 'p', 'v', 'm', 'S', 'f')")
+
+
+def pg_counts(conn) -> dict[str, int]:
+    """Rows in every table, keyed ``schema.table``."""
+    from psycopg import sql
+
+    counts = {}
+    for schema, table in conn.execute(PG_TABLES).fetchall():
+        query = sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema),
+                                                            sql.Identifier(table))
+        counts[f"{schema}.{table}"] = conn.execute(query).fetchone()[0]
+    return counts
+
+
+def sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    names = [row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY name")]
+    return {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
+
+
+def database_counts(db: Database) -> dict[str, int]:
+    """Rows per table now (for checks and tests)."""
+    if db.engine == "sqlite":
+        with _sqlite(db.sqlite_uri("ro")) as conn:
+            return sqlite_counts(conn)
+    with db.connect() as conn:
+        return pg_counts(conn)
+
+
+@contextmanager
+def _sqlite(uri: str) -> Iterator[sqlite3.Connection]:
+    conn = sqlite3.connect(uri, uri=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+# --- Dumping ---------------------------------------------------------------------------------------
+
+def _run(command: list[str], db: Database, what: str) -> None:
+    tool = command[0]
+    if shutil.which(tool) is None:
+        raise BackupError(f"`{tool}` is not installed (apt-get install postgresql-client).")
+    done = subprocess.run(command, env=db.libpq_env(), capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        detail = "\n".join(done.stderr.strip().splitlines()[-5:])
+        raise BackupError(f"{what} failed ({tool} exit {done.returncode}):\n{detail}")
+
+
+def dump_postgres(db: Database, target: Path) -> dict[str, int]:
+    """pg_dump into ``target`` and count rows, both in one exported snapshot."""
+    with db.connect() as conn:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        counts = pg_counts(conn)
+        # The snapshot lives as long as this transaction: pg_dump must finish inside it.
+        _run(["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={target}",
+              "--dbname", db.name], db, "pg_dump")
+        conn.execute("ROLLBACK")
+    return counts
+
+
+def dump_sqlite(db: Database, target: Path) -> dict[str, int]:
+    """A consistent copy through the online backup API; counts come from the copy."""
+    with _sqlite(db.sqlite_uri("ro")) as source, _sqlite(target.resolve().as_uri()) as copy:
+        source.backup(copy)
+        return sqlite_counts(copy)
+
+
+# --- Hashing and the manifest -----------------------------------------------------------------------
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def store_files(store: Path) -> dict[str, Path]:
+    """Every regular file under the store, by its archive name ``private/<relative path>``."""
+    if not store.exists():
+        return {}
+    found = {}
+    for path in sorted(store.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            found[str(PurePosixPath(STORE, *path.relative_to(store).parts))] = path
+    return found
+
+
+def _manifest(db: Database, counts: dict[str, int], files: dict[str, Path],
+              created: dt.datetime) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "created_at": created.isoformat(),
+        "engine": db.engine,
+        "database": PG_DUMP if db.engine == "postgresql" else SQLITE_COPY,
+        "tables": counts,
+        "rows": sum(counts.values()),
+        "files": {name: sha256_file(path) for name, path in files.items()},
+    }
+
+
+# --- Writing the archive --------------------------------------------------------------------------------
+
+def backup_create(*, database: dict[str, Any], store: Path, dest_dir: Path,
+                  now: dt.datetime | None = None) -> tuple[Path, dict[str, Any]]:
+    """Write a new archive under ``dest_dir``; return its path and manifest."""
+    db = Database.from_settings(database)
+    created = now or dt.datetime.now(dt.UTC)
+    dest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with tempfile.TemporaryDirectory(dir=dest_dir, prefix=".partial-") as scratch:
+        dump = Path(scratch) / (PG_DUMP if db.engine == "postgresql" else SQLITE_COPY)
+        counts = (dump_postgres if db.engine == "postgresql" else dump_sqlite)(db, dump)
+        files = {dump.name: dump, **store_files(Path(store))}
+        manifest = _manifest(db, counts, files, created)
+        partial = Path(scratch) / "archive.tar.gz"
+        _write_tar(partial, manifest, files)
+        target = _free_name(dest_dir, created)
+        partial.replace(target)
+    return target, manifest
+
+
+def _write_tar(path: Path, manifest: dict[str, Any], files: dict[str, Path]) -> None:
+    data = json.dumps(manifest, indent=2, sort_keys=True).encode()
+    with tarfile.open(path, "w:gz") as tar:
+        info = tarfile.TarInfo(MANIFEST)
+        info.size, info.mode, info.mtime = len(data), 0o600, int(dt.datetime.now().timestamp())
+        tar.addfile(info, io.BytesIO(data))
+        for name, source in files.items():
+            tar.add(source, arcname=name, recursive=False)
+    path.chmod(0o600)  # patient data
+
+
+def _free_name(dest_dir: Path, created: dt.datetime) -> Path:
+    stamp = created.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    for suffix in ["", *(f"-{n}" for n in range(1, 100))]:
+        target = dest_dir / f"{PREFIX}{stamp}{suffix}.tar.gz"
+        if not target.exists():
+            return target
+    raise BackupError(f"Too many backups named {PREFIX}{stamp} in {dest_dir}.")
+
+
+# --- Reading and verifying an archive -----------------------------------------------------------------
+
+def archive_extract(archive: Path, into: Path) -> dict[str, Any]:
+    """Extract ``archive`` into ``into`` and check every file against its manifest.
+
+    Raises ``BackupError`` on an unreadable archive, an unsafe member (absolute path, ``..``,
+    link, device) or any file that is missing, extra or changed.
+    """
+    if not archive.is_file():
+        raise BackupError(f"No such backup file: {archive}")
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(into, filter="data")
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise BackupError(f"{archive} is not a readable backup archive: {_first_line(exc)}") from exc
+    manifest = _read_manifest(into / MANIFEST, archive)
+    problems = _compare(manifest["files"], _extracted_files(into))
+    if problems:
+        shown = "\n  ".join(problems[:SHOWN])
+        more = f"\n  ... and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
+        raise BackupError(
+            f"Refusing to restore {archive}: it does not match its manifest "
+            f"({len(problems)} problem(s)); it was changed or damaged after it was written.\n  "
+            f"{shown}{more}")
+    return manifest
+
+
+def _read_manifest(path: Path, archive: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise BackupError(f"Refusing to restore {archive}: no readable {MANIFEST} in it.") from exc
+    if manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
+        raise BackupError(f"Refusing to restore {archive}: unknown manifest format "
+                          f"{manifest.get('format')!r}.")
+    return manifest
+
+
+def _extracted_files(root: Path) -> dict[str, Path]:
+    return {
+        str(PurePosixPath(*path.relative_to(root).parts)): path
+        for path in root.rglob("*")
+        if path.is_file() and path != root / MANIFEST
+    }
+
+
+def _compare(expected: dict[str, str], found: dict[str, Path]) -> list[str]:
+    problems = [f"missing from the archive: {name}" for name in sorted(set(expected) - set(found))]
+    problems += [f"not in the manifest: {name}" for name in sorted(set(found) - set(expected))]
+    problems += [
+        f"SHA-256 differs: {name}"
+        for name in sorted(set(expected) & set(found))
+        if sha256_file(found[name]) != expected[name]
+    ]
+    return problems
+
+
+# --- Restoring -----------------------------------------------------------------------------------------------
+
+def backup_restore(*, archive: Path, database: dict[str, Any], store: Path) -> dict[str, Any]:
+    """Verify ``archive``, then restore it into an empty database and an empty store.
+
+    Returns the manifest. Raises ``BackupError`` before touching anything if the archive does
+    not match its manifest, was made from another engine, or either target holds data.
+    """
+    db = Database.from_settings(database)
+    store = Path(store)
+    store.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=store.parent, prefix=".restore-") as scratch:
+        root = Path(scratch)
+        manifest = archive_extract(Path(archive), root)
+        if manifest.get("engine") != db.engine:
+            raise BackupError(f"Refusing to restore: the backup is of a {manifest.get('engine')} "
+                              f"database and the target is {db.label()}.")
+        _require_empty(db, store)
+        restore = restore_postgres if db.engine == "postgresql" else restore_sqlite
+        restore(db, root / manifest["database"])
+        _move_store(root / STORE, store)
+    _check_counts(db, manifest)
+    return manifest
+
+
+def _require_empty(db: Database, store: Path) -> None:
+    problems = []
+    tables = _existing_relations(db)
+    if tables:
+        problems.append(f"the database {db.label()} is not empty ({len(tables)} relation(s), "
+                        f"e.g. {', '.join(tables[:3])}); restore into a new, empty database")
+    if store.exists() and (not store.is_dir() or any(store.iterdir())):
+        problems.append(f"the document store {store} is not empty; move it away or point "
+                        "NPP_PRIVATE_STORAGE_ROOT at an empty folder")
+    if problems:
+        raise BackupError("Refusing to restore: " + "; and ".join(problems) + ".")
+
+
+def _existing_relations(db: Database) -> list[str]:
+    if db.engine == "sqlite":
+        path = None if db.name.startswith("file:") else Path(db.name)
+        if path is not None and (not path.exists() or path.stat().st_size == 0):
+            return []
+        with _sqlite(db.sqlite_uri("ro")) as conn:
+            return list(sqlite_counts(conn))
+    try:
+        conn = db.connect()
+    except MissingDatabase as exc:
+        raise BackupError(
+            f"{exc} Create it empty first, e.g. `createdb -h {db.host or 'localhost'} "
+            f"-U {db.user or 'postgres'} {db.name}`, then restore again.") from exc
+    with conn:
+        return [f"{schema}.{name}" for schema, name in conn.execute(PG_RELATIONS).fetchall()]
+
+
+def restore_postgres(db: Database, dump: Path) -> None:
+    # One transaction: a failure leaves the target as empty as it was. Ownership and grants
+    # are those of the restoring user, so a backup restores on a server with other roles.
+    _run(["pg_restore", "--exit-on-error", "--single-transaction", "--no-owner",
+          "--no-privileges", "--dbname", db.name, str(dump)], db, "pg_restore")
+
+
+def restore_sqlite(db: Database, copy: Path) -> None:
+    if not db.name.startswith("file:"):
+        Path(db.name).parent.mkdir(parents=True, exist_ok=True)
+    target = db.name if db.name.startswith("file:") else Path(db.name).resolve().as_uri()
+    with _sqlite(copy.resolve().as_uri() + "?mode=ro") as source, _sqlite(target) as dest:
+        source.backup(dest)
+
+
+def _move_store(extracted: Path, store: Path) -> None:
+    store.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not extracted.exists():
+        return
+    for item in extracted.iterdir():
+        shutil.move(str(item), str(store / item.name))
+
+
+def _check_counts(db: Database, manifest: dict[str, Any]) -> None:
+    restored = database_counts(db)
+    expected = manifest["tables"]
+    wrong = [f"{table}: {restored.get(table)} rows, expected {rows}"
+             for table, rows in sorted(expected.items()) if restored.get(table) != rows]
+    if wrong:
+        raise BackupError("The restore finished but row counts differ from the manifest:\n  "
+                          + "\n  ".join(wrong[:SHOWN]))
