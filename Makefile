@@ -6,7 +6,7 @@ CELERY := $(VENV)/bin/celery
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate seed worker web lint migrations-check graph bench backup restore clean
+.PHONY: run test venv migrate seed worker web beat lint migrations-check graph bench backup restore clean
 
 # The venv is rebuilt only when requirements.txt changes.
 $(VENV)/.installed: requirements.txt

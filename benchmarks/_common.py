@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # After ROOT is on sys.path; npp.backup imports no Django.
-from npp.backup import Database
+from npp.backup import Database  # noqa: E402
 
 MIN_RUNS = 5
 BENCH_PREFIX = "npp_bench_"

@@ -20,7 +20,6 @@ from django_fsm_log.models import StateLog
 
 from . import permissions
 from .forms import CaseAdminForm, transition_form
-from .selectors import available_transitions
 from .models import (
     Case,
     Consent,
@@ -33,6 +32,7 @@ from .models import (
     Product,
     WeightMeasurement,
 )
+from .selectors import available_transitions
 from .services import (
     TRANSITION_FACTS,
     CaseActionError,
@@ -341,13 +341,12 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
             )
         history = StateLog.objects.for_(case).select_related("by").order_by("timestamp", "pk")
         from documents.forms import UploadForm
-        from documents.selectors import checklist, documents_for
         from documents.packets.views import packet_panel
+        from documents.selectors import checklist, documents_for
 
         from .clinical import CRITERIA
-        from .selectors import case_calendar, case_dose_plan, case_eligibility
-
         from .dashboard import calendar_grid, case_timeline
+        from .selectors import case_calendar, case_dose_plan, case_eligibility
 
         dose_plan, dose_problem = case_dose_plan(case)
         calendar = case_calendar(case)

@@ -73,7 +73,8 @@ def transition_form(name: str, case: Case, data=None) -> TransitionForm:
 class CaseAdminForm(forms.ModelForm):
     class Meta:
         model = Case
-        fields = "__all__"
+        # Only what the admin's fieldsets edit; the rest is read-only or set by transitions.
+        fields = ["priority", "facilitator", "patient", "product", "doctor", "hospital"]
 
     def clean(self):
         cleaned = super().clean()

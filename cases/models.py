@@ -241,6 +241,9 @@ class CaseSequence(models.Model):
     year = models.PositiveSmallIntegerField(primary_key=True)
     last_number = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
 
 def _ready(blockers_method_name: str):
     """A django-fsm condition that passes when ``Case.blockers`` finds nothing."""

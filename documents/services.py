@@ -19,7 +19,6 @@ from django.utils import timezone
 from cases import permissions
 from cases.models import Case
 
-from .validation import validate_upload
 from .models import (
     ClinicalAccessGrant,
     Document,
@@ -27,6 +26,7 @@ from .models import (
     DocumentType,
     ReviewStatus,
 )
+from .validation import validate_upload
 
 logger = logging.getLogger(__name__)
 

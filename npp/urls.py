@@ -7,8 +7,8 @@ from django.views.generic import RedirectView
 from cases import views as case_views
 
 from .auth_urls import admin_login_redirect
-from .two_factor import session_verified
 from .healthz import healthz
+from .two_factor import session_verified
 
 _has_permission = admin.site.has_permission
 

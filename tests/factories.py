@@ -11,7 +11,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from cases.models import Consent, Doctor, Hospital, HospitalAdmin, Patient, PortOffice, Product, WeightMeasurement
+from cases.models import (
+    Consent,
+    Doctor,
+    Hospital,
+    HospitalAdmin,
+    Patient,
+    PortOffice,
+    Product,
+    WeightMeasurement,
+)
 from cases.permissions import FACILITATORS_GROUP
 from cases.services import case_apply, case_create
 from cases.states import CaseState

@@ -13,8 +13,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET, require_POST
 from django_fsm_log.models import StateLog
 
 from cases import permissions
-from npp.two_factor import session_verified, two_factor_required
 from cases.forms import TransitionForm, transition_form
 from cases.models import Case, today_ist
 from cases.selectors import available_transitions, case_for, cases_for
@@ -44,6 +43,7 @@ from documents.selectors import (
     visible_types_q,
 )
 from documents.services import document_upload
+from npp.two_factor import session_verified, two_factor_required
 
 from .forms import (
     TEMPERATURE_LOG,

@@ -8,7 +8,6 @@ a case in delivery (with shipment and clinical documents), every patient with a 
 
 from __future__ import annotations
 
-
 import datetime as dt
 import re
 from decimal import Decimal

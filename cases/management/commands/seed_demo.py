@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-
-import time_machine
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -23,24 +22,27 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cases.clinical import treatment_calendar
 from cases.models import (
     Case,
+    Consent,
+    ConsentMethod,
     Doctor,
     Hospital,
     HospitalAdmin,
+    LabResult,
+    LabTest,
     Patient,
     PortOffice,
     Product,
     WeightMeasurement,
 )
-from cases.clinical import treatment_calendar
-from cases.models import Consent, ConsentMethod, LabResult, LabTest
 from cases.permissions import FACILITATORS_GROUP
+from cases.services import case_apply, case_create
+from cases.states import CaseState
 from documents.demo import simple_pdf, simple_png
 from documents.models import Document, DocumentType, ReviewStatus
 from documents.services import document_review, document_upload
-from cases.services import case_apply, case_create
-from cases.states import CaseState
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238's test key, demo only
