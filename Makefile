@@ -26,6 +26,8 @@ seed: migrate
 # REDIS_URL say otherwise. Ctrl-C stops both.
 run: seed
 	@mkdir -p var
+	@# One sweep now, so the demo's due reminders go out at once (beat repeats it every 15 min).
+	$(PY) manage.py send_reminders
 	@$(CELERY) -A npp worker -B -l info --concurrency 1 > var/celery.log 2>&1 & \
 	  echo $$! > var/celery.pid; \
 	  echo "Celery worker + beat started (log: var/celery.log)"; \
