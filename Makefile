@@ -44,7 +44,13 @@ worker: venv
 beat: venv
 	$(CELERY) -A npp beat -l info
 
-test: venv
+# axe-core for the browser tests' accessibility checks (package-lock.json pins it). `make test`
+# installs it when npm is there; without it those checks are skipped, saying so.
+node_modules/axe-core: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+test: venv $(if $(shell command -v npm 2>/dev/null),node_modules/axe-core)
 	$(PY) -m pytest
 
 lint: venv

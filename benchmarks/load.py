@@ -4,7 +4,8 @@ Data: 25 hospitals, each with 2 doctors and 1 hospital admin; 20 cases per docto
 cases over every state, with accepted document rows for the gates each case has passed and
 its state history). 25 doctors and the 25 hospital admins are simulated, each logged in once
 through the real login form before the clock starts. A simulated user loops: its own list
-(40 %) or one of its cases (60 %), then thinks 0.5-1.5 s (uniform). The client is this
+(40 %) or one of its cases (60 %), then thinks 0.5-1.5 s (uniform; ``--think``), i.e. a
+click about every second, far busier than a person. The client is this
 script's own asyncio HTTP/1.1 client (stdlib only), one connection per request as gunicorn's
 sync workers close them, on 127.0.0.1 only, with a 10 s timeout per request and a cap on the
 requests of a run. An error is a non-200 answer, a timeout or a broken connection.
@@ -304,7 +305,8 @@ def run(url: str, runs: int, duration: float) -> None:
             wait_ready(port, server)
             asyncio.run(log_in_all(port, users))
             heading(f"{len(users)} users ({sum('/doctor/' in u.list_url for u in users)} doctors), "
-                    f"gunicorn {WORKERS} workers on {HOST}:{port}, {runs} runs of {duration:.0f} s")
+                    f"think {THINK[0]}-{THINK[1]} s, gunicorn {WORKERS} workers on {HOST}:{port}"
+                    f"{conn_max_age(url)}, {runs} runs of {duration:.0f} s")
             results, pooled = [], []
             for i in range(runs):
                 samples = asyncio.run(one_run(port, users, duration, seed=i))
@@ -318,6 +320,10 @@ def run(url: str, runs: int, duration: float) -> None:
             stop(server)
             errors = log.read_text().strip().splitlines() if log.exists() else []
     report(results, pooled, [e for e in errors if "ERROR" in e or "Traceback" in e])
+
+
+def conn_max_age(url: str) -> str:
+    return f" (CONN_MAX_AGE={url.split('conn_max_age=')[1]})" if "conn_max_age=" in url else ""
 
 
 def report(results: list[dict], pooled: list[Sample], server_errors: list[str]) -> None:
@@ -346,9 +352,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=MIN_RUNS)
     parser.add_argument("--duration", type=float, default=DURATION, help="seconds per run")
+    parser.add_argument("--think", type=float, nargs=2, default=THINK, metavar=("MIN", "MAX"),
+                        help="seconds a user waits between requests, uniform (default 0.5 1.5)")
     parser.add_argument("--conn-max-age", type=int, default=None,
                         help="serve with CONN_MAX_AGE=N (default: the settings' own)")
     args = parser.parse_args()
+    global THINK
+    THINK = (max(args.think[0], 0.0), max(args.think))
     started = time.perf_counter()
     with bench_database("load.py", "load") as url:
         if args.conn_max_age is not None:

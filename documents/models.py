@@ -52,6 +52,12 @@ class DocumentType(models.Model):
     shipment_side = models.BooleanField(
         default=False, help_text="Hospital admins may see documents of this type."
     )
+    review_before_gate = models.BooleanField(
+        default=True,
+        help_text="The case waits for a facilitator to accept this document. Off for the "
+                  "hospital's own receipt records, which must not hold up the 14-day window: "
+                  "an upload lets the case move on, and the review follows.",
+    )
     uploadable_by_doctor = models.BooleanField(default=False)
     uploadable_by_hospital = models.BooleanField(default=False)
     sort_order = models.PositiveSmallIntegerField(default=0)

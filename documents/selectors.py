@@ -36,6 +36,13 @@ class ChecklistLine:
     def ok(self) -> bool:
         return self.status == LineStatus.OK
 
+    @property
+    def passes_gate(self) -> bool:
+        """Whether the line lets the case through its gate: ok, or uploaded and waiting for a
+        review that does not hold the case (``DocumentType.review_before_gate``)."""
+        return self.ok or (self.status == LineStatus.PENDING
+                           and not self.document_type.review_before_gate)
+
     def describe(self) -> str:
         name = self.document_type.name
         if self.status == LineStatus.MISSING:
@@ -128,7 +135,7 @@ def checklists_for_cases(cases: list[Case], *, today: dt.date | None = None
 
 def checklist_blockers(case: Case, target: str) -> list[str]:
     """The refusals a transition into ``target`` gives while documents are not ``ok``."""
-    return [line.describe() for line in checklist(case, target) if not line.ok]
+    return [line.describe() for line in checklist(case, target) if not line.passes_gate]
 
 
 # --- Scope ---------------------------------------------------------------------------------

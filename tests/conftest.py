@@ -22,14 +22,22 @@ POSTGRES_ONLY_REASON = "needs PostgreSQL row locks across two connections; CI ru
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+CHROMIUM = "/usr/bin/chromium"
+NO_CHROMIUM_REASON = (
+    f"needs Debian's Chromium at {CHROMIUM}: apt-get install chromium (never `playwright install`)"
+)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``postgres`` are skipped, with the reason, when the suite runs on SQLite."""
-    if connection.vendor == "postgresql":
-        return
-    skip = pytest.mark.skip(reason=POSTGRES_ONLY_REASON)
+    """Skip, with the reason, what this machine cannot run: ``postgres`` tests on SQLite and
+    ``browser`` tests without Chromium (CI installs it and runs them all)."""
+    no_postgres = connection.vendor != "postgresql"
+    no_chromium = not os.path.exists(CHROMIUM)
     for item in items:
-        if item.get_closest_marker("postgres"):
-            item.add_marker(skip)
+        if no_postgres and item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.skip(reason=POSTGRES_ONLY_REASON))
+        if no_chromium and item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.skip(reason=NO_CHROMIUM_REASON))
 
 
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences",
@@ -53,7 +61,8 @@ def _reference_data(request):
     from django.apps import apps
 
     for module in ("cases.migrations.0002_seed_product_and_group",
-                   "documents.migrations.0002_seed_document_types"):
+                   "documents.migrations.0002_seed_document_types",
+                   "documents.migrations.0006_review_before_gate"):
         importlib.import_module(module).seed(apps, None)
 
 
