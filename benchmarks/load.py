@@ -349,6 +349,7 @@ def report(results: list[dict], pooled: list[Sample], server_errors: list[str]) 
 
 
 def main() -> None:
+    global THINK
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=MIN_RUNS)
     parser.add_argument("--duration", type=float, default=DURATION, help="seconds per run")
@@ -357,7 +358,6 @@ def main() -> None:
     parser.add_argument("--conn-max-age", type=int, default=None,
                         help="serve with CONN_MAX_AGE=N (default: the settings' own)")
     args = parser.parse_args()
-    global THINK
     THINK = (max(args.think[0], 0.0), max(args.think))
     started = time.perf_counter()
     with bench_database("load.py", "load") as url:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import datetime as dt
 import io
 import pstats
 import random
@@ -119,14 +120,16 @@ def breakdown(now) -> None:
     print(f"  _existing_keys over those rows: {took:.2f} s, {q['n']} queries (500 keys each); "
           f"a sweep that creates rows runs it 3 times")
     keys_first(found)
+    anti_join(now)
     connection.close()
 
 
 def keys_first(found) -> None:
-    """Proposed: build the keys (no rendering), fetch the existing ones in one query."""
+    """Proposed (1): build the dedupe keys without rendering, look them up as the sweep does
+    now (``_existing_keys``), and render only the missing ones."""
     from django.utils import timezone
 
-    from cases.models import Notification
+    from cases.reminders import _existing_keys
 
     start = time.perf_counter()
     keys = set()
@@ -137,11 +140,36 @@ def keys_first(found) -> None:
             for channel in ("in_app", "email"):
                 keys.add(f"{r.kind}:{r.case.pk}:{extra}:u{user.pk}:{day}:{channel}"[:200])
     with counting_queries() as q:
-        existing = set(Notification.objects.filter(dedupe_key__in=keys)
-                       .values_list("dedupe_key", flat=True))
+        existing = _existing_keys(sorted(keys))
     took = time.perf_counter() - start
-    print(f"  proposed, keys before rendering: {len(keys):,} keys, existing ones fetched in "
-          f"{q['n']} query: {took:.2f} s; {len(keys - existing):,} left to render")
+    print(f"  proposed (1), keys before rendering: {len(keys):,} keys built and looked up in "
+          f"{took:.2f} s, {q['n']} queries; {len(keys - existing):,} left to render")
+
+
+def anti_join(now) -> None:
+    """Proposed (2): a rule that skips already-notified cases in SQL (NOT EXISTS), shown for
+    stage_overdue: a second sweep then loads no case at all."""
+    from django.db.models import Exists, OuterRef, Q, Value
+    from django.db.models.functions import Concat
+
+    from cases import reminders
+    from cases.models import Case, Notification
+
+    condition = Q()
+    for state, days in reminders.setting("NPP_STAGE_LIMIT_DAYS").items():
+        condition |= Q(state=state, state_changed_at__lte=now - dt.timedelta(days=days))
+    notified = Notification.objects.filter(
+        case=OuterRef("pk"), kind=Concat(Value("stage_overdue_"), OuterRef("state")),
+        created_at__gte=OuterRef("state_changed_at"))
+    with counting_queries() as q:
+        start = time.perf_counter()
+        due = list(Case.objects.filter(condition, facilitator__isnull=False)
+                   .filter(~Exists(notified))
+                   .select_related("patient", "doctor__user", "hospital", "facilitator"))
+        took = time.perf_counter() - start
+    print(f"  proposed (2), stage_overdue with NOT EXISTS (notification since entering the "
+          f"state): {len(due):,} cases in {took * 1000:.0f} ms, {q['n']} query "
+          f"(the current rule: all overdue cases, above)")
 
 
 def profile_top(now, limit: int = 14) -> None:

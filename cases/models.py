@@ -21,6 +21,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from . import permissions
+from .lab_fields import lab_value_field
 from .states import ACTIVE_STATES, CANCELLABLE_STATES, CaseState, Priority
 
 
@@ -709,19 +710,11 @@ class LabResult(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lab_results")
     test = models.CharField(max_length=20, choices=LabTest.choices)
     taken_on = models.DateField()
-    alt = models.DecimalField("ALT (U/L)", max_digits=7, decimal_places=1, null=True, blank=True,
-                              validators=[MinValueValidator(0), MaxValueValidator(5000)])
-    ast = models.DecimalField("AST (U/L)", max_digits=7, decimal_places=1, null=True, blank=True,
-                              validators=[MinValueValidator(0), MaxValueValidator(5000)])
-    total_bilirubin = models.DecimalField(
-        "total bilirubin (mg/dL)", max_digits=5, decimal_places=2, null=True, blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(50)])
-    platelets = models.DecimalField(
-        "platelets (x10^3/µL)", max_digits=6, decimal_places=1, null=True, blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(2000)])
-    troponin_i = models.DecimalField(
-        "troponin-I (ng/mL)", max_digits=7, decimal_places=3, null=True, blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(100)])
+    alt = lab_value_field("alt")
+    ast = lab_value_field("ast")
+    total_bilirubin = lab_value_field("total_bilirubin")
+    platelets = lab_value_field("platelets")
+    troponin_i = lab_value_field("troponin_i")
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, related_name="+")

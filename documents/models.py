@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 
+from cases.lab_fields import lab_value_field
 from cases.states import CaseState
 
 from .storage import PrivateStorage
@@ -108,26 +108,12 @@ class Document(models.Model):
 
     # Lab results: the sample date decides expiry; the values feed eligibility and packets.
     sample_taken_on = models.DateField(null=True, blank=True)
-    alt = models.DecimalField("ALT (U/L)", max_digits=7, decimal_places=1, null=True, blank=True,
-                              validators=[MinValueValidator(0), MaxValueValidator(5000)])
-    ast = models.DecimalField("AST (U/L)", max_digits=7, decimal_places=1, null=True, blank=True,
-                              validators=[MinValueValidator(0), MaxValueValidator(5000)])
-    total_bilirubin = models.DecimalField(
-        "total bilirubin (mg/dL)", max_digits=5, decimal_places=2, null=True, blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(Decimal("50"))],
-    )
-    platelets = models.DecimalField(
-        "platelets (x10^3/µL)", max_digits=6, decimal_places=1, null=True, blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(2000)],
-    )
-    troponin_i = models.DecimalField(
-        "troponin-I (ng/mL)", max_digits=7, decimal_places=3, null=True, blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(100)],
-    )
-    creatinine = models.DecimalField(
-        "creatinine (mg/dL)", max_digits=5, decimal_places=2, null=True, blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(20)],
-    )
+    alt = lab_value_field("alt")
+    ast = lab_value_field("ast")
+    total_bilirubin = lab_value_field("total_bilirubin")
+    platelets = lab_value_field("platelets")
+    troponin_i = lab_value_field("troponin_i")
+    creatinine = lab_value_field("creatinine")
     anti_aav9_titer = models.CharField(
         "anti-AAV9 titre", max_length=20, blank=True,
         validators=[RegexValidator(r"^1:\d{1,6}$", "Write the titre as a ratio, like 1:25.")],
