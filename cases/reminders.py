@@ -244,31 +244,42 @@ def _render(reminder: Reminder, *, guardian: bool = False) -> tuple[str, str, st
     return subject[:200], body, html
 
 
-def _notifications(reminder: Reminder) -> list[Notification]:
+def _planned(reminder: Reminder) -> list[tuple[str, object, str, str]]:
+    """(dedupe key, recipient user or None, recipient email, channel) for each notification
+    the reminder makes; cheap, so duplicates are found before anything is rendered."""
     case = reminder.case
-    subject, body, html = _render(reminder)
     day = timezone.localdate(reminder.due_at).isoformat()
     extra = reminder.context.get("code", "")
-    rows = []
+    planned = []
     for user in reminder.recipients:
         for channel in (Channel.IN_APP, Channel.EMAIL):
             if channel == Channel.EMAIL and not user.email:
                 continue
             key = f"{reminder.kind}:{case.pk}:{extra}:u{user.pk}:{day}:{channel}"
-            rows.append(Notification(
-                case=case, recipient=user, kind=reminder.kind, channel=channel,
-                due_at=reminder.due_at, subject=subject, body=body, html_body=html,
-                dedupe_key=key[:200],
-                # In-app reminders are delivered by existing: the portal lists them.
-                sent_at=timezone.now() if channel == Channel.IN_APP else None,
-            ))
+            planned.append((key[:200], user, "", channel))
     if reminder.guardian_email and case.patient.guardian_email:
-        subject, body, html = _render(reminder, guardian=True)
         key = f"{reminder.kind}:{case.pk}:{extra}:guardian:{day}:email"
+        planned.append((key[:200], None, case.patient.guardian_email, Channel.EMAIL))
+    return planned
+
+
+def _notifications(reminder: Reminder, planned: list[tuple[str, object, str, str]]
+                   ) -> list[Notification]:
+    """The rows for ``planned`` (the reminder's new notifications), rendered."""
+    rendered: dict[bool, tuple[str, str, str]] = {}
+    rows = []
+    for key, user, email, channel in planned:
+        guardian = user is None
+        if guardian not in rendered:
+            rendered[guardian] = _render(reminder, guardian=guardian)
+        subject, body, html = rendered[guardian]
         rows.append(Notification(
-            case=case, recipient_email=case.patient.guardian_email, kind=reminder.kind,
-            channel=Channel.EMAIL, due_at=reminder.due_at, subject=subject, body=body,
-            html_body=html, dedupe_key=key[:200]))
+            case=reminder.case, recipient=user, recipient_email=email, kind=reminder.kind,
+            channel=channel, due_at=reminder.due_at, subject=subject, body=body,
+            html_body=html, dedupe_key=key,
+            # In-app reminders are delivered by existing: the portal lists them.
+            sent_at=timezone.now() if channel == Channel.IN_APP else None,
+        ))
     return rows
 
 
@@ -276,10 +287,14 @@ def _template(kind: str) -> str:
     return "stage_overdue" if kind.startswith("stage_overdue_") else kind
 
 
+# Keys looked up per query: few round trips at scale, under SQLite's 32,766-variable limit.
+KEY_CHUNK = 20_000
+
+
 def _existing_keys(keys: list[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(keys), 500):  # stay under SQLite's variable limit
-        found.update(Notification.objects.filter(dedupe_key__in=keys[start:start + 500])
+    for start in range(0, len(keys), KEY_CHUNK):
+        found.update(Notification.objects.filter(dedupe_key__in=keys[start:start + KEY_CHUNK])
                      .values_list("dedupe_key", flat=True))
     return found
 
@@ -290,13 +305,18 @@ def notifications_to_create(now: dt.datetime) -> list[Notification]:
     ``send_reminders --dry-run`` prints these, so it shows what would go out, not what
     already went out.
     """
-    rows = [row for reminder in due_reminders(now) for row in _notifications(reminder)]
-    existing = _existing_keys([row.dedupe_key for row in rows])
-    new = {}
-    for row in rows:
-        if row.dedupe_key not in existing:
-            new.setdefault(row.dedupe_key, row)  # a user listed twice gets one row
-    return list(new.values())
+    plans = [(reminder, _planned(reminder)) for reminder in due_reminders(now)]
+    existing = _existing_keys([key for _, planned in plans for key, *_ in planned])
+    rows, seen = [], set(existing)
+    for reminder, planned in plans:
+        fresh = []
+        for item in planned:
+            if item[0] not in seen:  # a user listed twice gets one row
+                seen.add(item[0])
+                fresh.append(item)
+        if fresh:
+            rows += _notifications(reminder, fresh)
+    return rows
 
 
 def reminders_sweep(*, now: dt.datetime | None = None, enqueue: bool = True) -> int:
@@ -314,7 +334,7 @@ def reminders_sweep(*, now: dt.datetime | None = None, enqueue: bool = True) -> 
         # ignore_conflicts: a concurrent sweep may have inserted some of these meanwhile;
         # the unique dedupe_key keeps one, and only this sweep's own inserts are counted.
         before = len(_existing_keys(keys))
-        Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1500)
         created = len(_existing_keys(keys)) - before
         if enqueue:
             pending = list(Notification.objects.filter(
