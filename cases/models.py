@@ -327,7 +327,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "state_changed_at"])]
+        indexes = [
+            models.Index(fields=["state", "state_changed_at"]),
+            # Lists show the newest cases first: the admin's and each portal's (by scope).
+            models.Index(fields=["-created_at", "-id"], name="case_newest"),
+            models.Index(fields=["doctor", "-created_at", "-id"], name="case_doctor_newest"),
+            models.Index(fields=["hospital", "-created_at", "-id"], name="case_hospital_newest"),
+        ]
         permissions = [("run_any_transition", "Can run any case transition")]
 
     def __str__(self) -> str:
