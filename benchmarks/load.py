@@ -5,10 +5,11 @@ cases over every state, with accepted document rows for the gates each case has 
 its state history). 25 doctors and the 25 hospital admins are simulated, each logged in once
 through the real login form before the clock starts. A simulated user loops: its own list
 (40 %) or one of its cases (60 %), then thinks 0.5-1.5 s (uniform; ``--think``), i.e. a
-click about every second, far busier than a person. The client is this
-script's own asyncio HTTP/1.1 client (stdlib only), one connection per request as gunicorn's
-sync workers close them, on 127.0.0.1 only, with a 10 s timeout per request and a cap on the
-requests of a run. An error is a non-200 answer, a timeout or a broken connection.
+click about every second, far busier than a person. Users start spread over one think time.
+The client is this script's own asyncio HTTP/1.1 client (stdlib only), one connection per
+request as gunicorn's sync workers close them, on 127.0.0.1 only, with a 10 s timeout per
+request and a cap on the requests of a run. An error is a non-200 answer, a timeout or a
+broken connection.
 
 Targets (issue 7): p95 under 300 ms and 0 errors.
 
@@ -132,6 +133,10 @@ class Sample:
 async def simulate(port: int, user: User, until: float, samples: list[Sample],
                    rng: random.Random) -> None:
     kind = "doctor" if "/doctor/" in user.list_url else "hospital"
+    # Users arrive spread over one think time, not all in the same millisecond: a burst of
+    # 50 simultaneous first requests would queue behind 4 workers and say nothing about
+    # steady load.
+    await asyncio.sleep(rng.uniform(0, THINK[1]))
     while time.perf_counter() < until and len(samples) < MAX_REQUESTS_PER_RUN:
         is_list = rng.random() < 0.4
         path = user.list_url if is_list else rng.choice(user.case_urls)

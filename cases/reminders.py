@@ -319,11 +319,20 @@ def notifications_to_create(now: dt.datetime) -> list[Notification]:
     return rows
 
 
+# An unsent email older than this whose task seems lost (broker down, worker gone) is
+# enqueued again by the next sweep; at most RETRY_BATCH a sweep, so an outage's backlog
+# drains without flooding the broker.
+RETRY_AFTER = dt.timedelta(minutes=10)
+RETRY_BATCH = 1000
+
+
 def reminders_sweep(*, now: dt.datetime | None = None, enqueue: bool = True) -> int:
-    """Create the notifications due at ``now`` and enqueue the undelivered emails.
+    """Create the notifications due at ``now`` and enqueue their emails.
 
     Returns how many notifications this sweep created. A second sweep for the same time
-    creates none. Emails left unsent by an earlier failure are enqueued again.
+    creates none. Emails this sweep created are enqueued, and so are emails left unsent and
+    unclaimed for ``RETRY_AFTER`` (their task was lost); a delivery claims its row, so an
+    email enqueued twice is still sent once.
     """
     from .tasks import deliver_notification_task
 
@@ -337,11 +346,35 @@ def reminders_sweep(*, now: dt.datetime | None = None, enqueue: bool = True) -> 
         Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1500)
         created = len(_existing_keys(keys)) - before
         if enqueue:
-            pending = list(Notification.objects.filter(
-                channel=Channel.EMAIL, sent_at__isnull=True, due_at__lte=now
-            ).values_list("pk", flat=True))
+            email_keys = [row.dedupe_key for row in rows if row.channel == Channel.EMAIL]
+            pending = _unsent_ids(email_keys)
+            pending += _lost_ids(now, exclude=pending)
             transaction.on_commit(lambda: _enqueue(deliver_notification_task, pending))
     return created
+
+
+def _lost_ids(now: dt.datetime, exclude: list[int]) -> list[int]:
+    """Unsent emails whose task seems lost: never claimed for ``RETRY_AFTER``, or claimed by
+    a worker that died (the claim outlived its lease)."""
+    from .tasks import CLAIM_LEASE_SECONDS
+
+    clock = timezone.now()
+    lost = (Q(claimed_at__isnull=True, created_at__lt=clock - RETRY_AFTER)
+            | Q(claimed_at__lt=clock - dt.timedelta(seconds=CLAIM_LEASE_SECONDS)))
+    return list(
+        Notification.objects.filter(lost, channel=Channel.EMAIL, sent_at__isnull=True,
+                                    due_at__lte=now)
+        .exclude(pk__in=exclude).order_by("due_at").values_list("pk", flat=True)[:RETRY_BATCH]
+    )
+
+
+def _unsent_ids(keys: list[str]) -> list[int]:
+    ids: list[int] = []
+    for start in range(0, len(keys), KEY_CHUNK):
+        ids += Notification.objects.filter(
+            dedupe_key__in=keys[start:start + KEY_CHUNK], sent_at__isnull=True
+        ).values_list("pk", flat=True)
+    return ids
 
 
 def _enqueue(task, ids: list[int]) -> None:

@@ -11,12 +11,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import OperationalError
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import Channel, Notification
-from cases.reminders import reminders_sweep
+from cases.reminders import RETRY_AFTER, reminders_sweep
 from documents.demo import simple_pdf
 from documents.models import Document, DocumentType
 from documents.packets.models import BuildStatus, PacketBuild
@@ -75,7 +77,8 @@ def test_reminders_missed_while_the_broker_was_down_go_out_with_the_next_sweep(
     assert unsent.exists() and not mailoutbox
 
     settings.CELERY_TASK_ALWAYS_EAGER = True  # the broker is back (in-process worker)
-    with django_capture_on_commit_callbacks(execute=True):
+    with time_machine.travel(timezone.now() + RETRY_AFTER + dt.timedelta(minutes=1)), \
+            django_capture_on_commit_callbacks(execute=True):
         assert reminders_sweep(now=later) == 0  # nothing new to create ...
     assert not Notification.objects.filter(channel=Channel.EMAIL, sent_at__isnull=True).exists()
     assert len(mailoutbox) == unsent.model.objects.filter(channel=Channel.EMAIL).count()

@@ -6,6 +6,7 @@ import datetime as dt
 import smtplib
 
 import pytest
+import time_machine
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.utils import timezone
 
@@ -178,8 +179,13 @@ def test_a_sweep_enqueues_an_email_left_unsent_by_a_failure_again(
     enqueued = []
     monkeypatch.setattr(reminders, "_enqueue", lambda task, ids: enqueued.extend(ids))
 
+    later = timezone.now() + dt.timedelta(days=3, minutes=15)
     with django_capture_on_commit_callbacks(execute=True):
-        created = reminders_sweep(now=timezone.now() + dt.timedelta(days=3, minutes=15))
+        reminders_sweep(now=later)  # too soon: its task may still be on its way
+    assert enqueued == []
+    with time_machine.travel(timezone.now() + reminders.RETRY_AFTER + dt.timedelta(minutes=1)), \
+            django_capture_on_commit_callbacks(execute=True):
+        created = reminders_sweep(now=later)
 
     assert (created, enqueued) == (0, [email_to(facilitator).pk])
     deliver_notification_task.apply(args=enqueued)

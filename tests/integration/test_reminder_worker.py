@@ -280,10 +280,10 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_the_email_goes_out_once(
         smtp.release()
         second = workers(env)
 
-        # The dead worker's claim holds for the lease: a new task must not send meanwhile.
+        # The dead worker's claim holds for the lease: the sweep enqueues nothing meanwhile,
+        # and nothing is sent.
         sweep(env)
-        second.wait_for("succeeded in")
-        assert "'nothing to send'" in second.output()
+        time.sleep(2)
         assert (smtp.accepted, the_email().sent_at) == ([], None)
 
         # Stand in for waiting out the lease (120 s) by ageing the claim in the database.
