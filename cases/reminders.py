@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .clinical import MONITORING_WEEKS, treatment_calendar
+from .clinical import LIVER_REVIEW_DAY, MONITORING_WEEKS, treatment_calendar
 from .models import Case, Channel, HospitalAdmin, LabResult, Notification
 from .states import CaseState
 
@@ -181,7 +181,17 @@ def monitoring_tests(now: dt.datetime) -> list[Reminder]:
     """Calendar tests due tomorrow, overdue by N days, and the day-30 review: the doctor."""
     today = timezone.localdate(now)
     overdue_days = setting("NPP_REMINDER_LAB_OVERDUE_DAYS")
-    cases = list(_cases(state=CaseState.MONITORING, infused_at__isnull=False))
+    # Events sit at fixed days after the infusion, so only cases infused on a few dates can
+    # have one due tomorrow or overdue today: select those in SQL instead of computing every
+    # monitoring case's calendar.
+    offsets = {LIVER_REVIEW_DAY, *(7 * week for weeks in MONITORING_WEEKS.values()
+                                   for week in weeks)}
+    tomorrow = today + dt.timedelta(days=1)
+    overdue_on = today - dt.timedelta(days=overdue_days)
+    infusion_days = {day - dt.timedelta(days=offset)
+                     for offset in offsets for day in (tomorrow, overdue_on)}
+    cases = list(_cases(state=CaseState.MONITORING, infused_at__isnull=False,
+                        infused_at__date__in=infusion_days))
     results = defaultdict(list)
     for result in LabResult.objects.filter(case__in=cases).only("case_id", "test", "taken_on"):
         results[result.case_id].append(result)
