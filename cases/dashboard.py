@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
@@ -101,16 +101,14 @@ def needs_attention(cases: QuerySet[Case], now: dt.datetime | None = None) -> li
             if failing:
                 rows.append(AttentionRow(case, "Eligibility failing",
                                          "; ".join(c.label for c in failing), 1))
+    # A rejection counts while it is the newest version of its document: one query.
+    newer = Document.objects.filter(case=OuterRef("case"), document_type=OuterRef("document_type"),
+                                    version__gt=OuterRef("version"))
     rejected = (Document.objects.filter(case__in=open_cases, review_status=ReviewStatus.REJECTED)
-                .select_related("case__patient", "document_type"))
-    newest_rejected = {}
-    for doc in rejected.order_by("case_id", "document_type_id", "-version"):
-        newest_rejected.setdefault((doc.case_id, doc.document_type_id), doc)
-    for doc in newest_rejected.values():
-        if not doc.case.documents.filter(document_type=doc.document_type,
-                                         version__gt=doc.version).exists():
-            rows.append(AttentionRow(doc.case, "Document rejected",
-                                     f"{doc.document_type.name} v{doc.version}", 2))
+                .exclude(Exists(newer)).select_related("case__patient", "document_type"))
+    for doc in rejected:
+        rows.append(AttentionRow(doc.case, "Document rejected",
+                                 f"{doc.document_type.name} v{doc.version}", 2))
     for row in rows:
         row.href = reverse("admin:cases_case_change", args=[row.case.pk])
     return sorted(rows, key=lambda r: (r.severity, r.case.reference))

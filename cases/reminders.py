@@ -12,6 +12,7 @@ messages that repeat, and the next sweep (15 minutes later) catches anything lat
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ from django.utils import timezone
 from .clinical import LIVER_REVIEW_DAY, MONITORING_WEEKS, treatment_calendar
 from .models import Case, Channel, HospitalAdmin, LabResult, Notification
 from .states import CaseState
+
+logger = logging.getLogger(__name__)
 
 # Defaults for the thresholds; each can be set in settings (see .env.example).
 DEFAULTS = {
@@ -388,12 +391,10 @@ def _unsent_ids(keys: list[str]) -> list[int]:
 
 
 def _enqueue(task, ids: list[int]) -> None:
-    import logging
-
-    for pk in ids:
+    for sent, pk in enumerate(ids):
         try:
             task.delay(pk)
         except Exception:  # noqa: BLE001 - broker down: the next sweep enqueues them again
-            logging.getLogger(__name__).warning("broker unavailable; %s unsent, retried next sweep",
-                                                len(ids))
+            logger.warning("broker unavailable; %s email(s) left for the next sweep",
+                           len(ids) - sent)
             return

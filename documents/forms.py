@@ -9,7 +9,7 @@ from cases.forms import DateInput
 from cases.models import today_ist
 
 from .models import Document, DocumentType
-from .validation import TOO_LARGE, _megabytes, max_upload_bytes
+from .validation import TOO_LARGE, max_upload_bytes, megabytes
 
 LAB_VALUE_FIELDS = ["alt", "ast", "total_bilirubin", "platelets", "troponin_i", "creatinine",
                     "anti_aav9_titer"]
@@ -44,7 +44,7 @@ class UploadForm(forms.ModelForm):
         upload = self.cleaned_data["upload"]
         limit = max_upload_bytes()
         if upload.size > limit:
-            raise ValidationError(TOO_LARGE, code="too_large", params={"limit": _megabytes(limit)})
+            raise ValidationError(TOO_LARGE, code="too_large", params={"limit": megabytes(limit)})
         return upload
 
     def clean_sample_taken_on(self):

@@ -137,7 +137,7 @@ def validate_upload(data: bytes, filename: str, *, max_bytes: int | None = None)
     if not data:
         raise ValidationError(EMPTY, code="empty")
     if len(data) > limit:
-        raise ValidationError(TOO_LARGE, code="too_large", params={"limit": _megabytes(limit)})
+        raise ValidationError(TOO_LARGE, code="too_large", params={"limit": megabytes(limit)})
     content_type = detect_content_type(data)
     if content_type is None:
         raise ValidationError(UNSUPPORTED_TYPE, code="unsupported_type")
@@ -201,7 +201,7 @@ def _split_extension(base: str, content_type: str | None) -> tuple[str, str]:
     return base, _EXTENSIONS[content_type][0]
 
 
-def _megabytes(limit: int) -> str:
+def megabytes(limit: int) -> str:
     megabytes = limit / (1024 * 1024)
     if megabytes >= 0.1:
         return f"{megabytes:.1f}".removesuffix(".0") + " MB"

@@ -202,3 +202,15 @@ def test_the_help_page_shows_the_state_diagram(client, facilitator):
     client.force_login(facilitator)
     body = client.get(reverse("dashboard-help")).content.decode()
     assert "state-diagram.svg" in body
+
+
+def test_a_rejected_document_replaced_by_a_newer_version_no_longer_needs_attention(
+    case_a, facilitator, doctor1
+):
+    case = walk_to(case_a, "documents", facilitator)
+    rejected = upload_document(case, "prescription", doctor1, accept=False)
+    document_review(document=rejected, by=facilitator, status=ReviewStatus.REJECTED,
+                    note="Unsigned")
+    assert any(r.what == "Document rejected" for r in needs_attention(Case.objects.all()))
+    upload_document(case, "prescription", doctor1, accept=False)  # the signed one, v2
+    assert not any(r.what == "Document rejected" for r in needs_attention(Case.objects.all()))
