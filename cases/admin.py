@@ -325,10 +325,10 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         actions = []
         for name in available_transitions(case, request.user):
             if retry and retry["case"] == case.pk and retry["name"] == name:
-                form = transition_form(name, case, data=retry["data"])
+                form = transition_form(name, case, data=retry["data"], user=request.user)
                 form.is_valid()
             else:
-                form = transition_form(name, case)
+                form = transition_form(name, case, user=request.user)
             actions.append(
                 {
                     "name": name,
@@ -381,7 +381,7 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         if name not in TRANSITION_FACTS:
             messages.error(request, "Unknown action.")
             return HttpResponseRedirect(change_url)
-        form = transition_form(name, case, data=request.POST)
+        form = transition_form(name, case, data=request.POST, user=request.user)
         label = transition_label(name)
         if not form.is_valid():
             request.session[SESSION_RETRY_KEY] = {

@@ -101,13 +101,10 @@ KIT_VIAL_MIX: Mapping[tuple[Decimal, Decimal], tuple[int, int]] = MappingProxyTy
 class WeightOutOfRange(ValueError):
     """No Zolgensma weight band holds this weight; the case goes to manual review."""
 
-    def __init__(self, weight_kg: Decimal, given: Decimal | float | str | None = None) -> None:
+    def __init__(self, weight_kg: Decimal) -> None:
         self.weight_kg = weight_kg
-        shown = f"{weight_kg} kg"
-        if given is not None and to_decimal(given) != weight_kg:
-            shown = f"{given} kg ({weight_kg} kg to one decimal)"
         super().__init__(
-            f"A weight of {shown} is outside the Zolgensma weight bands "
+            f"A weight of {weight_kg} kg is outside the Zolgensma weight bands "
             f"({MIN_WEIGHT_KG}-{MAX_WEIGHT_KG} kg). No kit exists for it, so the case needs "
             "manual review."
         )
@@ -115,7 +112,7 @@ class WeightOutOfRange(ValueError):
 
 @dataclass(frozen=True)
 class DosePlan:
-    weight_kg: Decimal  # as recorded: rounded to 0.1 kg
+    weight_kg: Decimal  # as measured, to 0.01 kg; never rounded
     band_low_kg: Decimal
     band_high_kg: Decimal
     dose_vg: int  # exact, 1.1e14 x band_high_kg; the label table rounds it
@@ -144,19 +141,16 @@ def to_decimal(value: Decimal | float | str) -> Decimal:
     return number
 
 
-def round_weight_kg(weight_kg: Decimal | float | str) -> Decimal:
-    """The weight to one decimal, half up (DOMAIN.md §1.3 [default]: record to 0.1 kg).
-
-    3.05 -> 3.1 (band 3.1-3.5); 3.04 -> 3.0 (band 2.6-3.0); 21.04 -> 21.0; 2.55 -> 2.6.
-    """
-    return to_decimal(weight_kg).quantize(_TENTH, rounding=ROUND_HALF_UP)
-
-
 def weight_band(weight_kg: Decimal | float | str) -> tuple[Decimal, Decimal]:
-    """(low, high) of the 0.5 kg band holding the rounded weight; refuses weights outside."""
-    weight = round_weight_kg(weight_kg)
+    """(low, high) of the first 0.5 kg band whose upper limit is at or above the weight.
+
+    DOMAIN.md §1.10: a weight is never rounded into or across a band, so the child never
+    receives less than 1.1e14 vg/kg: 3.0 kg -> 2.6-3.0, 3.01 kg -> 3.1-3.5, 2.59 kg and
+    21.01 kg have no band (``WeightOutOfRange``).
+    """
+    weight = to_decimal(weight_kg)
     if not MIN_WEIGHT_KG <= weight <= MAX_WEIGHT_KG:
-        raise WeightOutOfRange(weight, given=weight_kg)
+        raise WeightOutOfRange(weight)
     start = MIN_WEIGHT_KG - _TENTH  # 2.5: bands are (2.5, 3.0], (3.0, 3.5], ...
     steps = ((weight - start) / BAND_WIDTH_KG).to_integral_value(rounding=ROUND_CEILING)
     high = start + steps * BAND_WIDTH_KG
@@ -164,19 +158,18 @@ def weight_band(weight_kg: Decimal | float | str) -> tuple[Decimal, Decimal]:
 
 
 def zolgensma_dose(weight_kg: Decimal | float | str) -> DosePlan:
-    """The dose and kit for a weight (DOMAIN.md §1.2-1.3).
+    """The dose and kit for a measured weight (DOMAIN.md §1.2-1.3, §1.10).
 
-    Rounding rule: the weight is first rounded to one decimal with ROUND_HALF_UP, and the band
-    is the one whose range holds the rounded value (3.05 -> 3.1 -> band 3.1-3.5; 3.04 -> 3.0
-    -> band 2.6-3.0). Floats and strings are read through ``Decimal(str(x))``. Below 2.6 kg or
-    above 21.0 kg after rounding there is no band: ``WeightOutOfRange``.
+    The band is the first whose upper limit is at or above the weight, which is never
+    rounded (3.0 -> 2.6-3.0; 3.01 -> 3.1-3.5). Floats and strings are read through
+    ``Decimal(str(x))``. Below 2.6 kg or above 21.0 kg there is no band: ``WeightOutOfRange``.
 
     The volume is 5.5 mL/kg times the band's upper limit, rounded half up to one decimal as the
     label prints it (3.1-3.5 kg: 5.5 x 3.5 = 19.25 -> 19.3 mL). Prednisolone is 1 mg/kg/day of
-    the recorded weight, not of the band.
+    the measured weight, not of the band.
     """
-    weight = round_weight_kg(weight_kg)
-    low, high = weight_band(weight_kg)
+    weight = to_decimal(weight_kg)
+    low, high = weight_band(weight)
     n55, n83 = KIT_VIAL_MIX[(low, high)]
     return DosePlan(
         weight_kg=weight,
@@ -196,26 +189,30 @@ def zolgensma_dose(weight_kg: Decimal | float | str) -> DosePlan:
 
 DEFAULT_AAV9_TITER_MAX_DENOMINATOR = 50  # DOMAIN.md §1.6 [label] threshold 1:50
 
-_TITER_RE = re.compile(r"1\s*:\s*([0-9]+)")
+# DOMAIN.md §1.10: labs print 1:25, 1 : 25, <1:25 (below the first dilution: counts as 25)
+# and fractional dilutions such as 1:12.5.
+_TITER_RE = re.compile(r"(<)?\s*1\s*:\s*([0-9]+(?:\.[0-9]+)?)")
 
 
 class MalformedTiter(ValueError):
-    """The titre text is not a ratio like ``1:25``."""
+    """The titre text cannot be judged: it is not ``1:N`` or ``<1:N`` with N > 0."""
 
 
-def parse_titer(text: str) -> int:
-    """The denominator of a titre written ``1:25`` (spaces allowed around the colon).
+def parse_titer(text: str) -> Decimal:
+    """The denominator N of a titre printed ``1:N`` or ``<1:N`` (spaces allowed).
 
-    Anything else is refused, including ``1:0``, ``2:50``, ``1:-5`` and ``<1:25``: a person
-    must enter the ratio the lab printed.
+    ``<1:25`` counts as 25, ``1:12.5`` as 12.5. Anything else (``Negative``, ``2:50``,
+    ``>1:50``, ``1:0``, empty) cannot be judged and is refused with a request for the numeric
+    report (DOMAIN.md §1.10).
     """
     match = _TITER_RE.fullmatch(text.strip()) if isinstance(text, str) else None
-    if match is None or int(match.group(1)) == 0:
+    denominator = Decimal(match.group(2)) if match else Decimal(0)
+    if denominator <= 0:
         raise MalformedTiter(
-            f"Anti-AAV9 titre {text!r} is not a ratio like '1:25'; enter it as the lab report "
-            "prints it."
+            f"Anti-AAV9 titre {text!r} cannot be judged: ask the lab for the numeric report "
+            "and enter it as printed, like '1:25' or '<1:25'."
         )
-    return int(match.group(1))
+    return denominator
 
 
 def titer_max_denominator() -> int:
@@ -245,6 +242,7 @@ LIVER_ULN_MULTIPLE = Decimal(2)  # DOMAIN.md §1.6 [label]: > 2 x ULN was not st
 CRITERIA: Mapping[str, str] = MappingProxyType(
     {
         "under_two": "Under 2 years old on the infusion date",
+        "full_term_corrected_age": "Corrected age of at least 37 weeks (full term)",
         "smn1_confirmed": "Bi-allelic SMN1 mutation confirmed",
         "aav9_titer": "Anti-AAV9 antibody titre within the threshold",
         "liver": "ALT, AST and total bilirubin not above 2 x ULN",
@@ -371,11 +369,48 @@ def uln_limits() -> dict[str, Decimal]:
     return {**DEFAULT_ULN, **{k: to_decimal(v) for k, v in configured.items()}}
 
 
-def _second_birthday(born: dt.date) -> dt.date:
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` later; 29 February falls back to 28 February
+    (DOMAIN.md §1.10: a child born on 29 Feb turns 2 on 28 Feb of a non-leap year)."""
     try:
-        return born.replace(year=born.year + 2)
-    except ValueError:  # 29 February: as cases.models.add_years, fall back to the 28th
-        return born.replace(year=born.year + 2, day=28)
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def second_birthday(born: dt.date) -> dt.date:
+    return add_years(born, 2)
+
+
+def under_two_problem(born: dt.date, on_date: dt.date) -> str | None:
+    """Why a child born ``born`` cannot be infused on ``on_date`` (an India date), or None.
+
+    DOMAIN.md §1.10: under 2 means before the 2nd birthday; a date of birth after the date is
+    a data error, never "under 2".
+    """
+    if born > on_date:
+        return (
+            f"The date of birth ({_day(born)}) is after {_day(on_date)}: correct the date of "
+            "birth before anything else."
+        )
+    birthday = second_birthday(born)
+    if on_date >= birthday:
+        return f"Turns 2 on {_day(birthday)}, on or before {_day(on_date)}."
+    return None
+
+
+# DOMAIN.md §1.1 [label] and §1.10: not before full-term corrected age, 37 weeks.
+FULL_TERM_WEEKS = 37
+# The earliest gestational age at birth the system accepts (a typing error below it). A child
+# at least FULL_TERM_WEEKS - MIN_GESTATIONAL_AGE_WEEKS weeks old is past 37 corrected weeks
+# whatever the gestational age, so it need not be known for older children.
+MIN_GESTATIONAL_AGE_WEEKS = 22
+MAX_GESTATIONAL_AGE_WEEKS = 44
+
+
+def corrected_age_days(gestational_age_weeks: int, born: dt.date, on_date: dt.date) -> int:
+    """Gestational age at birth plus the days since birth, in days."""
+    return gestational_age_weeks * 7 + (on_date - born).days
 
 
 def _sample_problem(name: str, result: Any, on_date: dt.date) -> str | None:
@@ -397,10 +432,34 @@ def _sample_problem(name: str, result: Any, on_date: dt.date) -> str | None:
 
 def _check_age(patient: Any, on_date: dt.date) -> tuple[bool, str]:
     # DOMAIN.md §1.1 [label]: "less than 2 years old"; on the 2nd birthday itself it is refused.
-    birthday = _second_birthday(patient.date_of_birth)
-    if on_date < birthday:
-        return True, f"Turns 2 on {_day(birthday)}, after {_day(on_date)}."
-    return False, f"Turns 2 on {_day(birthday)}, on or before {_day(on_date)}."
+    problem = under_two_problem(patient.date_of_birth, on_date)
+    if problem:
+        return False, problem
+    return True, f"Turns 2 on {_day(second_birthday(patient.date_of_birth))}, after {_day(on_date)}."
+
+
+def _check_full_term(patient: Any, on_date: dt.date) -> tuple[bool, str]:
+    # DOMAIN.md §1.10: until the corrected age reaches 37 weeks, postpone (not a refusal).
+    born = patient.date_of_birth
+    weeks_at_birth = getattr(patient, "gestational_age_weeks", None)
+    full_term_days = FULL_TERM_WEEKS * 7
+    if born > on_date:
+        return False, "The date of birth is after the infusion date."
+    if weeks_at_birth is None:
+        if corrected_age_days(MIN_GESTATIONAL_AGE_WEEKS, born, on_date) >= full_term_days:
+            return True, "Old enough to be past 37 weeks corrected age whatever the gestation."
+        return False, (
+            "Record the gestational age at birth (completed weeks): the child is "
+            f"{(on_date - born).days // 7} weeks old, so prematurity could still matter."
+        )
+    days = corrected_age_days(weeks_at_birth, born, on_date)
+    if days >= full_term_days:
+        return True, f"Born at {weeks_at_birth} weeks; {days // 7} weeks corrected age."
+    reached = born + dt.timedelta(days=full_term_days - weeks_at_birth * 7)
+    return False, (
+        f"Born at {weeks_at_birth} weeks: {days // 7} weeks {days % 7} days corrected age on "
+        f"{_day(on_date)}. Postpone to {_day(reached)} or later (37 weeks corrected)."
+    )
 
 
 def _check_smn1(patient: Any, on_date: dt.date) -> tuple[bool, str]:
@@ -426,16 +485,22 @@ def _check_titer(labs: Labs, on_date: dt.date) -> tuple[bool, str]:
 
 
 def _check_liver(labs: Labs, on_date: dt.date) -> tuple[bool, str]:
+    # DOMAIN.md §1.10: 2 x the ULN printed by the lab that ran the test; the configured default
+    # only when the lab printed none, and say so. Equal to 2 x ULN passes; above fails.
     # Neonatal jaundice is the label's exception for bilirubin: record it as an override.
     limits, problems, values = uln_limits(), [], []
     for name in ("alt", "ast", "total_bilirubin"):
         result = getattr(labs, name)
         problem = _sample_problem(name, result, on_date)
         if problem is None:
-            cap = LIVER_ULN_MULTIPLE * (result.uln or limits[name])
-            values.append(f"{_LAB_NAMES[name]} {result.value}")
+            uln = result.uln if result.uln is not None else limits[name]
+            cap = LIVER_ULN_MULTIPLE * uln
+            source = "" if result.uln is not None else " (the lab printed no ULN; default used)"
+            values.append(f"{_LAB_NAMES[name]} {result.value} (2 x ULN {cap}{source})")
             if result.value > cap:
-                problem = f"{_LAB_NAMES[name]} {result.value} is above 2 x ULN ({cap})."
+                problem = (
+                    f"{_LAB_NAMES[name]} {result.value} is above 2 x ULN ({cap}){source}."
+                )
         if problem:
             problems.append(problem)
     if problems:
@@ -462,6 +527,7 @@ def _check_infection(patient: Any, on_date: dt.date) -> tuple[bool, str]:
 
 _PATIENT_CHECKS = {
     "under_two": _check_age,
+    "full_term_corrected_age": _check_full_term,
     "smn1_confirmed": _check_smn1,
     "no_active_infection": _check_infection,
 }
@@ -476,27 +542,33 @@ _LAB_CHECKS = {
 
 def eligibility(
     patient: Any,
-    on_date: dt.date,
-    labs: Labs | Mapping[str, Any] | None,
-    *,
+    on: dt.date | None = None,
+    labs: Labs | Mapping[str, Any] | None = None,
     overrides: Mapping[str, str] | None = None,
+    *,
+    on_date: dt.date | None = None,
 ) -> Eligibility:
-    """Each pre-infusion criterion of DOMAIN.md §1.1/§1.6 with pass or fail and the reason.
+    """Each pre-infusion criterion of DOMAIN.md §1.1/§1.6/§1.10 with pass or fail and why.
 
-    ``patient`` needs ``date_of_birth`` and ``smn1_biallelic_confirmed``; ``active_infection``
-    is read if present. ``on_date`` is the planned infusion date. ``overrides`` maps a
-    criterion code to the written reason a person gave: a failing criterion then counts as
-    passed and keeps both its failure reason and ``overridden_reason``.
+    ``patient`` needs ``date_of_birth`` and ``smn1_biallelic_confirmed``;
+    ``gestational_age_weeks`` and ``active_infection`` are read if present. ``on`` (or
+    ``on_date``) is the planned infusion date in India. ``labs`` values may carry the ``uln``
+    their lab printed. ``overrides`` maps a criterion code to the written reason a person
+    gave: a failing criterion then counts as passed and keeps both its failure reason and
+    ``overridden_reason``.
     """
+    on = on if on is not None else on_date
+    if on is None:
+        raise TypeError("eligibility() needs the date it is judged on ('on').")
     if not isinstance(labs, Labs):
         labs = Labs.from_mapping(labs or {})
     overrides = _checked_overrides(overrides or {})
     result = Eligibility()
     for code, label in CRITERIA.items():
         if code in _PATIENT_CHECKS:
-            passed, reason = _PATIENT_CHECKS[code](patient, on_date)
+            passed, reason = _PATIENT_CHECKS[code](patient, on)
         else:
-            passed, reason = _LAB_CHECKS[code](labs, on_date)
+            passed, reason = _LAB_CHECKS[code](labs, on)
         criterion = Criterion(code=code, label=label, passed=passed, reason=reason)
         if not passed and code in overrides:
             criterion.passed, criterion.overridden_reason = True, overrides[code]
@@ -536,6 +608,10 @@ MONITORING_WEEKS: Mapping[str, tuple[int, ...]] = MappingProxyType(
         "troponin": (1, 2, 3, 4, 8, 12),
     }
 )
+# A planned test counts as done with a result sampled within this many days of its date.
+SLOT_TOLERANCE_DAYS = 3
+# DOMAIN.md §1.7: the taper starts the day after the day-30 review and lasts 28 days.
+EARLIEST_TAPER_END_DAY = LIVER_REVIEW_DAY + TAPER_DAYS  # day 56
 _MONITORING_TITLES = {
     "liver": "Liver function tests (exam, ALT, AST, bilirubin, PT/INR)",
     "platelets": "Platelet count",
@@ -624,3 +700,39 @@ def calendar_status(event: Event, today: dt.date, done: bool) -> str:
     if event.date <= today:
         return EventStatus.DUE
     return EventStatus.UPCOMING
+
+
+def monitoring_gaps(
+    infusion_date: dt.date, results: list[tuple[str, dt.date]]
+) -> list[str]:
+    """The slots of the first 3 months (DOMAIN.md §1.8) with no result of their test sampled
+    within ``SLOT_TOLERANCE_DAYS`` of the slot's date, e.g. ``["Troponin-I, week 8"]``."""
+    missing = []
+    for test, weeks in MONITORING_WEEKS.items():
+        days = [taken for name, taken in results if name == test]
+        for week in weeks:
+            slot = infusion_date + dt.timedelta(days=7 * week)
+            if not any(abs((taken - slot).days) <= SLOT_TOLERANCE_DAYS for taken in days):
+                missing.append(f"{_MONITORING_TITLES[test].split(' (')[0]}, week {week}")
+    return missing
+
+
+def liver_problems(values: Mapping[str, tuple[Any, Any]]) -> list[str]:
+    """Why liver results are not unremarkable (DOMAIN.md §1.7: ALT and AST < 2 x ULN,
+    bilirubin normal); ``values`` maps alt/ast/total_bilirubin to (value, the lab's ULN or
+    None, in which case the configured default is used)."""
+    limits, problems = uln_limits(), []
+    for name in ("alt", "ast", "total_bilirubin"):
+        value, uln = values.get(name, (None, None))
+        label = _LAB_NAMES[name]
+        if value is None:
+            problems.append(f"{label} not recorded.")
+            continue
+        uln = to_decimal(uln) if uln is not None else limits[name]
+        value = to_decimal(value)
+        if name == "total_bilirubin":
+            if value > uln:
+                problems.append(f"{label} {value} is above the ULN ({uln}).")
+        elif value >= LIVER_ULN_MULTIPLE * uln:
+            problems.append(f"{label} {value} is not below 2 x ULN ({LIVER_ULN_MULTIPLE * uln}).")
+    return problems

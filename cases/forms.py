@@ -6,8 +6,9 @@ from functools import cache
 
 from django import forms
 
+from . import permissions
 from .models import Case, Doctor
-from .services import TRANSITION_FACTS
+from .services import FACILITATOR_FACTS, TRANSITION_FACTS
 
 
 class DateInput(forms.DateInput):
@@ -34,7 +35,8 @@ class TransitionForm(forms.Form):
     seen_state = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def facts(self) -> dict:
-        return {name: self.cleaned_data[name] for name in TRANSITION_FACTS[self.transition_name]}
+        return {name: self.cleaned_data[name] for name in TRANSITION_FACTS[self.transition_name]
+                if name in self.fields}
 
 
 def _widget_for(field: forms.Field) -> forms.Widget | None:
@@ -63,11 +65,18 @@ def transition_form_class(name: str) -> type[TransitionForm]:
     return type(f"{name.title().replace('_', '')}Form", (TransitionForm,), attrs)
 
 
-def transition_form(name: str, case: Case, data=None) -> TransitionForm:
-    """An unbound form prefilled from the case, or a bound one when ``data`` is given."""
+def transition_form(name: str, case: Case, data=None, *, user=None) -> TransitionForm:
+    """An unbound form prefilled from the case, or a bound one when ``data`` is given.
+
+    Facts only a facilitator records (``FACILITATOR_FACTS``) are left out unless ``user`` is a
+    facilitator."""
     initial = {fact: getattr(case, fact) for fact in TRANSITION_FACTS[name]}
     initial["seen_state"] = case.state
-    return transition_form_class(name)(data=data, initial=initial, prefix=name)
+    form = transition_form_class(name)(data=data, initial=initial, prefix=name)
+    if user is None or not permissions.is_facilitator(case, user):
+        for fact in FACILITATOR_FACTS:
+            form.fields.pop(fact, None)
+    return form
 
 
 class CaseAdminForm(forms.ModelForm):

@@ -28,3 +28,15 @@ def lab_value_field(name: str) -> models.DecimalField:
         label, max_digits=digits, decimal_places=places, null=True, blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(highest)],
     )
+
+
+def uln_field(name: str) -> models.DecimalField:
+    """The upper limit of normal the lab printed for ``name`` (DOMAIN.md §1.10: liver values
+    are compared with 2 x the ULN of the lab that ran the test). Blank: the lab printed none."""
+    label, digits, places, highest = LAB_VALUES[name]
+    return models.DecimalField(
+        f"{label.split(' (')[0]} ULN printed by the lab", max_digits=digits,
+        decimal_places=places, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.01"), "An upper limit of normal must be above 0."),
+                    MaxValueValidator(highest)],
+    )

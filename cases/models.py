@@ -1,10 +1,10 @@
 """The data model of an import case and its state machine.
 
 Transitions are verb methods on ``Case``. Their bodies only set fields; who may run them is
-decided by ``cases.permissions`` and whether the case is ready by the ``*_blockers`` methods,
-which return the unmet requirements in words (``[]`` means ready). Nothing here calls the
-outside world: ``cases.services.case_apply`` is the one door that runs a transition, saves it
-and schedules side effects on commit.
+decided by ``cases.permissions`` and whether the case is ready by the rulebook
+(``cases.rules``), which ``cases.services.case_apply`` evaluates once, under the row lock.
+Nothing here calls the outside world: ``case_apply`` is the one door that runs a transition,
+saves it and schedules side effects on commit.
 """
 
 from __future__ import annotations
@@ -21,7 +21,15 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from . import permissions
-from .lab_fields import lab_value_field
+from .clinical import (
+    MAX_GESTATIONAL_AGE_WEEKS,
+    MIN_GESTATIONAL_AGE_WEEKS,
+    WeightOutOfRange,
+    add_years,
+    weight_band,
+)
+from .clock import today_ist
+from .lab_fields import lab_value_field, uln_field
 from .states import ACTIVE_STATES, CANCELLABLE_STATES, CaseState, Priority
 
 
@@ -39,19 +47,6 @@ class PortOffice(models.TextChoices):
     CHENNAI_SEAPORT = "chennai_seaport", "CDSCO Port Office, Chennai Sea Port"
     MUMBAI_SEAPORT = "mumbai_seaport", "CDSCO Port Office, Mumbai Sea Port"
     NHAVA_SHEVA = "nhava_sheva", "CDSCO Port Office, Nhava Sheva Sea Port"
-
-
-def today_ist() -> dt.date:
-    """Today's date in India (``TIME_ZONE``), which is what every date rule here means."""
-    return timezone.localdate()
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """The same calendar day ``years`` later; 29 February falls back to 28 February."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 class Hospital(models.Model):
@@ -161,6 +156,20 @@ class Patient(models.Model):
     )
     genetic_test_lab = models.CharField(max_length=200, blank=True)
     genetic_test_date = models.DateField(null=True, blank=True)
+    # DOMAIN.md §1.1 [label], §1.10: not infused before 37 weeks corrected age.
+    gestational_age_weeks = models.PositiveSmallIntegerField(
+        "gestational age at birth (completed weeks)",
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(MIN_GESTATIONAL_AGE_WEEKS,
+                              f"Below {MIN_GESTATIONAL_AGE_WEEKS} weeks cannot be right."),
+            MaxValueValidator(MAX_GESTATIONAL_AGE_WEEKS,
+                              f"Above {MAX_GESTATIONAL_AGE_WEEKS} weeks cannot be right."),
+        ],
+        help_text="Needed for babies under 15 weeks old: the infusion waits until 37 weeks "
+                  "corrected age.",
+    )
     # DOMAIN.md §1.6 [label]: postpone the infusion until an active infection resolves.
     active_infection = models.BooleanField(
         default=False, help_text="Tick while the child has an acute or uncontrolled infection."
@@ -188,17 +197,20 @@ class Patient(models.Model):
         """The newest consent not withdrawn, if any."""
         return self.consents.filter(withdrawn_at__isnull=True).order_by("-given_at").first()
 
-    def latest_weight(self) -> WeightMeasurement | None:
-        return self.weights.order_by("-measured_on", "-id").first()
+    def latest_weight(self, on: dt.date | None = None) -> WeightMeasurement | None:
+        """The newest weight, or the newest measured on or before ``on`` (an India date)."""
+        weights = self.weights.all() if on is None else self.weights.filter(measured_on__lte=on)
+        return weights.order_by("-measured_on", "-id").first()
 
 
 class WeightMeasurement(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="weights")
     measured_on = models.DateField()
+    # DOMAIN.md §1.10: stored to 0.01 kg and never rounded (a weight decides the kit's band).
     weight_kg = models.DecimalField(
         "weight (kg)",
-        max_digits=4,
-        decimal_places=1,
+        max_digits=5,
+        decimal_places=2,
         validators=[
             MinValueValidator(Decimal("0.5"), "A weight below 0.5 kg cannot be right."),
             MaxValueValidator(Decimal("30.0"), "A weight above 30.0 kg cannot be right."),
@@ -246,28 +258,13 @@ class CaseSequence(models.Model):
         return f"{self.year}: {self.last_number}"
 
 
-def _ready(blockers_method_name: str):
-    """A django-fsm condition that passes when ``Case.blockers`` finds nothing."""
-    transition_name = blockers_method_name.removesuffix("_blockers")
+class CloseReason(models.TextChoices):
+    """Why a case closes before its monitoring is complete (DOMAIN.md §1.10, §4 item 20)."""
 
-    def condition(case: Case) -> bool:
-        return not case.blockers(transition_name)
-
-    condition.__name__ = f"no_{blockers_method_name}"
-    return condition
-
-
-# The state whose required documents a transition checks (DOMAIN.md §4, documents issue).
-DOCUMENT_GATES = {
-    "submit_to_regulator": CaseState.REGULATORY_REVIEW,
-    "record_permit": CaseState.APPROVED,
-    "dispatch": CaseState.CUSTOMS,
-    "clear_customs": CaseState.DELIVERY,
-    "confirm_delivery_and_schedule": CaseState.INFUSION_SCHEDULED,
-}
-# Transitions refused while pre-infusion eligibility fails (DOMAIN.md §1.6, clinical issue):
-# the kit is ordered for, and given to, an eligible child only.
-ELIGIBILITY_GATES = ("dispatch", "confirm_delivery_and_schedule")
+    DEATH = "death", "Death"
+    TRANSFER = "transfer", "Transferred to another centre"
+    LOST = "lost_to_follow_up", "Lost to follow-up"
+    OTHER = "other", "Other (explain)"
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -316,6 +313,25 @@ class Case(ConcurrentTransitionMixin, models.Model):
     infusion_scheduled_at = models.DateTimeField(null=True, blank=True)
     infused_at = models.DateTimeField("actual infusion", null=True, blank=True)
     kit_lot_numbers = models.CharField("kit lot number(s)", max_length=200, blank=True)
+    # DOMAIN.md §1.10: the band is fixed when the kit is ordered (set by ``dispatch``).
+    kit_band_low_kg = models.DecimalField(
+        "kit band from (kg)", max_digits=4, decimal_places=1, null=True, blank=True,
+        editable=False,
+    )
+    kit_band_high_kg = models.DecimalField(
+        "kit band to (kg)", max_digits=4, decimal_places=1, null=True, blank=True,
+        editable=False,
+    )
+    band_change_decision = models.TextField(
+        "manufacturer decision on the band change", blank=True,
+        help_text="A facilitator records the manufacturer's decision when a later weight falls "
+                  "in another band than the kit's.",
+    )
+    infusion_deviation_note = models.TextField(
+        "protocol deviation note", blank=True,
+        help_text="A facilitator's note when an infusion happened after the 2nd birthday, "
+                  "outside the 14-day window or with a changed weight band.",
+    )
 
     # Holds, cancellations and closing.
     hold_from_state = models.CharField(
@@ -323,7 +339,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     hold_reason = models.TextField(blank=True)
     cancellation_reason = models.TextField(blank=True)
-    close_override_reason = models.TextField(blank=True)
+    close_reason = models.CharField(
+        "reason for closing before monitoring is complete", max_length=20,
+        choices=CloseReason.choices, blank=True,
+    )
+    close_override_reason = models.TextField("closing reason, in words", blank=True)
+    steroid_taper_ended_on = models.DateField("prednisolone taper ended on", null=True,
+                                              blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -339,163 +361,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return self.reference or "new case"
 
-    # --- Guards: each returns what is missing, in words ([] means ready) --------------------
+    # --- Guards ----------------------------------------------------------------------------
 
     def blockers(self, transition: str) -> list[str]:
-        """Everything that stops ``transition`` now: its own facts, the documents its target
-        state needs, and eligibility where the transition commits the kit to the child."""
-        from documents.selectors import checklist_blockers
+        """What stops ``transition`` now, in words (for templates): the rulebook's messages."""
+        from . import rules
 
-        from .selectors import case_eligibility
-
-        found = list(getattr(self, f"{transition}_blockers", list)())
-        if transition in DOCUMENT_GATES:
-            found += checklist_blockers(self, DOCUMENT_GATES[transition])
-        if transition == "submit_to_regulator":
-            from documents.packets.services import packet_blockers
-
-            # The port office gets the packet: it must include the newest accepted documents.
-            found += packet_blockers(self)
-        if transition in ELIGIBILITY_GATES:
-            found += [f"Eligibility: {m}" for m in case_eligibility(self).failing_messages()]
-        return found
-
-    def start_document_collection_blockers(self) -> list[str]:
-        blockers = [
-            f"The case has no {label}."
-            for field, label in (
-                ("patient", "patient"),
-                ("doctor", "treating doctor"),
-                ("hospital", "hospital"),
-                ("product", "product"),
-            )
-            if getattr(self, f"{field}_id") is None
-        ]
-        if self.patient_id and not self.patient.is_under_two_on(today_ist()):
-            blockers.append(
-                f"The patient turned 2 on {self.patient.second_birthday():%d %b %Y}; "
-                "the label covers children under 2 years only."
-            )
-        return blockers
-
-    def submit_to_regulator_blockers(self) -> list[str]:
-        # The documents issue replaces these case facts with the document checklist.
-        patient = self.patient
-        blockers = []
-        if not patient.smn1_biallelic_confirmed:
-            blockers.append("The genetic diagnosis (bi-allelic SMN1 mutation) is not confirmed.")
-        if patient.smn2_copy_number is None:
-            blockers.append("The SMN2 copy number is not recorded.")
-        if not patient.genetic_test_lab or not patient.genetic_test_date:
-            blockers.append("The genetic test lab and date are not recorded.")
-        if patient.latest_weight() is None:
-            blockers.append("No weight has been recorded for the patient.")
-        if not patient.is_under_two_on(today_ist()):
-            blockers.append("The patient is no longer under 2 years old.")
-        if patient.current_consent() is None:
-            blockers.append(
-                "Record the guardian's consent to processing the child's data (DPDP Act): "
-                "the data goes to the regulator with the application."
-            )
-        return blockers
-
-    def record_permit_blockers(self) -> list[str]:
-        blockers = []
-        if not self.permit_number.strip():
-            blockers.append("Enter the Form 12B permit number.")
-        if not self.permit_issued_on:
-            blockers.append("Enter the permit's issue date.")
-        if not self.permit_valid_until:
-            blockers.append("Enter the date the permit is valid until.")
-        if (
-            self.permit_issued_on
-            and self.permit_valid_until
-            and self.permit_valid_until < self.permit_issued_on
-        ):
-            blockers.append("The permit cannot expire before it was issued.")
-        return blockers
-
-    def record_rejection_blockers(self) -> list[str]:
-        return [] if self.rejection_reason.strip() else ["Give the regulator's reason for rejection."]
-
-    def dispatch_blockers(self) -> list[str]:
-        today = today_ist()
-        blockers = []
-        if not self.permit_valid_until or self.permit_valid_until < today:
-            blockers.append("The Form 12B permit has expired or has no validity date.")
-        if not self.supplier_order_ref.strip():
-            blockers.append("Enter the supplier order reference.")
-        if not self.awb_number.strip():
-            blockers.append("Enter the air waybill (AWB) number.")
-        if not self.eta:
-            blockers.append("Enter the ETA.")
-        max_age = settings.NPP_WEIGHT_MAX_AGE_DAYS
-        weight = self.patient.latest_weight()
-        if weight is None or weight.measured_on < today - dt.timedelta(days=max_age):
-            blockers.append(
-                f"No weight measured within the last {max_age} days: the kit is made up "
-                "for one weight band."
-            )
-        return blockers
-
-    def clear_customs_blockers(self) -> list[str]:
-        return [] if self.bill_of_entry_number.strip() else ["Enter the bill of entry number."]
-
-    def confirm_delivery_and_schedule_blockers(self) -> list[str]:
-        blockers = []
-        if not self.received_at:
-            blockers.append("Record when the kit was received.")
-        if self.temperature_ok is not True:
-            blockers.append(
-                "The temperature on arrival is not confirmed OK; an excursion needs a "
-                "manufacturer decision (put the case on hold)."
-            )
-        if not self.infusion_scheduled_at:
-            blockers.append("Enter the scheduled infusion date and time.")
-        if self.received_at and self.infusion_scheduled_at:
-            received = timezone.localdate(self.received_at)
-            infusion = timezone.localdate(self.infusion_scheduled_at)
-            last_day = received + dt.timedelta(days=settings.NPP_COLD_CHAIN_DAYS)
-            if self.infusion_scheduled_at < self.received_at:
-                blockers.append("The infusion cannot be scheduled before the kit was received.")
-            elif infusion > last_day:
-                blockers.append(
-                    f"The infusion must be on or before {last_day:%d %b %Y}, "
-                    f"{settings.NPP_COLD_CHAIN_DAYS} days after receipt."
-                )
-            if not self.patient.is_under_two_on(infusion):
-                blockers.append(
-                    "The infusion must be before the child's 2nd birthday "
-                    f"({self.patient.second_birthday():%d %b %Y})."
-                )
-        return blockers
-
-    def record_infusion_blockers(self) -> list[str]:
-        blockers = []
-        if not self.infused_at:
-            blockers.append("Enter the actual infusion date and time.")
-        elif self.infused_at > timezone.now():
-            blockers.append("The infusion time cannot be in the future.")
-        if not self.kit_lot_numbers.strip():
-            blockers.append("Enter the kit lot number(s).")
-        return blockers
-
-    def close_blockers(self) -> list[str]:
-        if self.close_override_reason.strip():
-            return []
-        days = settings.NPP_MONITORING_DAYS
-        if self.infused_at and timezone.now() >= self.infused_at + dt.timedelta(days=days):
-            return []
-        return [
-            f"Monitoring runs at least {days} days after the infusion; to close earlier, "
-            "a facilitator must give a reason."
-        ]
-
-    def hold_blockers(self) -> list[str]:
-        return [] if self.hold_reason.strip() else ["Give a reason for the hold."]
-
-    def cancel_blockers(self) -> list[str]:
-        return [] if self.cancellation_reason.strip() else ["Give a reason for cancelling."]
+        return [blocker.message for blocker in rules.blockers(self, transition)]
 
     # --- Transitions: only field changes, no I/O ------------------------------------------
 
@@ -505,7 +377,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.APPLICATION,
         target=CaseState.DOCUMENTS,
-        conditions=[_ready("start_document_collection_blockers")],
         permission=permissions.is_facilitator_or_own_doctor,
         custom={"label": "Start document collection"},
     )
@@ -518,7 +389,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.DOCUMENTS,
         target=CaseState.REGULATORY_REVIEW,
-        conditions=[_ready("submit_to_regulator_blockers")],
         permission=permissions.is_facilitator,
         custom={"label": "Submit to regulator (Form 12A)"},
     )
@@ -531,7 +401,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.REGULATORY_REVIEW,
         target=CaseState.APPROVED,
-        conditions=[_ready("record_permit_blockers")],
         permission=permissions.is_facilitator,
         custom={"label": "Record Form 12B permit"},
     )
@@ -544,7 +413,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.REGULATORY_REVIEW,
         target=CaseState.REJECTED,
-        conditions=[_ready("record_rejection_blockers")],
         permission=permissions.is_facilitator,
         custom={"label": "Record rejection"},
     )
@@ -569,12 +437,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.APPROVED,
         target=CaseState.CUSTOMS,
-        conditions=[_ready("dispatch_blockers")],
         permission=permissions.is_facilitator,
         custom={"label": "Dispatch (kit shipped)"},
     )
     def dispatch(self, by=None, description=None) -> None:
-        pass
+        # The kit is made up for one band (DOMAIN.md §1.10); the rulebook checked the weight.
+        weight = self.patient.latest_weight()
+        try:
+            self.kit_band_low_kg, self.kit_band_high_kg = weight_band(weight.weight_kg)
+        except (AttributeError, WeightOutOfRange):
+            self.kit_band_low_kg = self.kit_band_high_kg = None
 
     @fsm_log_by
     @fsm_log_description
@@ -582,7 +454,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.CUSTOMS,
         target=CaseState.DELIVERY,
-        conditions=[_ready("clear_customs_blockers")],
         permission=permissions.is_facilitator,
         custom={"label": "Clear customs"},
     )
@@ -595,7 +466,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.DELIVERY,
         target=CaseState.INFUSION_SCHEDULED,
-        conditions=[_ready("confirm_delivery_and_schedule_blockers")],
         permission=permissions.is_facilitator_or_hospital_admin,
         custom={"label": "Confirm delivery and schedule infusion"},
     )
@@ -608,7 +478,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.INFUSION_SCHEDULED,
         target=CaseState.MONITORING,
-        conditions=[_ready("record_infusion_blockers")],
         permission=permissions.is_facilitator_or_own_doctor,
         custom={"label": "Record infusion"},
     )
@@ -621,7 +490,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.MONITORING,
         target=CaseState.CLOSED,
-        conditions=[_ready("close_blockers")],
         permission=permissions.is_facilitator,
         custom={"label": "Close case"},
     )
@@ -634,7 +502,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=ACTIVE_STATES,
         target=CaseState.ON_HOLD,
-        conditions=[_ready("hold_blockers")],
         permission=permissions.is_facilitator,
         custom={"label": "Put on hold"},
     )
@@ -663,7 +530,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CANCELLABLE_STATES,
         target=CaseState.CANCELLED,
-        conditions=[_ready("cancel_blockers")],
         permission=permissions.is_facilitator,
         custom={"label": "Cancel case"},
     )
@@ -675,13 +541,22 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def days_in_state(self, now: dt.datetime | None = None) -> int:
         return ((now or timezone.now()) - self.state_changed_at).days
 
-    def cold_chain_deadline(self) -> dt.date | None:
-        """The last day the received kit may be used (DOMAIN.md §1.5)."""
+    def cold_chain_ends_at(self) -> dt.datetime | None:
+        """The instant the received kit's 14 x 24 hours end (DOMAIN.md §1.5, §1.10)."""
         if not self.received_at:
             return None
-        return timezone.localdate(self.received_at) + dt.timedelta(
-            days=settings.NPP_COLD_CHAIN_DAYS
-        )
+        return self.received_at + dt.timedelta(days=settings.NPP_COLD_CHAIN_DAYS)
+
+    def cold_chain_deadline(self) -> dt.date | None:
+        """The India date on which the kit's window ends (for day counts and calendars)."""
+        ends_at = self.cold_chain_ends_at()
+        return timezone.localdate(ends_at) if ends_at else None
+
+    @property
+    def kit_band_label(self) -> str:
+        if self.kit_band_high_kg is None:
+            return ""
+        return f"{self.kit_band_low_kg}-{self.kit_band_high_kg} kg"
 
 
 class EligibilityOverride(models.Model):
@@ -700,6 +575,30 @@ class EligibilityOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case}: {self.criterion} overridden"
+
+
+class SafetyFollowUp(models.Model):
+    """A task for the facilitators raised by a protocol deviation (DOMAIN.md §1.10): an
+    infusion recorded after the 2nd birthday, outside the 14-day window or with a changed
+    weight band. Created by ``case_apply`` in the transition's own transaction."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="safety_follow_ups")
+    transition = models.CharField(max_length=40)
+    codes = models.CharField("rule codes", max_length=200)
+    details = models.TextField()
+    note = models.TextField("deviation note")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, related_name="+")
+    raised_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = "safety follow-up"
+
+    def __str__(self) -> str:
+        return f"Safety follow-up on {self.case}: {self.codes}"
 
 
 class LabTest(models.TextChoices):
@@ -721,6 +620,9 @@ class LabResult(models.Model):
     total_bilirubin = lab_value_field("total_bilirubin")
     platelets = lab_value_field("platelets")
     troponin_i = lab_value_field("troponin_i")
+    alt_uln = uln_field("alt")
+    ast_uln = uln_field("ast")
+    total_bilirubin_uln = uln_field("total_bilirubin")
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, related_name="+")

@@ -6,12 +6,15 @@ the user's scope is simply not in the queryset, so views answer 404 without a sp
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 
 from . import permissions
+from .clock import ist_date, today_ist
 from .models import Case
 
 
@@ -58,54 +61,36 @@ def available_transitions(case: Case, user: Any) -> list[str]:
 
 # --- Clinical reads: the pure rules of cases.clinical fed from the case's records ------------
 
-# Which accepted document carries which baseline value (DOMAIN.md §1.6).
-BASELINE_SOURCES = {
-    "liver_function": ("alt", "ast", "total_bilirubin"),
-    "cbc": ("platelets",),
-    "creatinine": ("creatinine",),
-    "troponin": ("troponin_i",),
-    "anti_aav9_titer": ("anti_aav9_titer",),
-}
+# Where baseline lab values come from: functions ``case -> {name: LabValue-like}`` registered
+# by the apps that hold them (the documents app registers the accepted lab reports from its
+# ``AppConfig.ready()``), so this module needs no import of them. Later sources win per value.
+_BASELINE_LAB_SOURCES: list[Callable[[Case], dict]] = []
+
+
+def register_baseline_labs_source(source: Callable[[Case], dict]) -> None:
+    if source not in _BASELINE_LAB_SOURCES:
+        _BASELINE_LAB_SOURCES.append(source)
 
 
 def case_baseline_labs(case: Case) -> dict:
-    """The newest accepted lab document of each type, as ``cases.clinical.Labs`` input."""
-    from documents.models import Document, ReviewStatus
-
-    newest: dict[str, Document] = {}
-    docs = (
-        Document.objects.filter(
-            case=case,
-            review_status=ReviewStatus.ACCEPTED,
-            document_type__code__in=BASELINE_SOURCES,
-            sample_taken_on__isnull=False,
-        )
-        .select_related("document_type")
-        .order_by("document_type_id", "-sample_taken_on", "-version")
-    )
-    for doc in docs:
-        newest.setdefault(doc.document_type.code, doc)
+    """The case's baseline lab values as ``cases.clinical.Labs`` input (name -> mapping with
+    ``value``/``text``, ``sampled_on`` and, where the lab printed one, ``uln``)."""
     labs: dict = {}
-    for code, doc in newest.items():
-        for name in BASELINE_SOURCES[code]:
-            value = getattr(doc, name)
-            if value not in (None, ""):
-                labs[name] = (value, doc.sample_taken_on)
+    for source in _BASELINE_LAB_SOURCES:
+        labs.update(source(case))
     return labs
 
 
-def case_planned_infusion_date(case: Case):
-    """The infusion date eligibility is judged on: the scheduled one, else the earliest it
-    could be (the ETA, or today once the ETA has passed)."""
-    from django.utils import timezone
-
+def case_planned_infusion_date(case: Case, at: dt.datetime | None = None) -> dt.date:
+    """The India date eligibility is judged on: the scheduled infusion's, else the earliest
+    it could be (the ETA's, or today's once the ETA has passed)."""
     if case.infusion_scheduled_at:
-        return timezone.localdate(case.infusion_scheduled_at)
-    today = timezone.localdate()
-    return max(timezone.localdate(case.eta), today) if case.eta else today
+        return ist_date(case.infusion_scheduled_at)
+    today = today_ist(at)
+    return max(ist_date(case.eta), today) if case.eta else today
 
 
-def case_eligibility(case: Case, on_date=None):
+def case_eligibility(case: Case, on_date: dt.date | None = None):
     """``cases.clinical.eligibility`` for the case, with its recorded overrides applied."""
     from .clinical import eligibility
 
@@ -139,7 +124,7 @@ def case_calendar(case: Case, today=None) -> list[dict]:
     """
     from django.utils import timezone
 
-    from .clinical import calendar_status, treatment_calendar
+    from .clinical import SLOT_TOLERANCE_DAYS, calendar_status, treatment_calendar
 
     when = case.infused_at or case.infusion_scheduled_at
     if when is None:
@@ -153,7 +138,8 @@ def case_calendar(case: Case, today=None) -> list[dict]:
         if event.code == "liver_review_day30":
             test = "liver"
         done = case.infused_at is not None and test is not None and any(
-            r.test == test and abs((r.taken_on - event.date).days) <= 3 for r in results
+            r.test == test and abs((r.taken_on - event.date).days) <= SLOT_TOLERANCE_DAYS
+            for r in results
         )
         if event.code == "cold_chain_use_by":
             done = case.infused_at is not None

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django_fsm import ConcurrentTransition
 
+from . import permissions, rules
 from .models import Case, CaseSequence
 from .states import CaseState
 
@@ -33,13 +34,23 @@ TRANSITION_FACTS: dict[str, tuple[str, ...]] = {
         "received_by",
         "temperature_ok",
         "infusion_scheduled_at",
+        "band_change_decision",
     ),
-    "record_infusion": ("infused_at", "kit_lot_numbers"),
-    "close": ("close_override_reason",),
+    "record_infusion": (
+        "infused_at",
+        "kit_lot_numbers",
+        "band_change_decision",
+        "infusion_deviation_note",
+    ),
+    "close": ("close_reason", "close_override_reason", "steroid_taper_ended_on"),
     "hold": ("hold_reason",),
     "resume": (),
     "cancel": ("cancellation_reason",),
 }
+
+# Facts only a facilitator records, whoever runs the transition: the manufacturer's decision
+# on a band change and a protocol deviation note (DOMAIN.md §1.10).
+FACILITATOR_FACTS = frozenset({"band_change_decision", "infusion_deviation_note"})
 
 # Effects that leave the database, per transition, run once the transition has committed.
 # Later issues register theirs here (reminders, packets); keeping them in one table keeps
@@ -118,15 +129,18 @@ def case_apply(
                     f"'{transition_label(transition)}' cannot be done while the case is "
                     f"'{locked.get_state_display()}'."
                 )
+            _check_facilitator_facts(locked, facts, by)
             _record_facts(locked, facts)
-            blockers = locked.blockers(transition)
-            if blockers:
-                raise TransitionRefused(blockers)
-            # Reasons stay in the case's history even when a later step clears the field.
-            reason = next((facts[f] for f in REASON_FACTS if facts.get(f)), "")
-            method(by=by, description=description or reason or None)
-            locked.state_changed_at = timezone.now()
+            # The rulebook, once, under the row lock; the FSM transitions carry no conditions.
+            now = timezone.now()
+            found = rules.evaluate(locked, transition, at=now)
+            if found.blockers:
+                raise TransitionRefused(found.blocker_messages())
+            method(by=by, description=description or _history_reason(locked, facts) or None)
+            locked.state_changed_at = now
             locked.save()
+            if found.deviations:
+                _raise_safety_follow_up(locked, transition, found.deviations, by)
             for effect in ON_COMMIT_EFFECTS[transition]:
                 transaction.on_commit(lambda effect=effect: effect(locked))
     except ConcurrentTransition as exc:
@@ -138,6 +152,42 @@ def case_apply(
 
 
 REASON_FACTS = ("rejection_reason", "hold_reason", "cancellation_reason", "close_override_reason")
+
+
+def _history_reason(case: Case, facts: dict[str, Any]) -> str:
+    """Reasons stay in the case's history even when a later step clears the field."""
+    parts = []
+    if facts.get("close_reason"):
+        parts.append(f"Closed: {case.get_close_reason_display()}.")
+    if (facts.get("infusion_deviation_note") or "").strip():
+        parts.append(f"Protocol deviation: {facts['infusion_deviation_note'].strip()}")
+    reason = next((facts[f] for f in REASON_FACTS if facts.get(f)), "")
+    if reason:
+        parts.append(str(reason).strip())
+    return " ".join(parts)
+
+
+def _check_facilitator_facts(case: Case, facts: dict[str, Any], by: Any) -> None:
+    given = [name for name in FACILITATOR_FACTS
+             if name in facts and str(facts[name] or "").strip()]
+    if given and not permissions.is_facilitator(case, by):
+        labels = ", ".join(str(Case._meta.get_field(name).verbose_name) for name in sorted(given))
+        raise TransitionRefused(f"Only a facilitator may record the {labels}.")
+
+
+def _raise_safety_follow_up(case: Case, transition: str, deviations: list, by: Any) -> None:
+    """A deviation accepted with a facilitator's note becomes a follow-up task (DOMAIN.md
+    §1.10), in the same transaction as the transition it came with."""
+    from .models import SafetyFollowUp
+
+    SafetyFollowUp.objects.create(
+        case=case,
+        transition=transition,
+        codes=", ".join(sorted({d.code for d in deviations})),
+        details="\n".join(d.message for d in deviations),
+        note=case.infusion_deviation_note.strip(),
+        raised_by=by if getattr(by, "pk", None) else None,
+    )
 
 
 def _permitted(method, case: Case, user: Any) -> bool:
@@ -199,7 +249,6 @@ def case_override_eligibility(*, case: Case, criterion: str, reason: str, by: An
     criterion is in force) and shown in the case's history on the admin page. Raises
     ``PermissionDenied`` or ``CaseActionError``.
     """
-    from . import permissions
     from .clinical import CRITERIA
     from .models import EligibilityOverride
 
@@ -221,7 +270,6 @@ def case_override_eligibility(*, case: Case, criterion: str, reason: str, by: An
 
 def case_record_lab_result(*, case: Case, by: Any, **values: Any):
     """Record a post-infusion result (facilitator or the case's own doctor)."""
-    from . import permissions
     from .models import LabResult
 
     if not permissions.is_facilitator_or_own_doctor(case, by):

@@ -6,3 +6,10 @@ from django.apps import AppConfig
 class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = "Documents"
+
+    def ready(self) -> None:
+        # The document checklist, the packet's freshness and the lab reports join the case
+        # rulebook here, so cases never imports documents.
+        from . import rules
+
+        rules.register()

@@ -11,7 +11,8 @@ from cases.models import today_ist
 from .models import Document, DocumentType
 from .validation import TOO_LARGE, max_upload_bytes, megabytes
 
-LAB_VALUE_FIELDS = ["alt", "ast", "total_bilirubin", "platelets", "troponin_i", "creatinine",
+LAB_VALUE_FIELDS = ["alt", "ast", "total_bilirubin", "alt_uln", "ast_uln",
+                    "total_bilirubin_uln", "platelets", "troponin_i", "creatinine",
                     "anti_aav9_titer"]
 
 

@@ -6,10 +6,11 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
 from django.db import models
 
-from cases.lab_fields import lab_value_field
+from cases.clinical import MalformedTiter, parse_titer
+from cases.lab_fields import lab_value_field, uln_field
 from cases.states import CaseState
 
 from .storage import PrivateStorage
@@ -25,6 +26,14 @@ class Provider(models.TextChoices):
     MANUFACTURER = "manufacturer", "Manufacturer / distributor"
     COURIER = "courier", "Courier / shipper"
     CUSTOMS_BROKER = "customs_broker", "Customs broker"
+
+
+def validate_titer(text: str) -> None:
+    """A titre as labs print it: 1:25, 1 : 25, <1:25, 1:12.5 (DOMAIN.md §1.10)."""
+    try:
+        parse_titer(text)
+    except MalformedTiter as exc:
+        raise ValidationError(str(exc)) from None
 
 
 class DocumentType(models.Model):
@@ -114,9 +123,12 @@ class Document(models.Model):
     platelets = lab_value_field("platelets")
     troponin_i = lab_value_field("troponin_i")
     creatinine = lab_value_field("creatinine")
+    alt_uln = uln_field("alt")
+    ast_uln = uln_field("ast")
+    total_bilirubin_uln = uln_field("total_bilirubin")
     anti_aav9_titer = models.CharField(
-        "anti-AAV9 titre", max_length=20, blank=True,
-        validators=[RegexValidator(r"^1:\d{1,6}$", "Write the titre as a ratio, like 1:25.")],
+        "anti-AAV9 titre", max_length=20, blank=True, validators=[validate_titer],
+        help_text="As the lab prints it: 1:25, <1:25 or 1:12.5.",
     )
 
     class Meta:

@@ -296,9 +296,12 @@ NPP_UPLOAD_MAX_IMAGE_PIXELS = env.int("NPP_UPLOAD_MAX_IMAGE_PIXELS", default=40_
 
 # DOMAIN.md §1.3 [default]: a weight measured within 14 days before the kit order.
 NPP_WEIGHT_MAX_AGE_DAYS = env.int("NPP_WEIGHT_MAX_AGE_DAYS", default=14)
+# DOMAIN.md §1.3 [default]: "a re-check on infusion day": 0 means measured that very day.
+NPP_WEIGHT_INFUSION_DAY_MAX_AGE_DAYS = env.int("NPP_WEIGHT_INFUSION_DAY_MAX_AGE_DAYS", default=0)
 # DOMAIN.md §1.5 [label]: therapy must start within 14 days of receipt.
 NPP_COLD_CHAIN_DAYS = env.int("NPP_COLD_CHAIN_DAYS", default=14)
-# Foundation issue: a case may close 90 days after infusion (about 3 months of monitoring).
+# Foundation issue: a case may close 90 days after infusion (about 3 months of monitoring),
+# and only once the monitoring is complete (cases.rules monitoring_incomplete).
 NPP_MONITORING_DAYS = env.int("NPP_MONITORING_DAYS", default=90)
 
 # Reminder thresholds (issue defaults); see cases/reminders.py.

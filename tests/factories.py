@@ -261,6 +261,16 @@ def stand_in_application_packet(case, by):
     )
 
 
+def step(case, name: str, target: str, by):
+    """One main-line transition with what it needs: the documents of its gate, the
+    infusion-day weight for ``record_infusion``, and the default facts."""
+    give_documents(case, target, by)
+    facts = default_facts(name)
+    if name == "record_infusion":
+        reweigh_on_infusion_day(case, facts["infused_at"])
+    return case_apply(case=case, transition=name, by=by, **facts)
+
+
 def walk_to(case, state: str, by):
     """Move ``case`` along the main line to ``state`` through ``case_apply`` as ``by``,
     uploading accepted documents for each gate on the way (``by`` must be a facilitator)."""
@@ -270,10 +280,21 @@ def walk_to(case, state: str, by):
             break
         if case.state in order and order.index(target) <= order.index(case.state):
             continue  # already past this step
-        give_documents(case, target, by)
-        case = case_apply(case=case, transition=name, by=by, **default_facts(name))
+        case = step(case, name, target, by)
     assert case.state == state, f"could not walk to {state}; stopped at {case.state}"
     return case
+
+
+def reweigh_on_infusion_day(case, infused_at, weight_kg=None):
+    """The re-check weight on the infusion day the label asks for (DOMAIN.md §1.3), in the
+    kit's band unless ``weight_kg`` says otherwise."""
+    from cases.clock import ist_date
+
+    latest = case.patient.latest_weight()
+    return WeightMeasurement.objects.create(
+        patient=case.patient, measured_on=ist_date(infused_at), measured_by="Ward nurse",
+        weight_kg=weight_kg or (latest.weight_kg if latest else Decimal("8.4")),
+    )
 
 
 # How to reach each side state from the main line: (main-line state, transition).

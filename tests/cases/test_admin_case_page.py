@@ -17,6 +17,7 @@ from tests.factories import (
     PatientFactory,
     default_facts,
     give_documents,
+    reweigh_on_infusion_day,
     state_logs,
     walk_to,
 )
@@ -261,10 +262,11 @@ def test_a_facilitator_walks_a_case_from_application_to_closed_in_the_admin(
         page = facilitator_client.get(change_url(case))
         assert name in [a["name"] for a in page.context["case_actions"]], name
         give_documents(case, target, facilitator)  # uploads are the documents issue's screen
+        facts = default_facts(name)
+        if name == "record_infusion":
+            reweigh_on_infusion_day(case, facts["infused_at"])  # the weights inline's job
 
-        response = post_transition(
-            facilitator_client, case, name, note=f"Step {name}.", **default_facts(name)
-        )
+        response = post_transition(facilitator_client, case, name, note=f"Step {name}.", **facts)
 
         assert messages_of(response) == [
             f"{transition_label(name)}: {case.reference} is now '{CaseState(target).label}'."

@@ -96,7 +96,7 @@ REFUSALS = [
     (
         "scheduled before receipt",
         delivery(infusion_scheduled_at=RECEIVED - dt.timedelta(hours=1)),
-        "The infusion cannot be scheduled before the kit was received.",
+        "The infusion cannot be scheduled before the kit was received (14 Jun 2026 10:00 IST).",
     ),
 ]
 
@@ -121,9 +121,9 @@ def test_delivery_refused_without_receipt_good_temperature_or_a_sensible_schedul
             assert in_delivery.temperature_ok is None
 
 
-def test_infusion_on_day_14_after_receipt_is_allowed(in_delivery, hospital1):
-    # The last evening of day 14 in India.
-    last_evening = dt.datetime(2026, 6, 28, 23, 30, tzinfo=IST)
+def test_infusion_exactly_14_x_24_hours_after_receipt_is_allowed(in_delivery, hospital1):
+    # DOMAIN.md §1.10: 14 x 24 hours of the receipt instant (14 Jun 10:00 IST), not 14 dates.
+    last_evening = RECEIVED + dt.timedelta(days=14)
 
     case = case_apply(
         case=in_delivery,
@@ -135,9 +135,9 @@ def test_infusion_on_day_14_after_receipt_is_allowed(in_delivery, hospital1):
     assert case.state == "infusion_scheduled"
 
 
-def test_infusion_on_day_15_after_receipt_is_refused(in_delivery, hospital1):
-    # 00:30 in India on day 15 is still day 14 in UTC: the rule counts days in India.
-    day_15 = dt.datetime(2026, 6, 29, 0, 30, tzinfo=IST)
+def test_infusion_a_minute_after_the_14_x_24_hours_is_refused(in_delivery, hospital1):
+    # The evening of the 14th calendar day is past the window when the kit came in at 10:00.
+    day_15 = RECEIVED + dt.timedelta(days=14, minutes=1)
 
     with pytest.raises(TransitionRefused) as refused:
         case_apply(
@@ -148,7 +148,8 @@ def test_infusion_on_day_15_after_receipt_is_refused(in_delivery, hospital1):
         )
 
     assert refused.value.messages == [
-        "The infusion must be on or before 28 Jun 2026, 14 days after receipt."
+        "The kit must be used within 14 x 24 hours of receipt (14 Jun 2026 10:00 IST), that is "
+        "by 28 Jun 2026 10:00 IST; the infusion is scheduled for 28 Jun 2026 10:01 IST."
     ]
 
 
@@ -170,7 +171,8 @@ def test_infusion_on_the_second_birthday_is_refused(turns_two_on_20_june, hospit
         )
 
     # The eligibility check (clinical issue) may say the same in its own words as well.
-    assert "The infusion must be before the child's 2nd birthday (20 Jun 2026)." in (
+    assert ("The label covers children under 2 years only: the child turns 2 on 20 Jun 2026, "
+            "and the infusion is scheduled on 20 Jun 2026.") in (
         refused.value.messages
     )
     turns_two_on_20_june.refresh_from_db()

@@ -18,9 +18,11 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-WEIGHT_MESSAGE = (
-    "No weight measured within the last 14 days: the kit is made up for one weight band."
-)
+def weight_message(days_ago: int) -> str:
+    today = timezone.localdate()
+    return (f"The latest weight is of {today - dt.timedelta(days=days_ago):%d %b %Y}, more than "
+            f"14 days before {today:%d %b %Y}: weigh the child again (the kit is made up for one "
+            "band).")
 
 
 def shipment(**overrides):
@@ -98,7 +100,13 @@ def test_dispatch_refused_when_the_permit_has_expired(case_a, facilitator):
     with pytest.raises(TransitionRefused) as refused:
         case_apply(case=case, transition="dispatch", by=facilitator, **shipment())
 
-    assert refused.value.messages == ["The Form 12B permit has expired or has no validity date."]
+    expired = today - dt.timedelta(days=1)
+    assert refused.value.messages == [
+        f"The Form 12B permit expired on {expired:%d %b %Y}; the kit cannot be dispatched on it. "
+        "Apply for a new permit.",
+        f"The Form 12B permit expires on {expired:%d %b %Y}, before the kit's ETA of "
+        f"{timezone.localdate(shipment()['eta']):%d %b %Y}: it would arrive on an expired permit.",
+    ]
     case.refresh_from_db()
     assert case.state == "approved"
 
@@ -117,7 +125,9 @@ def test_dispatch_allowed_on_the_last_day_of_the_permit(case_a, facilitator):
         permit_valid_until=today,
     )
 
-    case = case_apply(case=case, transition="dispatch", by=facilitator, **shipment())
+    # The kit is due today as well: the permit must not expire before the ETA.
+    case = case_apply(case=case, transition="dispatch", by=facilitator,
+                      **shipment(eta=timezone.now()))
 
     assert case.state == "customs"
 
@@ -128,7 +138,7 @@ def test_dispatch_refused_without_recent_weight(doctor1, facilitator):
     with pytest.raises(TransitionRefused) as refused:
         case_apply(case=case, transition="dispatch", by=facilitator, **shipment())
 
-    assert refused.value.messages == [WEIGHT_MESSAGE]
+    assert refused.value.messages == [weight_message(15)]
     case.refresh_from_db()
     assert case.state == "approved"
 

@@ -9,6 +9,7 @@ from tests.factories import (
     default_facts,
     give_documents,
     state_logs,
+    step,
     walk_to,
 )
 
@@ -54,8 +55,7 @@ def test_resume_returns_the_case_to_the_state_it_was_held_in_from_every_active_s
         with subtests.test(held_in=case.state):
             case = hold_and_resume(case, facilitator)
         # Then on to the next state, which proves the case really is back on the line.
-        give_documents(case, target, facilitator)
-        case = case_apply(case=case, transition=name, by=facilitator, **default_facts(name))
+        case = step(case, name, target, facilitator)
     with subtests.test(held_in=case.state):
         hold_and_resume(case, facilitator)
 

@@ -10,8 +10,8 @@ from tests.factories import (
     MAIN_LINE_TRANSITIONS,
     bring_to,
     default_facts,
-    give_documents,
     state_logs,
+    step,
 )
 
 pytestmark = pytest.mark.django_db
@@ -55,8 +55,7 @@ def test_along_the_main_line_no_transition_jumps_from_a_state_it_does_not_start_
     case = case_a
     for name, target in MAIN_LINE_TRANSITIONS:
         assert_only_allowed_transitions_start(case, facilitator, subtests)
-        give_documents(case, target, facilitator)
-        case = case_apply(case=case, transition=name, by=facilitator, **default_facts(name))
+        case = step(case, name, target, facilitator)
     assert case.state == "closed"
     assert_only_allowed_transitions_start(case, facilitator, subtests)
 

@@ -7,14 +7,16 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from cases.services import TransitionRefused, case_apply
-from tests.factories import state_logs, walk_to
+from tests.factories import reweigh_on_infusion_day, state_logs, walk_to
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def scheduled(case_a, facilitator):
-    return walk_to(case_a, "infusion_scheduled", facilitator)
+    case = walk_to(case_a, "infusion_scheduled", facilitator)
+    reweigh_on_infusion_day(case, timezone.now())
+    return case
 
 
 def infusion(**overrides):

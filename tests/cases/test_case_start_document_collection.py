@@ -48,7 +48,8 @@ def test_start_refused_for_patient_aged_exactly_two_today(doctor1):
         case_apply(case=case, transition="start_document_collection", by=doctor1)
 
     assert refused.value.messages == [
-        "The patient turned 2 on 15 Jun 2026; the label covers children under 2 years only."
+        "The label covers children under 2 years only: the child turns 2 on 15 Jun 2026, and "
+        "today is 15 Jun 2026."
     ]
     case.refresh_from_db()
     assert case.state == "application"

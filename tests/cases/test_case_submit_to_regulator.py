@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from cases.services import TransitionRefused, case_apply
 from tests.factories import (
@@ -49,7 +50,8 @@ def test_facilitator_submits_a_complete_case_to_the_regulator(case_a, facilitato
         ({"smn2_copy_number": None}, "The SMN2 copy number is not recorded."),
         ({"genetic_test_lab": ""}, "The genetic test lab and date are not recorded."),
         ({"genetic_test_date": None}, "The genetic test lab and date are not recorded."),
-        ({"weight": False}, "No weight has been recorded for the patient."),
+        ({"weight": False}, "No weight recorded on or before {today}: record the child's weight (the kit is made up "
+            "for one weight band)."),
     ],
 )
 def test_submission_refused_while_the_diagnosis_or_weight_is_missing(
@@ -62,7 +64,8 @@ def test_submission_refused_while_the_diagnosis_or_weight_is_missing(
     with pytest.raises(TransitionRefused) as refused:
         case_apply(case=case, transition="submit_to_regulator", by=facilitator)
 
-    assert refused.value.messages == [message]
+    today = timezone.localdate()
+    assert refused.value.messages == [message.format(today=f"{today:%d %b %Y}")]
     case.refresh_from_db()
     assert case.state == "documents"
     assert len(state_logs(case)) == 1
@@ -93,6 +96,7 @@ def test_submission_refused_once_the_child_turned_two_during_document_collection
     ):
         case_apply(case=case, transition="submit_to_regulator", by=facilitator)
 
-    assert "The patient is no longer under 2 years old." in refused.value.messages
+    assert ("The label covers children under 2 years only: the child turns 2 on 15 Jun 2026, "
+            "and today is 15 Jun 2026.") in refused.value.messages
     case.refresh_from_db()
     assert case.state == "documents"

@@ -104,21 +104,30 @@ def test_each_band_edge_gets_the_domain_table_row(row):
 
 
 @pytest.mark.parametrize("row", DOMAIN_TABLE, ids=BAND_IDS)
-def test_x_x5_rounds_half_up_into_the_band_and_x_x4_falls_below(row):
+def test_a_weight_is_never_rounded_into_or_across_a_band(row):
+    # DOMAIN.md §1.10: the band is the first whose upper limit is at or above the weight.
     low, high = D(row[0]), D(row[1])
-    assert _band(zolgensma_dose(low - D("0.05"))) == (row[0], row[1])  # 3.05 -> 3.1 -> 3.1-3.5
-    assert _band(zolgensma_dose(high + D("0.04"))) == (row[0], row[1])  # 3.54 -> 3.5
+    assert _band(zolgensma_dose(high)) == (row[0], row[1])  # exactly at the upper limit
+    assert _band(zolgensma_dose(low)) == (row[0], row[1])
+    if low != D("2.6"):
+        assert _band(zolgensma_dose(low - D("0.09"))) == (row[0], row[1])  # 3.01 -> 3.1-3.5
+    if high == D("21.0"):
+        with pytest.raises(WeightOutOfRange):
+            zolgensma_dose(high + D("0.01"))  # 21.01 kg: no band
+    else:
+        above = zolgensma_dose(high + D("0.01"))  # 3.01 -> the next band up, never down
+        assert above.band_low_kg == high + D("0.1")
     if low == D("2.6"):
         with pytest.raises(WeightOutOfRange):
-            zolgensma_dose(low - D("0.06"))  # 2.54 -> 2.5
-    else:
-        below = zolgensma_dose(low - D("0.06"))  # 3.04 -> 3.0 -> 2.6-3.0
-        assert below.band_high_kg == low - D("0.1")
+            zolgensma_dose(low - D("0.01"))  # 2.59 kg: no band
 
 
-def test_3_05_kg_is_band_3_1_to_3_5_and_3_04_kg_is_band_2_6_to_3_0():
+def test_3_0_kg_is_band_2_6_to_3_0_and_anything_above_up_to_3_5_is_band_3_1_to_3_5():
+    assert _band(zolgensma_dose(D("3.00"))) == ("2.6", "3.0")
+    assert _band(zolgensma_dose(D("3.01"))) == ("3.1", "3.5")
+    assert _band(zolgensma_dose(D("3.04"))) == ("3.1", "3.5")  # once rounded down to 3.0
     assert _band(zolgensma_dose(D("3.05"))) == ("3.1", "3.5")
-    assert _band(zolgensma_dose(D("3.04"))) == ("2.6", "3.0")
+    assert zolgensma_dose(D("3.04")).weight_kg == D("3.04")  # the dose plan keeps the weight
 
 
 def test_floats_and_strings_are_read_through_their_text():
@@ -147,18 +156,13 @@ def test_prednisolone_is_1_mg_per_kg_of_the_recorded_weight_not_the_band():
     assert plan.prednisolone_mg_per_day == D("7.3")
 
 
-@pytest.mark.parametrize("weight", ["2.5", "21.1", "2.54", "21.05", "0", "-3", "30"])
+@pytest.mark.parametrize(
+    "weight", ["2.5", "21.1", "2.54", "2.55", "2.59", "21.01", "21.04", "21.05", "0", "-3", "30"]
+)
 def test_weights_outside_the_bands_are_sent_to_manual_review(weight):
     with pytest.raises(WeightOutOfRange, match="manual review") as excinfo:
         zolgensma_dose(D(weight))
     assert isinstance(excinfo.value, ValueError)
-
-
-@pytest.mark.parametrize(
-    ("weight", "band"), [("2.55", ("2.6", "3.0")), ("21.04", ("20.6", "21.0"))]
-)
-def test_weights_that_round_into_the_range_are_accepted(weight, band):
-    assert _band(zolgensma_dose(D(weight))) == band
 
 
 def test_a_weight_that_is_not_a_number_is_refused_as_such():
@@ -193,17 +197,17 @@ def test_property_the_dose_never_falls_below_the_labelled_dose_for_the_recorded_
     assert plan.band_low_kg <= weight <= plan.band_high_kg
 
 
-@given(st.decimals(min_value=D("2.55"), max_value=D("21.049"), places=3))
+@given(st.decimals(min_value=D("2.6"), max_value=D("21.0"), places=2))
 def test_property_the_vials_cover_the_dose_for_any_weight_in_range(weight):
     plan = zolgensma_dose(weight)
     assert D("5.5") * plan.vials_5_5ml + D("8.3") * plan.vials_8_3ml >= plan.dose_volume_ml
     assert 2 <= plan.total_vials <= 14
-    assert plan.dose_volume_ml >= D("5.5") * plan.weight_kg
-    # Unrounded weights may sit up to 0.05 kg above the recorded weight (the rounding rule).
-    assert D("5.5") * weight - plan.dose_volume_ml < D("5.5") * D("0.05")
+    # Never less than 1.1e14 vg/kg of the measured weight: no rounding down into a band.
+    assert plan.dose_volume_ml >= D("5.5") * weight
+    assert plan.band_low_kg - D("0.1") < weight <= plan.band_high_kg
 
 
-@given(st.floats(min_value=2.55, max_value=21.04))
+@given(st.floats(min_value=2.6, max_value=21.0))
 def test_property_float_weights_in_range_always_get_a_kit(weight):
     plan = zolgensma_dose(weight)
     assert plan.filled_volume_ml >= plan.dose_volume_ml
@@ -212,16 +216,22 @@ def test_property_float_weights_in_range_always_get_a_kit(weight):
 # --- Titre --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "denominator"), [("1:25", 25), (" 1 : 50 ", 50), ("1:100", 100)])
-def test_parse_titer_reads_the_denominator(text, denominator):
+@pytest.mark.parametrize(
+    ("text", "denominator"),
+    [("1:25", 25), (" 1 : 50 ", 50), ("1:100", 100), ("<1:25", 25), ("< 1 : 25", 25),
+     ("1:12.5", D("12.5")), ("1:2.5", D("2.5"))],
+)
+def test_parse_titer_reads_titres_as_labs_print_them(text, denominator):
+    # DOMAIN.md §1.10: <1:25 is below the first dilution and counts as 25.
     assert parse_titer(text) == denominator
 
 
 @pytest.mark.parametrize(
-    "text", ["1:0", "abc", "25", "1:-5", "2:50", "", "1:", ":50", "1:2.5", "<1:25", None]
+    "text",
+    ["1:0", "abc", "25", "1:-5", "2:50", "", "1:", ":50", ">1:50", "Negative", "1:0.0", None],
 )
-def test_parse_titer_refuses_malformed_text(text):
-    with pytest.raises(MalformedTiter, match="not a ratio like '1:25'"):
+def test_parse_titer_asks_for_the_numeric_report_when_it_cannot_judge(text):
+    with pytest.raises(MalformedTiter, match="ask the lab for the numeric report"):
         parse_titer(text)
 
 
@@ -274,6 +284,7 @@ def test_an_eligible_child_passes_every_criterion():
     assert result.ok
     assert [c.code for c in result.criteria] == [
         "under_two",
+        "full_term_corrected_age",
         "smn1_confirmed",
         "aav9_titer",
         "liver",
@@ -318,12 +329,12 @@ def test_titer_1_50_is_allowed_and_1_100_refused():
     assert "1:100 is above 1:50" in result["aav9_titer"].reason
 
 
-@pytest.mark.parametrize("text", ["1:0", "abc", "2:50"])
-def test_a_malformed_titer_is_refused_with_the_reason(text):
+@pytest.mark.parametrize("text", ["1:0", "abc", "2:50", ">1:50", "Negative"])
+def test_a_titre_that_cannot_be_judged_asks_for_the_numeric_report(text):
     labs = good_labs(anti_aav9_titer=TiterResult(text, INFUSION - dt.timedelta(days=3)))
     result = eligibility(Child(), INFUSION, labs)
     assert failing_codes(result) == ["aav9_titer"]
-    assert "not a ratio" in result["aav9_titer"].reason
+    assert "numeric report" in result["aav9_titer"].reason
 
 
 def test_missing_labs_are_refused_one_criterion_each():

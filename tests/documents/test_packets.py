@@ -272,7 +272,7 @@ def test_form_12a_carries_the_cases_values(built):
 
 def test_summary_gives_the_dose_plan_for_the_weight(built):
     summary = flat(next(text for text in built.application.texts if "Case summary" in text))
-    assert "8.4 kg, measured" in summary
+    assert "8.40 kg, measured" in summary  # weights are kept to 0.01 kg
     assert "8.1-8.5 kg" in summary
     assert "46.8 mL" in summary  # 5.5 mL/kg x 8.5 kg, the band's upper limit
     assert "6 vials: 1 x 5.5 mL and 5 x 8.3 mL (47.0 mL filled)" in summary

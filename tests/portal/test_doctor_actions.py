@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case
-from tests.factories import CaseFactory, PatientFactory, walk_to
+from tests.factories import CaseFactory, PatientFactory, reweigh_on_infusion_day, walk_to
 
 from .conftest import error_text
 
@@ -56,6 +56,7 @@ def test_refused_start_shows_the_guard_message_and_changes_nothing(
 
 def test_doctor_records_the_infusion_on_own_case(client, doctor1, facilitator, case_a):
     case = walk_to(case_a, "infusion_scheduled", facilitator)
+    reweigh_on_infusion_day(case, timezone.now())
     client.force_login(doctor1)
 
     response = _run(
@@ -73,6 +74,7 @@ def test_infusion_in_the_future_is_refused_and_nothing_half_saved(
     client, doctor1, facilitator, case_a
 ):
     case = walk_to(case_a, "infusion_scheduled", facilitator)
+    reweigh_on_infusion_day(case, timezone.now())
     client.force_login(doctor1)
 
     response = _run(

@@ -104,8 +104,8 @@ def test_refused_confirmation_shows_the_guard_and_keeps_the_valid_log(
         client, delivering, infusion_in=dt.timedelta(days=15), log=pdf_upload("logger.pdf")
     )
 
-    assert "14 days after receipt" in error_text(response)
-    assert "14 days after receipt" in response.content.decode()  # beside the form too
+    assert "within 14 x 24 hours of receipt" in error_text(response)
+    assert "within 14 x 24 hours of receipt" in response.content.decode()  # beside the form too
     delivering.refresh_from_db()
     assert delivering.state == "delivery"
     assert delivering.received_at is None  # no fact half-saved

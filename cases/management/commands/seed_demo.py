@@ -293,8 +293,12 @@ class Command(BaseCommand):
         for name, _ in spec.path:
             with time_machine.travel(at[name], tick=False):
                 case = self._step(case, name, at, spec, users)
-        # Today's state of affairs: a recent weight, and work in progress on open cases.
-        self._weight(patient, timezone.localdate() - dt.timedelta(days=3), Decimal("0.3"))
+        # Today's state of affairs: a recent weight (in the kit's band once a kit is ordered,
+        # so the demo advances without a band change), and work in progress on open cases.
+        if case.kit_band_high_kg is None:
+            self._weight(patient, timezone.localdate() - dt.timedelta(days=3), Decimal("0.3"))
+        else:
+            self._reweigh(patient, timezone.localdate() - dt.timedelta(days=3))
         if case.state == CaseState.DOCUMENTS:
             self._documents_in_progress(case, spec, users)
         if case.state == CaseState.DELIVERY:
@@ -303,10 +307,10 @@ class Command(BaseCommand):
             self._follow_up_results(case)
         return case
 
-    def _follow_up_results(self, case: Case) -> None:
-        """Results for the monitoring tests more than a week old; newer ones are still due
-        (or overdue), so the calendar shows every status."""
-        cutoff = timezone.localdate() - dt.timedelta(days=7)
+    def _follow_up_results(self, case: Case, cutoff: dt.date | None = None) -> None:
+        """Results for the monitoring tests more than a week old (or up to ``cutoff``); newer
+        ones are still due (or overdue), so the calendar shows every status."""
+        cutoff = cutoff or timezone.localdate() - dt.timedelta(days=7)
         values = {
             LabTest.LIVER: {"alt": Decimal("46"), "ast": Decimal("52"),
                             "total_bilirubin": Decimal("0.5")},
@@ -331,6 +335,12 @@ class Command(BaseCommand):
         if name == "confirm_delivery_and_schedule":
             # DOMAIN.md §4 item 7: baseline labs are repeated shortly before infusion.
             self._repeat_labs(case, users)
+        if name == "record_infusion":
+            # DOMAIN.md §1.3: the weight is re-checked on the infusion day (same band here).
+            self._reweigh(case.patient, timezone.localdate())
+        if name == "close":
+            # DOMAIN.md §1.10: every slot of the first 3 months has its result before closing.
+            self._follow_up_results(case, cutoff=timezone.localdate())
         by = users["facilitator"]
         if name == "confirm_delivery_and_schedule":
             by = users[f"hospital{spec.doctor + 1}"]
@@ -356,6 +366,7 @@ class Command(BaseCommand):
             smn2_copy_number=2 if spec.dob_months < 12 else 3,
             genetic_test_lab="Strand Life Sciences, Bengaluru",
             genetic_test_date=today - dt.timedelta(days=20),
+            gestational_age_weeks=34 if spec.dob_months < 7 else 38,
         )
         self._weight(patient, today, Decimal("0"))
         Consent.objects.create(
@@ -363,6 +374,13 @@ class Command(BaseCommand):
             verified_how=ConsentMethod.IN_PERSON, notice_version=settings.NPP_PRIVACY_NOTICE_VERSION,
         )
         return patient
+
+    def _reweigh(self, patient: Patient, day: dt.date) -> None:
+        latest = patient.latest_weight()
+        WeightMeasurement.objects.get_or_create(
+            patient=patient, measured_on=day,
+            defaults={"weight_kg": latest.weight_kg, "measured_by": "Ward nurse"},
+        )
 
     def _weight(self, patient: Patient, day: dt.date, gain: Decimal) -> None:
         months = patient.age_in_months(day)
@@ -481,6 +499,10 @@ class Command(BaseCommand):
             }
         if name == "record_infusion":
             return {"infused_at": at[name], "kit_lot_numbers": f"AVX{n:03d}A, AVX{n:03d}B"}
+        if name == "close":
+            # DOMAIN.md §1.7: a 30-day course from day -1, then a 28-day taper.
+            infused = timezone.localdate(case.infused_at)
+            return {"steroid_taper_ended_on": infused + dt.timedelta(days=56)}
         reason_field = {
             "record_rejection": "rejection_reason",
             "hold": "hold_reason",
