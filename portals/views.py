@@ -76,7 +76,7 @@ def portal_role(user: Any) -> str | None:
 
 
 def _no_access(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "portal/no_access.html", {"message": message}, status=403)
+    return render(request, "portals/no_access.html", {"message": message}, status=403)
 
 
 def _role_required(role: str, message: str) -> Callable:
@@ -275,7 +275,7 @@ def doctor_case_list(request: HttpRequest) -> HttpResponse:
                 "missing": [line for line in lines if not line.ok],
             }
         )
-    return render(request, "portal/doctor/case_list.html", {"rows": rows, "page": page})
+    return render(request, "portals/doctor/case_list.html", {"rows": rows, "page": page})
 
 
 PAGE_SIZE = 50
@@ -333,7 +333,7 @@ def _render_doctor_case(
         "actions": _doctor_actions(user, case, action_form),
         "show_notes": True,
     }
-    return render(request, "portal/doctor/case_detail.html", context)
+    return render(request, "portals/doctor/case_detail.html", context)
 
 
 @require_GET
@@ -390,7 +390,7 @@ def doctor_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 def hospital_case_list(request: HttpRequest) -> HttpResponse:
     page = _page(request, cases_for(request.user))
     rows = [{"case": case, "permit_expired": _permit_expired(case)} for case in page.object_list]
-    return render(request, "portal/hospital/case_list.html", {"rows": rows, "page": page})
+    return render(request, "portals/hospital/case_list.html", {"rows": rows, "page": page})
 
 
 def _has_temperature_log(checklist: list[dict]) -> bool:
@@ -429,7 +429,7 @@ def _render_hospital_case(
         "confirm_url": reverse("portal:hospital_confirm_delivery", args=[case.pk]),
         "show_notes": False,  # transition notes and hold reasons may be clinical
     }
-    return render(request, "portal/hospital/case_detail.html", context)
+    return render(request, "portals/hospital/case_detail.html", context)
 
 
 @require_GET
@@ -521,5 +521,5 @@ def notifications(request: HttpRequest) -> HttpResponse:
     unread = [n.pk for n in items if n.read_at is None]
     Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
     case_view = "portal:doctor_case" if portal_role(request.user) == DOCTOR else "portal:hospital_case"
-    return render(request, "portal/notifications.html",
+    return render(request, "portals/notifications.html",
                   {"items": items, "unread": set(unread), "case_view": case_view})
