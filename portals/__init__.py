@@ -1,1 +1,5 @@
-"""The doctors' and hospital admins' portal: server-rendered pages over selectors and services."""
+"""The doctors' and hospital admins' portals: server-rendered pages over selectors and services.
+
+``doctor/`` and ``hospital/`` each own one portal (views, urls, templates under
+``templates/portals/<portal>/``); ``views`` and ``forms`` hold what both share.
+"""

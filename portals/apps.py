@@ -1,3 +1,5 @@
+"""The portals app: no models, only the doctor and hospital portals' pages."""
+
 from __future__ import annotations
 
 from django.apps import AppConfig

@@ -1,4 +1,9 @@
-"""Portal pages for treating doctors and hospital admins. One view per action.
+"""What the doctor portal and the hospital portal share.
+
+Owns the roles and the decorators that admit each one, the pages both portals have (the home
+redirect at ``/portal/``, the reminders list, the no-access page) and the pieces of a case page
+common to both: steps, history, document rows, the checklist with its upload forms, the upload
+handler, the transition form and the refusal message.
 
 Every case comes from ``case_for`` (404 outside the user's scope), every document list from
 ``documents_for`` / ``checklist_for``, and every change goes through a service
@@ -14,46 +19,30 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET
 from django_fsm_log.models import StateLog
 
 from cases import permissions
+from cases.dashboard import case_timeline
 from cases.forms import TransitionForm, transition_form
-from cases.models import Case, today_ist
-from cases.selectors import available_transitions, case_for, cases_for
-from cases.services import (
-    TRANSITION_FACTS,
-    CaseActionError,
-    CaseConflict,
-    case_apply,
-    transition_label,
-)
+from cases.models import Case, Notification, today_ist
+from cases.selectors import notifications_for
+from cases.services import TRANSITION_FACTS, CaseActionError
 from cases.states import MAIN_LINE, CaseState
 from documents.forms import LAB_VALUE_FIELDS
 from documents.models import Document, DocumentType
-from documents.selectors import (
-    checklist_for,
-    checklists_for_cases,
-    documents_for,
-    next_state,
-    visible_types_q,
-)
+from documents.selectors import checklist_for, documents_for, visible_types_q
 from documents.services import document_upload
 from npp.two_factor import session_verified, two_factor_required
 
-from .forms import (
-    TEMPERATURE_LOG,
-    PortalUploadForm,
-    temperature_log_form,
-    uploadable_types,
-)
+from .forms import PortalUploadForm, uploadable_types
 
 DOCTOR, HOSPITAL, FACILITATOR = "doctor", "hospital", "facilitator"
-CONFIRM_DELIVERY = "confirm_delivery_and_schedule"
 _HOMES = {
     FACILITATOR: "admin:index",
     DOCTOR: "portal:doctor_cases",
@@ -75,7 +64,7 @@ def portal_role(user: Any) -> str | None:
     return None
 
 
-def _no_access(request: HttpRequest, message: str) -> HttpResponse:
+def no_access(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "portals/no_access.html", {"message": message}, status=403)
 
 
@@ -85,7 +74,7 @@ def _role_required(role: str, message: str) -> Callable:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if portal_role(request.user) != role:
-                return _no_access(request, message)
+                return no_access(request, message)
             return view(request, *args, **kwargs)
 
         return wrapped
@@ -97,6 +86,9 @@ doctor_required = _role_required(DOCTOR, "These pages are for treating doctors."
 hospital_admin_required = _role_required(HOSPITAL, "These pages are for hospital admins.")
 
 
+# --- Pages both portals have ----------------------------------------------------------------
+
+
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
@@ -106,11 +98,40 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('two_factor')}?next={reverse('admin:index')}")
     role = portal_role(request.user)
     if role is None:
-        return _no_access(request, "Your account has no portal access.")
+        return no_access(request, "Your account has no portal access.")
     return redirect(_HOMES[role])
 
 
-# --- Pieces shared by both portals ----------------------------------------------------------
+@require_GET
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's in-app reminders, newest first; opening the page marks them read."""
+    if portal_role(request.user) not in (DOCTOR, HOSPITAL):
+        return no_access(request, "Reminders for facilitators are in the admin.")
+    items = list(notifications_for(request.user))
+    unread = [n.pk for n in items if n.read_at is None]
+    Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    case_view = "portal:doctor_case" if portal_role(request.user) == DOCTOR else "portal:hospital_case"
+    return render(request, "portals/notifications.html",
+                  {"items": items, "unread": set(unread), "case_view": case_view})
+
+
+# --- Case lists -----------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+def case_page(request: HttpRequest, queryset) -> Page:
+    """One page of a case list (lists stay fast however many cases a hospital has)."""
+    return Paginator(queryset.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+
+
+def permit_expired(case: Case) -> bool:
+    return bool(case.permit_valid_until and case.permit_valid_until < today_ist())
+
+
+# --- Pieces of a case page ------------------------------------------------------------------
 
 
 def _steps(case: Case) -> list[dict]:
@@ -147,7 +168,21 @@ def _document_rows(user: Any, case: Case) -> list[dict]:
     ]
 
 
-def _checklist(user: Any, case: Case, bound: PortalUploadForm | None) -> tuple[list[dict], Any]:
+def shared_context(user: Any, case: Case) -> dict:
+    """What both case pages show: the case, its timeline, steps, documents and history."""
+    return {
+        "case": case,
+        "timeline": case_timeline(case),
+        "steps": _steps(case),
+        "documents": _document_rows(user, case),
+        "history": _history(case),
+        "permit_expired": permit_expired(case),
+    }
+
+
+def checklist_with_forms(
+    user: Any, case: Case, bound: PortalUploadForm | None
+) -> tuple[list[dict], Any]:
     """Checklist lines, each with an upload form if ``user`` may upload that type.
 
     A form that came back with errors replaces the blank one on its line; if it belongs to no
@@ -168,24 +203,7 @@ def _checklist(user: Any, case: Case, bound: PortalUploadForm | None) -> tuple[l
     return items, bound
 
 
-def _permit_expired(case: Case) -> bool:
-    return bool(case.permit_valid_until and case.permit_valid_until < today_ist())
-
-
-def _shared_context(user: Any, case: Case) -> dict:
-    from cases.dashboard import case_timeline
-
-    return {
-        "case": case,
-        "timeline": case_timeline(case),
-        "steps": _steps(case),
-        "documents": _document_rows(user, case),
-        "history": _history(case),
-        "permit_expired": _permit_expired(case),
-    }
-
-
-def _handle_upload(
+def handle_upload(
     request: HttpRequest, case: Case, render_page: Callable, page: str
 ) -> HttpResponse:
     """Store one uploaded version, or show the page again with the form's errors."""
@@ -216,7 +234,10 @@ def _handle_upload(
     return render_page(request, case, upload_form=form)
 
 
-def _transition_form(name: str, case: Case, data=None) -> TransitionForm:
+# --- Transitions ----------------------------------------------------------------------------
+
+
+def ordered_transition_form(name: str, case: Case, data=None) -> TransitionForm:
     """The transition's form with its facts first and the optional note last."""
     form = transition_form(name, case, data=data)
     form.order_fields([*TRANSITION_FACTS[name], "note"])
@@ -248,278 +269,10 @@ def _readable_reasons(user: Any, case: Case, reasons: list[str]) -> list[str]:
     return readable
 
 
-def _refused(
+def show_refusal(
     request: HttpRequest, case: Case, label: str, exc: CaseActionError, form: Any
 ) -> None:
+    """The refusal as a message and as the form's error, in words ``request.user`` may read."""
     reasons = _readable_reasons(request.user, case, exc.messages)
     messages.error(request, f"{label} refused: " + " ".join(reasons))
     form.add_error(None, reasons)
-
-
-# --- Doctor portal ---------------------------------------------------------------------------
-
-
-@require_GET
-@doctor_required
-def doctor_case_list(request: HttpRequest) -> HttpResponse:
-    page = _page(request, cases_for(request.user))
-    # Doctors see every line of their own cases' checklists: one batch for the whole page.
-    checklists = checklists_for_cases(list(page.object_list))
-    rows = []
-    for case, lines in checklists.items():
-        target = next_state(case)
-        rows.append(
-            {
-                "case": case,
-                "next_step": CaseState(target).label if target else "",
-                "missing": [line for line in lines if not line.ok],
-            }
-        )
-    return render(request, "portals/doctor/case_list.html", {"rows": rows, "page": page})
-
-
-PAGE_SIZE = 50
-
-
-def _page(request: HttpRequest, queryset):
-    """One page of a case list (lists stay fast however many cases a hospital has)."""
-    return Paginator(queryset.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
-        request.GET.get("page"))
-
-
-def _doctor_actions(user: Any, case: Case, bound: TransitionForm | None) -> list[dict]:
-    actions = []
-    for name in available_transitions(case, user):
-        form = bound if bound is not None and bound.transition_name == name else None
-        # Blockers a form cannot fix (no facts to enter) are shown before anyone tries.
-        standing = [] if TRANSITION_FACTS[name] else case.blockers(name)
-        actions.append(
-            {
-                "name": name,
-                "label": transition_label(name),
-                "form": form or _transition_form(name, case),
-                "blockers": standing,
-                "url": reverse("portal:doctor_transition", args=[case.pk, name]),
-            }
-        )
-    return actions
-
-
-def _render_doctor_case(
-    request: HttpRequest,
-    case: Case,
-    *,
-    upload_form: PortalUploadForm | None = None,
-    action_form: TransitionForm | None = None,
-) -> HttpResponse:
-    user = request.user
-    checklist, leftover = _checklist(user, case, upload_form)
-    any_upload = leftover or PortalUploadForm(document_types=uploadable_types(user, case))
-    from cases.dashboard import calendar_grid
-    from cases.selectors import case_calendar, case_dose_plan, case_eligibility
-
-    dose_plan, dose_problem = case_dose_plan(case)
-    calendar = case_calendar(case)
-    context = {
-        **_shared_context(user, case),
-        "dose_plan": dose_plan,
-        "dose_problem": dose_problem,
-        "eligibility": case_eligibility(case),
-        "calendar": calendar,
-        "calendar_months": calendar_grid(calendar),
-        "checklist": checklist,
-        "any_upload": any_upload.place(None),
-        "upload_url": reverse("portal:doctor_upload", args=[case.pk]),
-        "actions": _doctor_actions(user, case, action_form),
-        "show_notes": True,
-    }
-    return render(request, "portals/doctor/case_detail.html", context)
-
-
-@require_GET
-@doctor_required
-def doctor_case(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_doctor_case(request, case_for(request.user, pk))
-
-
-@require_POST
-@doctor_required
-def doctor_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    return _handle_upload(
-        request, case_for(request.user, pk), _render_doctor_case, "portal:doctor_case"
-    )
-
-
-@require_POST
-@doctor_required
-def doctor_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    """Run one transition on the doctor's own case through ``case_apply``."""
-    case = case_for(request.user, pk)
-    if name not in TRANSITION_FACTS:
-        raise Http404("No such action.")
-    form = _transition_form(name, case, data=request.POST)
-    label = transition_label(name)
-    if not form.is_valid():
-        messages.error(request, f"{label}: please correct the fields below.")
-        return _render_doctor_case(request, case, action_form=form)
-    try:
-        # PermissionDenied (not the doctor's to run) is left to answer 403.
-        case = case_apply(
-            case=case,
-            transition=name,
-            by=request.user,
-            description=form.cleaned_data["note"],
-            expected_state=form.cleaned_data["seen_state"] or None,
-            **form.facts(),
-        )
-    except CaseConflict as exc:
-        messages.error(request, " ".join(exc.messages))  # the page reloads with the new state
-    except CaseActionError as exc:
-        _refused(request, case, label, exc, form)
-        return _render_doctor_case(request, case, action_form=form)
-    else:
-        messages.success(request, f"{label}: {case.reference} is now '{case.get_state_display()}'.")
-    return redirect("portal:doctor_case", pk=case.pk)
-
-
-# --- Hospital admin portal ---------------------------------------------------------------------
-
-
-@require_GET
-@hospital_admin_required
-def hospital_case_list(request: HttpRequest) -> HttpResponse:
-    page = _page(request, cases_for(request.user))
-    rows = [{"case": case, "permit_expired": _permit_expired(case)} for case in page.object_list]
-    return render(request, "portals/hospital/case_list.html", {"rows": rows, "page": page})
-
-
-def _has_temperature_log(checklist: list[dict]) -> bool:
-    return any(
-        item["line"].document_type.code == TEMPERATURE_LOG and item["line"].document is not None
-        for item in checklist
-    )
-
-
-def _confirm_forms(user: Any, case: Case, checklist: list[dict], data=None, files=None):
-    """The delivery confirmation: the transition's facts plus the temperature-logger file."""
-    return (
-        _transition_form(CONFIRM_DELIVERY, case, data=data),
-        temperature_log_form(
-            user, case, required=not _has_temperature_log(checklist), data=data, files=files
-        ),
-    )
-
-
-def _render_hospital_case(
-    request: HttpRequest,
-    case: Case,
-    *,
-    upload_form: PortalUploadForm | None = None,
-    confirm: tuple | None = None,
-) -> HttpResponse:
-    user = request.user
-    checklist, _ = _checklist(user, case, upload_form)
-    if confirm is None and CONFIRM_DELIVERY in available_transitions(case, user):
-        confirm = _confirm_forms(user, case, checklist)
-    context = {
-        **_shared_context(user, case),
-        "checklist": checklist,
-        "upload_url": reverse("portal:hospital_upload", args=[case.pk]),
-        "confirm": confirm,
-        "confirm_url": reverse("portal:hospital_confirm_delivery", args=[case.pk]),
-        "show_notes": False,  # transition notes and hold reasons may be clinical
-    }
-    return render(request, "portals/hospital/case_detail.html", context)
-
-
-@require_GET
-@hospital_admin_required
-def hospital_case(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_hospital_case(request, case_for(request.user, pk))
-
-
-@require_POST
-@hospital_admin_required
-def hospital_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    return _handle_upload(
-        request, case_for(request.user, pk), _render_hospital_case, "portal:hospital_case"
-    )
-
-
-@require_POST
-@hospital_admin_required
-def hospital_confirm_delivery(request: HttpRequest, pk: int) -> HttpResponse:
-    """Confirm receipt and schedule the infusion, with the temperature-logger report.
-
-    The report is stored first (it is a document in its own right, kept as a version even if
-    the confirmation is then refused); a file that fails validation stops everything.
-    """
-    user = request.user
-    case = case_for(user, pk)
-    checklist, _ = _checklist(user, case, None)
-    form, log_form = _confirm_forms(user, case, checklist, request.POST, request.FILES)
-    label = transition_label(CONFIRM_DELIVERY)
-    if not all([form.is_valid(), log_form.is_valid()]):
-        messages.error(request, f"{label}: please correct the fields below.")
-        return _render_hospital_case(request, case, confirm=(form, log_form))
-    if log_form.cleaned_data["upload"]:
-        if not _store_temperature_log(request, case, log_form):
-            return _render_hospital_case(request, case, confirm=(form, log_form))
-        # The log is on file now: the form shown again no longer asks for it.
-        log_form = temperature_log_form(user, case, required=False)
-    try:
-        case = case_apply(
-            case=case,
-            transition=CONFIRM_DELIVERY,
-            by=user,
-            description=form.cleaned_data["note"],
-            expected_state=form.cleaned_data["seen_state"] or None,
-            **form.facts(),
-        )
-    except CaseConflict as exc:
-        messages.error(request, " ".join(exc.messages))
-    except CaseActionError as exc:
-        _refused(request, case, label, exc, form)
-        return _render_hospital_case(request, case, confirm=(form, log_form))
-    else:
-        messages.success(request, f"{label}: {case.reference} is now '{case.get_state_display()}'.")
-    return redirect("portal:hospital_case", pk=case.pk)
-
-
-def _store_temperature_log(request: HttpRequest, case: Case, log_form: PortalUploadForm) -> bool:
-    data, filename = log_form.read_upload()
-    try:
-        document = document_upload(
-            case=case,
-            document_type=log_form.cleaned_data["document_type"],
-            data=data,
-            filename=filename,
-            by=request.user,
-        )
-    except ValidationError as exc:
-        log_form.add_error("upload", exc.messages)
-        messages.error(request, "Temperature log refused: " + " ".join(exc.messages))
-        return False
-    messages.success(
-        request, f"Saved the temperature log as version {document.version}; it waits for review."
-    )
-    return True
-
-
-@require_GET
-@login_required
-def notifications(request: HttpRequest) -> HttpResponse:
-    """The user's in-app reminders, newest first; opening the page marks them read."""
-    from django.utils import timezone
-
-    from cases.models import Notification
-    from cases.selectors import notifications_for
-
-    if portal_role(request.user) not in (DOCTOR, HOSPITAL):
-        return _no_access(request, "Reminders for facilitators are in the admin.")
-    items = list(notifications_for(request.user))
-    unread = [n.pk for n in items if n.read_at is None]
-    Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
-    case_view = "portal:doctor_case" if portal_role(request.user) == DOCTOR else "portal:hospital_case"
-    return render(request, "portals/notifications.html",
-                  {"items": items, "unread": set(unread), "case_view": case_view})
