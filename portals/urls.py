@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from . import views
+from . import common
 
 app_name = "portal"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("reminders/", views.notifications, name="notifications"),
+    path("", common.home, name="home"),
+    path("reminders/", common.notifications, name="notifications"),
     path("doctor/", include("portals.doctor.urls")),
     path("hospital/", include("portals.hospital.urls")),
 ]

@@ -1,7 +1,7 @@
 """Doctor portal pages: the case list, the case page (checklist with uploads, dose plan,
 eligibility, calendar), uploads and the transitions a doctor may run. One view per action.
 
-Shared pieces (roles, the checklist, the upload handler, refusals) live in ``portals.views``.
+Shared pieces (roles, the checklist, the upload handler, refusals) live in ``portals.common``.
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ from cases.selectors import (
 from cases.services import TRANSITION_FACTS, CaseActionError, CaseConflict, case_apply, transition_label
 from cases.states import CaseState
 from documents.selectors import checklists_for_cases, next_state
-from portals.forms import PortalUploadForm, uploadable_types
-from portals.views import (
+from portals.common import (
     case_page,
     checklist_with_forms,
     doctor_required,
@@ -38,6 +37,7 @@ from portals.views import (
     shared_context,
     show_refusal,
 )
+from portals.forms import PortalUploadForm, uploadable_types
 
 
 @require_GET

@@ -1,7 +1,7 @@
 """Hospital portal pages: the case list, the case page (shipment side; clinical documents only
 with granted access), uploads and the delivery confirmation with its temperature log.
 
-Shared pieces (roles, the checklist, the upload handler, refusals) live in ``portals.views``.
+Shared pieces (roles, the checklist, the upload handler, refusals) live in ``portals.common``.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from cases.models import Case
 from cases.selectors import available_transitions, case_for, cases_for
 from cases.services import CaseActionError, CaseConflict, case_apply, transition_label
 from documents.services import document_upload
-from portals.forms import PortalUploadForm
-from portals.views import (
+from portals.common import (
     case_page,
     checklist_with_forms,
     handle_upload,
@@ -30,6 +29,7 @@ from portals.views import (
     shared_context,
     show_refusal,
 )
+from portals.forms import PortalUploadForm
 
 from .forms import TEMPERATURE_LOG, temperature_log_form
 
