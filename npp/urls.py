@@ -31,7 +31,7 @@ urlpatterns = [
     path("dashboard/", case_views.dashboard_view, name="dashboard"),
     path("dashboard/help/", case_views.help_view, name="dashboard-help"),
     path("accounts/", include("npp.auth_urls")),
-    path("portal/", include("cases.portal.urls")),
+    path("portal/", include("portals.urls")),
     path("healthz", healthz, name="healthz"),
     path("documents/", include("documents.urls")),
 ]

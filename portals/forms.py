@@ -1,4 +1,6 @@
-"""Portal forms: the shared upload form placed on one checklist line, and its variants."""
+"""Forms both portals use: the upload form placed on one checklist line or with a choice of
+type, and the document types a user may upload on a case. The hospital's temperature-log
+variant is in ``portals.hospital.forms``."""
 
 from __future__ import annotations
 
@@ -11,8 +13,6 @@ from cases.models import Case
 from documents.forms import LAB_VALUE_FIELDS, UploadForm
 from documents.models import DocumentType
 from documents.services import may_upload
-
-TEMPERATURE_LOG = "temperature_log"
 
 # The key values each lab report carries; a phone screen shows only these (DOMAIN.md §4).
 LAB_VALUES_BY_TYPE: dict[str, tuple[str, ...]] = {
@@ -87,18 +87,3 @@ class PortalUploadForm(UploadForm):
             sentences += [f"{label}: {error}" if label else str(error) for error in errors]
         return sentences
 
-
-def temperature_log_form(
-    user: Any, case: Case, *, required: bool, data=None, files=None
-) -> PortalUploadForm:
-    """The temperature-logger upload that goes with the delivery confirmation."""
-    form = PortalUploadForm(
-        data, files, document_types=uploadable_types(user, case), prefix=TEMPERATURE_LOG
-    )
-    form.place(DocumentType.objects.get(code=TEMPERATURE_LOG))
-    form.auto_id = "confirm-log-%s"
-    form.fields["upload"].required = required
-    form.fields["upload"].label = "Temperature-logger report (PDF, JPEG or PNG)"
-    if not required:
-        form.fields["upload"].help_text = "One is already on file; add a file only to replace it."
-    return form

@@ -1,1 +1,0 @@
-"""The doctors' and hospital admins' portal: server-rendered pages over selectors and services."""

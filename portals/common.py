@@ -1,0 +1,278 @@
+"""What the doctor portal and the hospital portal share.
+
+Owns the roles and the decorators that admit each one, the pages both portals have (the home
+redirect at ``/portal/``, the reminders list, the no-access page) and the pieces of a case page
+common to both: steps, history, document rows, the checklist with its upload forms, the upload
+handler, the transition form and the refusal message.
+
+Every case comes from ``case_for`` (404 outside the user's scope), every document list from
+``documents_for`` / ``checklist_for``, and every change goes through a service
+(``case_apply``, ``document_upload``). Nothing here filters cases or sets a state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from django_fsm_log.models import StateLog
+
+from cases import permissions
+from cases.dashboard import case_timeline
+from cases.forms import TransitionForm, transition_form
+from cases.models import Case, Notification, today_ist
+from cases.selectors import notifications_for
+from cases.services import TRANSITION_FACTS, CaseActionError
+from cases.states import MAIN_LINE, CaseState
+from documents.forms import LAB_VALUE_FIELDS
+from documents.models import Document, DocumentType
+from documents.selectors import checklist_for, documents_for, visible_types_q
+from documents.services import document_upload
+from npp.two_factor import session_verified, two_factor_required
+
+from .forms import PortalUploadForm, uploadable_types
+
+DOCTOR, HOSPITAL, FACILITATOR = "doctor", "hospital", "facilitator"
+_HOMES = {
+    FACILITATOR: "admin:index",
+    DOCTOR: "portal:doctor_cases",
+    HOSPITAL: "portal:hospital_cases",
+}
+
+
+# --- Roles ---------------------------------------------------------------------------------
+
+
+def portal_role(user: Any) -> str | None:
+    """The user's role, in the same order ``cases_for`` decides their scope."""
+    if permissions.user_is_facilitator(user):
+        return FACILITATOR
+    if permissions.user_doctor_id(user) is not None:
+        return DOCTOR
+    if permissions.user_hospital_id(user) is not None:
+        return HOSPITAL
+    return None
+
+
+def no_access(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "portals/no_access.html", {"message": message}, status=403)
+
+
+def _role_required(role: str, message: str) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if portal_role(request.user) != role:
+                return no_access(request, message)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+doctor_required = _role_required(DOCTOR, "These pages are for treating doctors.")
+hospital_admin_required = _role_required(HOSPITAL, "These pages are for hospital admins.")
+
+
+# --- Pages both portals have ----------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Where everyone lands after signing in: each role's own home. Staff who have not yet
+    passed the second factor go to it first."""
+    if two_factor_required(request.user) and not session_verified(request.user):
+        return redirect(f"{reverse('two_factor')}?next={reverse('admin:index')}")
+    role = portal_role(request.user)
+    if role is None:
+        return no_access(request, "Your account has no portal access.")
+    return redirect(_HOMES[role])
+
+
+@require_GET
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's in-app reminders, newest first; opening the page marks them read."""
+    if portal_role(request.user) not in (DOCTOR, HOSPITAL):
+        return no_access(request, "Reminders for facilitators are in the admin.")
+    items = list(notifications_for(request.user))
+    unread = [n.pk for n in items if n.read_at is None]
+    Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    case_view = "portal:doctor_case" if portal_role(request.user) == DOCTOR else "portal:hospital_case"
+    return render(request, "portals/notifications.html",
+                  {"items": items, "unread": set(unread), "case_view": case_view})
+
+
+# --- Case lists -----------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+def case_page(request: HttpRequest, queryset) -> Page:
+    """One page of a case list (lists stay fast however many cases a hospital has)."""
+    return Paginator(queryset.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+
+
+def permit_expired(case: Case) -> bool:
+    return bool(case.permit_valid_until and case.permit_valid_until < today_ist())
+
+
+# --- Pieces of a case page ------------------------------------------------------------------
+
+
+def _steps(case: Case) -> list[dict]:
+    """The main line with the case's place on it (a held case keeps the step it left)."""
+    position = {
+        CaseState.ON_HOLD: case.hold_from_state,
+        CaseState.REJECTED: CaseState.REGULATORY_REVIEW,
+    }.get(case.state, case.state)
+    current = MAIN_LINE.index(position) if position in MAIN_LINE else None
+    return [
+        {"label": state.label, "current": i == current, "done": current is not None and i < current}
+        for i, state in enumerate(MAIN_LINE)
+    ]
+
+
+def _history(case: Case):
+    return StateLog.objects.for_(case).select_related("by", "content_type").order_by("timestamp", "pk")
+
+
+_LAB_LABELS = [(name, Document._meta.get_field(name).verbose_name) for name in LAB_VALUE_FIELDS]
+
+
+def _document_rows(user: Any, case: Case) -> list[dict]:
+    return [
+        {
+            "document": doc,
+            "lab_values": [
+                (label, getattr(doc, name))
+                for name, label in _LAB_LABELS
+                if getattr(doc, name) not in (None, "")
+            ],
+        }
+        for doc in documents_for(user, case)
+    ]
+
+
+def shared_context(user: Any, case: Case) -> dict:
+    """What both case pages show: the case, its timeline, steps, documents and history."""
+    return {
+        "case": case,
+        "timeline": case_timeline(case),
+        "steps": _steps(case),
+        "documents": _document_rows(user, case),
+        "history": _history(case),
+        "permit_expired": permit_expired(case),
+    }
+
+
+def checklist_with_forms(
+    user: Any, case: Case, bound: PortalUploadForm | None
+) -> tuple[list[dict], Any]:
+    """Checklist lines, each with an upload form if ``user`` may upload that type.
+
+    A form that came back with errors replaces the blank one on its line; if it belongs to no
+    line it is returned as the leftover (the doctor's "any document" form).
+    """
+    types = uploadable_types(user, case)
+    allowed = {t.pk for t in types}
+    items = []
+    for line in checklist_for(user, case):
+        form = None
+        if line.document_type.pk in allowed:
+            if bound is not None and bound.posted_type_pk() == str(line.document_type.pk):
+                form, bound = bound, None
+            else:
+                form = PortalUploadForm(document_types=types)
+            form.place(line.document_type)
+        items.append({"line": line, "form": form})
+    return items, bound
+
+
+def handle_upload(
+    request: HttpRequest, case: Case, render_page: Callable, page: str
+) -> HttpResponse:
+    """Store one uploaded version, or show the page again with the form's errors."""
+    form = PortalUploadForm(
+        request.POST, request.FILES, document_types=uploadable_types(request.user, case)
+    )
+    if form.is_valid():
+        data, filename = form.read_upload()
+        try:
+            document = document_upload(
+                case=case,
+                document_type=form.cleaned_data["document_type"],
+                data=data,
+                filename=filename,
+                by=request.user,
+                **form.lab_values(),
+            )
+        except ValidationError as exc:  # the file's content or a value the model refuses
+            form.add_error(None if hasattr(exc, "error_dict") else "upload", exc.messages)
+        else:
+            messages.success(
+                request,
+                f"Uploaded {document.document_type.name}, version {document.version} "
+                f"({document.original_filename}); it now waits for review.",
+            )
+            return redirect(reverse(page, args=[case.pk]) + "#checklist")
+    messages.error(request, "Upload refused. " + " ".join(form.error_sentences()))
+    return render_page(request, case, upload_form=form)
+
+
+# --- Transitions ----------------------------------------------------------------------------
+
+
+def ordered_transition_form(name: str, case: Case, data=None) -> TransitionForm:
+    """The transition's form with its facts first and the optional note last."""
+    form = transition_form(name, case, data=data)
+    form.order_fields([*TRANSITION_FACTS[name], "note"])
+    return form
+
+
+CLINICAL_REASONS_HIDDEN = (
+    "Some clinical requirements (clinical documents or the eligibility check) are not met "
+    "yet; the facilitator and the treating doctor can see which."
+)
+
+
+def _readable_reasons(user: Any, case: Case, reasons: list[str]) -> list[str]:
+    """The refusal reasons ``user`` may read.
+
+    Guards name clinical documents and quote lab values ("Eligibility: ... ALT 95 is above
+    2 x ULN"). A hospital admin without clinical access gets one sentence in their place.
+    """
+    only = visible_types_q(user, case)
+    if not only:
+        return reasons
+    hidden = DocumentType.objects.exclude(
+        **{key.removeprefix("document_type__"): value for key, value in only.items()}
+    )
+    prefixes = ("Eligibility:", *(f"{doc_type.name}:" for doc_type in hidden))
+    readable = [reason for reason in reasons if not reason.startswith(prefixes)]
+    if len(readable) < len(reasons):
+        readable.append(CLINICAL_REASONS_HIDDEN)
+    return readable
+
+
+def show_refusal(
+    request: HttpRequest, case: Case, label: str, exc: CaseActionError, form: Any
+) -> None:
+    """The refusal as a message and as the form's error, in words ``request.user`` may read."""
+    reasons = _readable_reasons(request.user, case, exc.messages)
+    messages.error(request, f"{label} refused: " + " ".join(reasons))
+    form.add_error(None, reasons)

@@ -1,0 +1,1 @@
+"""The treating doctor's portal (``/portal/doctor/``): their own cases only."""

@@ -1,0 +1,157 @@
+"""Hospital portal pages: the case list, the case page (shipment side; clinical documents only
+with granted access), uploads and the delivery confirmation with its temperature log.
+
+Shared pieces (roles, the checklist, the upload handler, refusals) live in ``portals.common``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from cases.models import Case
+from cases.selectors import available_transitions, case_for, cases_for
+from cases.services import CaseActionError, CaseConflict, case_apply, transition_label
+from documents.services import document_upload
+from portals.common import (
+    case_page,
+    checklist_with_forms,
+    handle_upload,
+    hospital_admin_required,
+    ordered_transition_form,
+    permit_expired,
+    shared_context,
+    show_refusal,
+)
+from portals.forms import PortalUploadForm
+
+from .forms import TEMPERATURE_LOG, temperature_log_form
+
+CONFIRM_DELIVERY = "confirm_delivery_and_schedule"
+
+
+@require_GET
+@hospital_admin_required
+def hospital_case_list(request: HttpRequest) -> HttpResponse:
+    page = case_page(request, cases_for(request.user))
+    rows = [{"case": case, "permit_expired": permit_expired(case)} for case in page.object_list]
+    return render(request, "portals/hospital/case_list.html", {"rows": rows, "page": page})
+
+
+def _has_temperature_log(checklist: list[dict]) -> bool:
+    return any(
+        item["line"].document_type.code == TEMPERATURE_LOG and item["line"].document is not None
+        for item in checklist
+    )
+
+
+def _confirm_forms(user: Any, case: Case, checklist: list[dict], data=None, files=None):
+    """The delivery confirmation: the transition's facts plus the temperature-logger file."""
+    return (
+        ordered_transition_form(CONFIRM_DELIVERY, case, data=data),
+        temperature_log_form(
+            user, case, required=not _has_temperature_log(checklist), data=data, files=files
+        ),
+    )
+
+
+def _render_hospital_case(
+    request: HttpRequest,
+    case: Case,
+    *,
+    upload_form: PortalUploadForm | None = None,
+    confirm: tuple | None = None,
+) -> HttpResponse:
+    user = request.user
+    checklist, _ = checklist_with_forms(user, case, upload_form)
+    if confirm is None and CONFIRM_DELIVERY in available_transitions(case, user):
+        confirm = _confirm_forms(user, case, checklist)
+    context = {
+        **shared_context(user, case),
+        "checklist": checklist,
+        "upload_url": reverse("portal:hospital_upload", args=[case.pk]),
+        "confirm": confirm,
+        "confirm_url": reverse("portal:hospital_confirm_delivery", args=[case.pk]),
+        "show_notes": False,  # transition notes and hold reasons may be clinical
+    }
+    return render(request, "portals/hospital/case_detail.html", context)
+
+
+@require_GET
+@hospital_admin_required
+def hospital_case(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_hospital_case(request, case_for(request.user, pk))
+
+
+@require_POST
+@hospital_admin_required
+def hospital_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    return handle_upload(
+        request, case_for(request.user, pk), _render_hospital_case, "portal:hospital_case"
+    )
+
+
+@require_POST
+@hospital_admin_required
+def hospital_confirm_delivery(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm receipt and schedule the infusion, with the temperature-logger report.
+
+    The report is stored first (it is a document in its own right, kept as a version even if
+    the confirmation is then refused); a file that fails validation stops everything.
+    """
+    user = request.user
+    case = case_for(user, pk)
+    checklist, _ = checklist_with_forms(user, case, None)
+    form, log_form = _confirm_forms(user, case, checklist, request.POST, request.FILES)
+    label = transition_label(CONFIRM_DELIVERY)
+    if not all([form.is_valid(), log_form.is_valid()]):
+        messages.error(request, f"{label}: please correct the fields below.")
+        return _render_hospital_case(request, case, confirm=(form, log_form))
+    if log_form.cleaned_data["upload"]:
+        if not _store_temperature_log(request, case, log_form):
+            return _render_hospital_case(request, case, confirm=(form, log_form))
+        # The log is on file now: the form shown again no longer asks for it.
+        log_form = temperature_log_form(user, case, required=False)
+    try:
+        case = case_apply(
+            case=case,
+            transition=CONFIRM_DELIVERY,
+            by=user,
+            description=form.cleaned_data["note"],
+            expected_state=form.cleaned_data["seen_state"] or None,
+            **form.facts(),
+        )
+    except CaseConflict as exc:
+        messages.error(request, " ".join(exc.messages))
+    except CaseActionError as exc:
+        show_refusal(request, case, label, exc, form)
+        return _render_hospital_case(request, case, confirm=(form, log_form))
+    else:
+        messages.success(request, f"{label}: {case.reference} is now '{case.get_state_display()}'.")
+    return redirect("portal:hospital_case", pk=case.pk)
+
+
+def _store_temperature_log(request: HttpRequest, case: Case, log_form: PortalUploadForm) -> bool:
+    data, filename = log_form.read_upload()
+    try:
+        document = document_upload(
+            case=case,
+            document_type=log_form.cleaned_data["document_type"],
+            data=data,
+            filename=filename,
+            by=request.user,
+        )
+    except ValidationError as exc:
+        log_form.add_error("upload", exc.messages)
+        messages.error(request, "Temperature log refused: " + " ".join(exc.messages))
+        return False
+    messages.success(
+        request, f"Saved the temperature log as version {document.version}; it waits for review."
+    )
+    return True
