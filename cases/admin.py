@@ -345,8 +345,8 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         from documents.selectors import checklist, documents_for
 
         from .clinical import CRITERIA
-        from .dashboard import calendar_grid, case_timeline
         from .selectors import case_calendar, case_dose_plan, case_eligibility
+        from .timeline import calendar_grid, case_timeline
 
         dose_plan, dose_problem = case_dose_plan(case)
         calendar = case_calendar(case)

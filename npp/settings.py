@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "auditlog",
     "cases",
     "documents",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
