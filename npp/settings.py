@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "cases",
     "documents",
     "dashboard",
+    # The project itself, last: its commands compose every app above (npp/apps.py).
+    "npp",
 ]
 
 MIDDLEWARE = [
