@@ -53,8 +53,10 @@ node_modules/axe-core: package-lock.json
 test: venv $(if $(shell command -v npm 2>/dev/null),node_modules/axe-core)
 	$(PY) -m pytest
 
+# ruff, then the apps' layers (pyproject.toml [tool.importlinter]): no import points up.
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 migrations-check: venv
 	$(PY) manage.py makemigrations --check --dry-run

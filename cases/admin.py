@@ -3,13 +3,17 @@
 The case page shows only the transitions the user may run from the current state, each with
 the facts it records. Buttons post to ``transition_view``, which calls ``case_apply``; the
 admin never sets a state or calls a transition itself.
+
+The case page's document parts (checklist, versions, upload, packets) belong to the documents
+app, which sits above this one: ``documents.admin`` registers ``Case`` again with a subclass of
+``CaseModelAdmin`` that adds them through the hooks marked below.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -30,6 +34,7 @@ from .models import (
     Notification,
     Patient,
     Product,
+    SafetyFollowUp,
     WeightMeasurement,
 )
 from .selectors import available_transitions
@@ -215,27 +220,13 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     search_fields = ["reference", "patient__full_name", "awb_number"]
     autocomplete_fields = ["patient", "doctor"]
     list_per_page = 50
-    actions = ["export_csv", "build_application_packets", "build_customs_packets"]
-
-    @admin.action(description="Build application packets")
-    def build_application_packets(self, request: HttpRequest, queryset: QuerySet[Case]):
-        from documents.packets.views import build_application_packets
-
-        return build_application_packets(self, request, queryset)
-
-    @admin.action(description="Build customs packets")
-    def build_customs_packets(self, request: HttpRequest, queryset: QuerySet[Case]):
-        from documents.packets.views import build_customs_packets
-
-        return build_customs_packets(self, request, queryset)
+    actions = ["export_csv"]  # hook: a subclass appends its own
 
     @admin.action(description="Export selected cases as CSV")
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Case]):
         """Asks whether to include identifiers, then answers the CSV. Identifying exports are
         recorded in the access log."""
         from django.template.response import TemplateResponse
-
-        from documents.services import export_access_log
 
         from .exports import cases_csv
 
@@ -252,13 +243,19 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         include = request.POST.get("include_identifiers") == "on"
         body = cases_csv(queryset, include_identifiers=include)
         if include:
-            export_access_log(by=request.user, ip_address=request.META.get("REMOTE_ADDR"),
-                              references=list(queryset.values_list("reference", flat=True)))
+            self.log_identifying_export(request, queryset)
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="npp-cases-{stamp}.csv"'
         response["Cache-Control"] = "private, no-store"
         return response
+
+    def log_identifying_export(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        """Hook: record that the user exported these cases with patient identifiers.
+
+        The access log is the documents app's; its subclass records it there. Without one an
+        identifying export fails rather than go unrecorded."""
+        raise NotImplementedError("An export with identifiers must be recorded in an access log.")
 
     def get_fieldsets(self, request, obj=None):
         main = ["reference", "state", "state_changed_at"] if obj else []
@@ -294,16 +291,12 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def get_urls(self):
+        # Hook: a subclass adds its own views in front of these (none of them overlap).
         urls = [
             path(
                 "<path:object_id>/override/",
                 self.admin_site.admin_view(self.override_view),
                 name="cases_case_override",
-            ),
-            path(
-                "<path:object_id>/upload/",
-                self.admin_site.admin_view(self.upload_view),
-                name="cases_case_upload",
             ),
             path(
                 "<path:object_id>/transition/<str:name>/",
@@ -317,10 +310,11 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         case = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if case is not None:
-            extra_context.update(self._case_panel_context(request, case))
+            extra_context.update(self.case_panel_context(request, case))
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def _case_panel_context(self, request: HttpRequest, case: Case) -> dict:
+    def case_panel_context(self, request: HttpRequest, case: Case) -> dict:
+        """Hook: what the case page's panels show; a subclass adds its panels' keys."""
         retry = request.session.pop(SESSION_RETRY_KEY, None)
         actions = []
         for name in available_transitions(case, request.user):
@@ -340,13 +334,9 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
                 }
             )
         history = StateLog.objects.for_(case).select_related("by").order_by("timestamp", "pk")
-        from documents.forms import UploadForm
-        from documents.packets.views import packet_panel
-        from documents.selectors import checklist, documents_for
-
         from .clinical import CRITERIA
-        from .dashboard import calendar_grid, case_timeline
         from .selectors import case_calendar, case_dose_plan, case_eligibility
+        from .timeline import calendar_grid, case_timeline
 
         dose_plan, dose_problem = case_dose_plan(case)
         calendar = case_calendar(case)
@@ -360,11 +350,6 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
             "calendar": calendar,
             "overrides": case.eligibility_overrides.select_related("by"),
             "override_url": reverse("admin:cases_case_override", args=[case.pk]),
-            "checklist": checklist(case),
-            "documents": documents_for(request.user, case),
-            "upload_form": UploadForm(),
-            "upload_url": reverse("admin:cases_case_upload", args=[case.pk]),
-            "packets": packet_panel(request.user, case),
             "case_actions": actions,
             "case_history": history,
             "main_line": [(s.value, s.label) for s in MAIN_LINE],
@@ -428,37 +413,6 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
                 messages.success(request, "Override recorded in the case log.")
         return HttpResponseRedirect(change_url)
 
-    def upload_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """A facilitator uploads a document (e.g. the permit or the AWB) from the case page."""
-        from documents.forms import UploadForm
-        from documents.services import document_upload
-
-        case = get_object_or_404(self.get_queryset(request), pk=object_id)
-        change_url = reverse("admin:cases_case_change", args=[case.pk]) + "#npp-documents"
-        if request.method != "POST" or not self.has_change_permission(request, case):
-            return HttpResponseRedirect(change_url)
-        form = UploadForm(request.POST, request.FILES)
-        if not form.is_valid():
-            errors = [f"{e}" for field_errors in form.errors.values() for e in field_errors]
-            messages.error(request, "Upload refused: " + " ".join(errors))
-            return HttpResponseRedirect(change_url)
-        data, name = form.read_upload()
-        try:
-            document = document_upload(
-                case=case,
-                document_type=form.cleaned_data["document_type"],
-                data=data,
-                filename=name,
-                by=request.user,
-                **form.lab_values(),
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            reasons = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-            messages.error(request, "Upload refused: " + " ".join(reasons))
-        else:
-            messages.success(request, f"Uploaded {document} ({document.original_filename}).")
-        return HttpResponseRedirect(change_url)
-
     def save_formset(self, request, form, formset, change) -> None:
         # Lab results record who entered them.
         for result in formset.save(commit=False):
@@ -479,6 +433,24 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         # The changelist ignores list_select_related once the queryset selects anything, so
         # select everything the list shows here (the facilitator column cost a query a row).
         return super().get_queryset(request).select_related(*self.list_select_related)
+
+
+@admin.register(SafetyFollowUp)
+class SafetyFollowUpAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+    """Protocol deviations recorded with an infusion (DOMAIN.md §1.10): open ones first."""
+
+    list_display = ["case", "codes", "raised_at", "raised_by", "resolved_at"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter), "codes"]
+    search_fields = ["case__reference"]
+    ordering = ["-resolved_at", "-raised_at"]
+    readonly_fields = ["case", "transition", "codes", "details", "note", "raised_by", "raised_at"]
+    fields = [*readonly_fields, "resolution", "resolved_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # raised by case_apply with the infusion it belongs to
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Notification)

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from .dashboard import case_stage_spans
 from .states import MAIN_LINE
+from .timeline import case_stage_spans
 
 BASE_COLUMNS = ["reference", "product", "hospital", "city", "state"]
 IDENTIFIER_COLUMNS = ["patient_name", "date_of_birth", "guardian_name", "guardian_phone",

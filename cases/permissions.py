@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
@@ -18,11 +20,23 @@ if TYPE_CHECKING:
 FACILITATORS_GROUP = "Facilitators"
 
 
+def two_factor_required(user) -> bool:
+    """Staff sign in with a second factor (``npp.two_factor`` runs it) unless settings say not."""
+    return bool(settings.NPP_REQUIRE_STAFF_2FA and user.is_authenticated and user.is_staff)
+
+
+def session_verified(user) -> bool:
+    """Whether this session passed two-factor (users outside a request count as verified:
+    services called from commands and tasks act for the system, not a browser)."""
+    if not two_factor_required(user):
+        return True
+    is_verified = getattr(user, "is_verified", None)
+    return True if is_verified is None else bool(is_verified())
+
+
 def user_is_facilitator(user: AnyUser) -> bool:
     """Facilitators are active staff in the Facilitators group (or superusers), and in a
     browser session only once it passed the second factor (``npp.two_factor``)."""
-    from npp.two_factor import session_verified
-
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return False
     if not session_verified(user):

@@ -7,6 +7,10 @@ rows are then delivered by ``cases.tasks.deliver_notification_task``.
 
 For every rule a duplicate is worse than a late reminder: families and doctors stop reading
 messages that repeat, and the next sweep (15 minutes later) catches anything late.
+
+A rule is a function of ``now`` returning the ``Reminder``s due. ``RULES`` lists the built-in
+ones; an app above cases adds its own with ``register_rule`` from its ``AppConfig.ready()``
+(``documents`` adds ``documents_missing``), so this module imports no app above it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -66,7 +71,8 @@ def _morning(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, MORNING))
 
 
-def _cases(**filters):
+def rule_cases(**filters):
+    """The cases a rule picks, with what every reminder shows and whom it goes to."""
     return Case.objects.filter(**filters).select_related(
         "patient", "doctor__user", "hospital", "facilitator"
     )
@@ -83,28 +89,6 @@ def _hospital_admins(cases) -> dict[int, list]:
 
 # --- Rules: each returns the reminders due at ``now`` ------------------------------------------
 
-def documents_missing(now: dt.datetime) -> list[Reminder]:
-    """Every N days in `documents` while a document is missing, rejected or expired: the
-    doctor. A document waiting for the facilitator's review is not the doctor's to chase."""
-    from documents.selectors import LineStatus, checklists_for_cases
-
-    to_act = {LineStatus.MISSING, LineStatus.REJECTED, LineStatus.EXPIRED}
-    every = dt.timedelta(days=setting("NPP_REMINDER_DOCUMENTS_EVERY_DAYS"))
-    cases = list(_cases(state=CaseState.DOCUMENTS, state_changed_at__lte=now - every))
-    reminders = []
-    # Judged on the sweep's day, so `send_reminders --now` sees expiry as of that day.
-    checklists = checklists_for_cases(cases, today=timezone.localdate(now))
-    for case, lines in checklists.items():
-        missing = [line for line in lines if line.status in to_act]
-        if not missing:
-            continue
-        periods = (now - case.state_changed_at) // every
-        due_at = case.state_changed_at + periods * every
-        reminders.append(Reminder(case, "documents_missing", due_at, (case.doctor.user,),
-                                  {"lines": missing}))
-    return reminders
-
-
 def stage_overdue(now: dt.datetime) -> list[Reminder]:
     """A case longer in one state than the state's limit: the assigned facilitator."""
     limits = setting("NPP_STAGE_LIMIT_DAYS")
@@ -115,7 +99,7 @@ def stage_overdue(now: dt.datetime) -> list[Reminder]:
     condition |= Q(state=CaseState.INFUSION_SCHEDULED,
                    infusion_scheduled_at__lte=now - dt.timedelta(days=1))
     reminders = []
-    for case in _cases(facilitator__isnull=False).filter(condition):
+    for case in rule_cases(facilitator__isnull=False).filter(condition):
         if case.state == CaseState.INFUSION_SCHEDULED:
             due_at = case.infusion_scheduled_at + dt.timedelta(days=1)
             limit = None
@@ -132,8 +116,8 @@ def permit_expiring(now: dt.datetime) -> list[Reminder]:
     window = setting("NPP_REMINDER_PERMIT_EXPIRY_DAYS")
     horizon = timezone.localdate(now) + dt.timedelta(days=window)
     reminders = []
-    for case in _cases(state=CaseState.APPROVED, facilitator__isnull=False,
-                       permit_valid_until__lte=horizon):
+    for case in rule_cases(state=CaseState.APPROVED, facilitator__isnull=False,
+                           permit_valid_until__lte=horizon):
         due_at = _morning(case.permit_valid_until - dt.timedelta(days=window))
         reminders.append(Reminder(case, "permit_expiring", min(due_at, now), (case.facilitator,),
                                   {"valid_until": case.permit_valid_until}))
@@ -142,7 +126,7 @@ def permit_expiring(now: dt.datetime) -> list[Reminder]:
 
 def eta_passed(now: dt.datetime) -> list[Reminder]:
     """Still in customs after the ETA: facilitator and the hospital's admins."""
-    cases = list(_cases(state=CaseState.CUSTOMS, eta__lte=now))
+    cases = list(rule_cases(state=CaseState.CUSTOMS, eta__lte=now))
     admins = _hospital_admins(cases)
     return [
         Reminder(case, "eta_passed", case.eta,
@@ -154,7 +138,8 @@ def eta_passed(now: dt.datetime) -> list[Reminder]:
 def cold_chain(now: dt.datetime) -> list[Reminder]:
     """Day N after receipt with no infusion recorded: facilitator, doctor, hospital admins."""
     day = setting("NPP_REMINDER_COLD_CHAIN_DAY")
-    cases = list(_cases(received_at__lte=now - dt.timedelta(days=day), infused_at__isnull=True)
+    cases = list(rule_cases(received_at__lte=now - dt.timedelta(days=day),
+                            infused_at__isnull=True)
                  .exclude(state__in=[CaseState.CANCELLED, CaseState.CLOSED]))
     admins = _hospital_admins(cases)
     reminders = []
@@ -171,8 +156,8 @@ def prednisolone_tomorrow(now: dt.datetime) -> list[Reminder]:
     today = timezone.localdate(now)
     infusion_day = today + dt.timedelta(days=2)  # steroid on day -1 = tomorrow
     start = timezone.make_aware(dt.datetime.combine(infusion_day, dt.time.min))
-    cases = _cases(state=CaseState.INFUSION_SCHEDULED, infusion_scheduled_at__gte=start,
-                   infusion_scheduled_at__lt=start + dt.timedelta(days=1))
+    cases = rule_cases(state=CaseState.INFUSION_SCHEDULED, infusion_scheduled_at__gte=start,
+                       infusion_scheduled_at__lt=start + dt.timedelta(days=1))
     return [
         Reminder(case, "prednisolone_tomorrow", _morning(today), (case.doctor.user,),
                  {"start": today + dt.timedelta(days=1)}, guardian_email=True)
@@ -193,8 +178,8 @@ def monitoring_tests(now: dt.datetime) -> list[Reminder]:
     overdue_on = today - dt.timedelta(days=overdue_days)
     infusion_days = {day - dt.timedelta(days=offset)
                      for offset in offsets for day in (tomorrow, overdue_on)}
-    cases = list(_cases(state=CaseState.MONITORING, infused_at__isnull=False,
-                        infused_at__date__in=infusion_days))
+    cases = list(rule_cases(state=CaseState.MONITORING, infused_at__isnull=False,
+                            infused_at__date__in=infusion_days))
     results = defaultdict(list)
     for result in LabResult.objects.filter(case__in=cases).only("case_id", "test", "taken_on"):
         results[result.case_id].append(result)
@@ -233,8 +218,19 @@ def _event_test(code: str) -> str | None:
     return test if test in MONITORING_WEEKS else None
 
 
-RULES = [documents_missing, stage_overdue, permit_expiring, eta_passed, cold_chain,
-         prednisolone_tomorrow, monitoring_tests]
+Rule = Callable[[dt.datetime], list[Reminder]]
+
+# The rules a sweep runs, in this order (``send_reminders --dry-run`` lists in it).
+RULES: list[Rule] = [stage_overdue, permit_expiring, eta_passed, cold_chain,
+                     prednisolone_tomorrow, monitoring_tests]
+
+
+def register_rule(rule: Rule, *, first: bool = False) -> Rule:
+    """Add ``rule`` to the sweep, at the end or ``first``; registering it again changes
+    nothing (``ready()`` may run more than once in tests)."""
+    if rule not in RULES:
+        RULES.insert(0 if first else len(RULES), rule)
+    return rule
 
 
 # --- The sweep ---------------------------------------------------------------------------------

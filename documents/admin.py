@@ -1,16 +1,94 @@
-"""Facilitators review documents and read the download log here."""
+"""Facilitators review documents and read the download log here, and the case page gets its
+document parts (checklist, versions, upload, packets) from here."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.html import format_html
 
-from cases.admin import FacilitatorOnlyMixin
+from cases.admin import CaseModelAdmin, FacilitatorOnlyMixin
+from cases.models import Case
 
+from .forms import UploadForm
 from .models import ClinicalAccessGrant, Document, DocumentAccess, DocumentType, ReviewStatus
-from .services import document_review
+from .packets import views as packet_views
+from .selectors import checklist, documents_for
+from .services import document_review, document_upload, export_access_log
+
+# cases sits below documents and cannot import it, so the case admin is registered again here
+# with the document parts added through CaseModelAdmin's hooks (actions, get_urls,
+# case_panel_context, log_identifying_export). One subclass keeps them together and runs
+# after cases.admin by construction (this module imports it).
+admin.site.unregister(Case)
+
+
+@admin.register(Case)
+class CaseWithDocumentsAdmin(CaseModelAdmin):
+    actions = [*CaseModelAdmin.actions, "build_application_packets", "build_customs_packets"]
+
+    @admin.action(description="Build application packets")
+    def build_application_packets(self, request: HttpRequest, queryset: QuerySet[Case]):
+        return packet_views.build_application_packets(self, request, queryset)
+
+    @admin.action(description="Build customs packets")
+    def build_customs_packets(self, request: HttpRequest, queryset: QuerySet[Case]):
+        return packet_views.build_customs_packets(self, request, queryset)
+
+    def log_identifying_export(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        export_access_log(by=request.user, ip_address=request.META.get("REMOTE_ADDR"),
+                          references=list(queryset.values_list("reference", flat=True)))
+
+    def get_urls(self):
+        upload = path(
+            "<path:object_id>/upload/",
+            self.admin_site.admin_view(self.upload_view),
+            name="cases_case_upload",
+        )
+        return [upload, *super().get_urls()]
+
+    def case_panel_context(self, request: HttpRequest, case: Case) -> dict:
+        return {
+            **super().case_panel_context(request, case),
+            "checklist": checklist(case),
+            "documents": documents_for(request.user, case),
+            "upload_form": UploadForm(),
+            "upload_url": reverse("admin:cases_case_upload", args=[case.pk]),
+            "packets": packet_views.packet_panel(request.user, case),
+        }
+
+    def upload_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A facilitator uploads a document (e.g. the permit or the AWB) from the case page."""
+        case = get_object_or_404(self.get_queryset(request), pk=object_id)
+        change_url = reverse("admin:cases_case_change", args=[case.pk]) + "#npp-documents"
+        if request.method != "POST" or not self.has_change_permission(request, case):
+            return HttpResponseRedirect(change_url)
+        form = UploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            errors = [f"{e}" for field_errors in form.errors.values() for e in field_errors]
+            messages.error(request, "Upload refused: " + " ".join(errors))
+            return HttpResponseRedirect(change_url)
+        data, name = form.read_upload()
+        try:
+            document = document_upload(
+                case=case,
+                document_type=form.cleaned_data["document_type"],
+                data=data,
+                filename=name,
+                by=request.user,
+                **form.lab_values(),
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            reasons = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            messages.error(request, "Upload refused: " + " ".join(reasons))
+        else:
+            messages.success(request, f"Uploaded {document} ({document.original_filename}).")
+        return HttpResponseRedirect(change_url)
+
 
 
 @admin.register(DocumentType)

@@ -13,3 +13,10 @@ class DocumentsConfig(AppConfig):
         from . import rules
 
         rules.register()
+
+        from cases.reminders import register_rule
+
+        from .reminders import documents_missing
+
+        # First, where it ran before it moved here: the sweep and its dry run go rule by rule.
+        register_rule(documents_missing, first=True)

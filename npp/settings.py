@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "cases",
     "documents",
     "portals",
+    "dashboard",
+    # The project itself, last: its commands compose every app above (npp/apps.py).
+    "npp",
 ]
 
 MIDDLEWARE = [

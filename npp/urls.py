@@ -4,8 +4,6 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from cases import views as case_views
-
 from .auth_urls import admin_login_redirect
 from .healthz import healthz
 from .two_factor import session_verified
@@ -28,8 +26,7 @@ urlpatterns = [
     # Before the admin: its login page hands over to the shared one.
     path("admin/login/", admin_login_redirect),
     path("admin/", admin.site.urls),
-    path("dashboard/", case_views.dashboard_view, name="dashboard"),
-    path("dashboard/help/", case_views.help_view, name="dashboard-help"),
+    path("dashboard/", include("dashboard.urls")),
     path("accounts/", include("npp.auth_urls")),
     path("portal/", include("portals.urls")),
     path("healthz", healthz, name="healthz"),

@@ -28,17 +28,17 @@ from django.views.decorators.http import require_GET
 from django_fsm_log.models import StateLog
 
 from cases import permissions
-from cases.dashboard import case_timeline
 from cases.forms import TransitionForm, transition_form
 from cases.models import Case, Notification, today_ist
+from cases.permissions import session_verified, two_factor_required
 from cases.selectors import notifications_for
 from cases.services import TRANSITION_FACTS, CaseActionError
 from cases.states import MAIN_LINE, CaseState
+from cases.timeline import case_timeline
 from documents.forms import LAB_VALUE_FIELDS
 from documents.models import Document, DocumentType
 from documents.selectors import checklist_for, documents_for, visible_types_q
 from documents.services import document_upload
-from npp.two_factor import session_verified, two_factor_required
 
 from .forms import PortalUploadForm, uploadable_types
 

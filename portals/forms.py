@@ -16,7 +16,7 @@ from documents.services import may_upload
 
 # The key values each lab report carries; a phone screen shows only these (DOMAIN.md §4).
 LAB_VALUES_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "liver_function": ("alt", "ast", "total_bilirubin"),
+    "liver_function": ("alt", "alt_uln", "ast", "ast_uln", "total_bilirubin", "total_bilirubin_uln"),
     "cbc": ("platelets",),
     "creatinine": ("creatinine",),
     "troponin": ("troponin_i",),

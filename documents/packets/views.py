@@ -92,7 +92,7 @@ def _admin_action(kind: PacketKind) -> Callable[..., None]:
     return action
 
 
-# For CaseModelAdmin.actions (the case list): queue builds for the selected cases.
+# For the case list's actions (documents.admin): queue builds for the selected cases.
 build_application_packets = _admin_action(PacketKind.APPLICATION)
 build_customs_packets = _admin_action(PacketKind.CUSTOMS)
 

@@ -14,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from cases.dashboard import calendar_grid
 from cases.forms import TransitionForm
 from cases.models import Case
 from cases.selectors import (
@@ -27,6 +26,7 @@ from cases.selectors import (
 )
 from cases.services import TRANSITION_FACTS, CaseActionError, CaseConflict, case_apply, transition_label
 from cases.states import CaseState
+from cases.timeline import calendar_grid
 from documents.selectors import checklists_for_cases, next_state
 from portals.common import (
     case_page,

@@ -70,6 +70,11 @@ def test_a_facilitator_records_the_deviation_and_a_safety_follow_up_is_raised(
     assert follow_up.raised_by == facilitator
     assert state_logs(case)[-1].description == (
         "Protocol deviation: Flight delay; manufacturer consulted.")
+    from cases.timeline import case_timeline
+
+    labels = [marker["label"] for marker in case_timeline(case).markers]
+    assert "Infusion given (protocol deviation)" in labels
+    assert "Infusion" not in labels  # the scheduled date no longer shows once given
 
 
 def test_a_band_change_at_infusion_is_a_deviation_too(scheduled, facilitator):

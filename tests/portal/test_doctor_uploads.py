@@ -71,7 +71,8 @@ def test_each_line_form_has_the_type_preselected_and_lab_fields_only_for_labs(
     liver = items["liver_function"]["form"]
     assert liver.initial["document_type"] == doc_type("liver_function").pk
     assert [f.name for f in liver.shown_fields()] == [
-        "upload", "sample_taken_on", "alt", "ast", "total_bilirubin"
+        "upload", "sample_taken_on", "alt", "alt_uln", "ast", "ast_uln", "total_bilirubin",
+        "total_bilirubin_uln",  # the lab's own upper limits (DOMAIN.md §1.10)
     ]
     assert [f.name for f in items["prescription"]["form"].shown_fields()] == ["upload"]
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from . import dashboard
+from cases.models import Hospital, Product
+from cases.permissions import user_is_facilitator
+
+from . import selectors
 from .charts import grouped_hbar_chart, hbar_chart
-from .models import Hospital, Product
-from .permissions import user_is_facilitator
 
 
 def _facilitator_only(request: HttpRequest) -> None:
@@ -23,12 +25,10 @@ def _facilitator_only(request: HttpRequest) -> None:
 @staff_member_required
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     _facilitator_only(request)
-    from django.contrib.auth import get_user_model
-
     now = timezone.now()
-    cases = dashboard.filtered_cases(request.GET)
-    pipeline = dashboard.pipeline(cases, request.GET)
-    durations = dashboard.stage_durations(cases, now)
+    cases = selectors.filtered_cases(request.GET)
+    pipeline = selectors.pipeline(cases, request.GET)
+    durations = selectors.stage_durations(cases, now)
     context = {
         **admin.site.each_context(request),
         "title": "Dashboard",
@@ -42,8 +42,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             description="Median and 90th percentile days per stage, over closed and open cases.",
             unit=" d"),
         "durations": durations,
-        "attention": dashboard.needs_attention(cases, now),
-        "week": dashboard.this_week(cases, now),
+        "attention": selectors.needs_attention(cases, now),
+        "week": selectors.this_week(cases, now),
         "hospitals": Hospital.objects.all(),
         "products": Product.objects.all(),
         "facilitators": get_user_model().objects.filter(is_staff=True, is_active=True),

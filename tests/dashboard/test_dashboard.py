@@ -1,28 +1,17 @@
-"""The facilitator's dashboard, the case timeline and the CSV export."""
+"""The facilitator's dashboard: the pipeline, what needs attention, this week, stage durations."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.dashboard import (
-    calendar_grid,
-    case_timeline,
-    needs_attention,
-    pipeline,
-    stage_durations,
-    this_week,
-)
 from cases.models import Case
-from cases.selectors import case_calendar
-from cases.services import case_apply
-from documents.models import DocumentAccess, ReviewStatus
+from dashboard.selectors import needs_attention, pipeline, stage_durations, this_week
+from documents.models import ReviewStatus
 from documents.services import document_review
 from tests.factories import CaseFactory, upload_document, walk_to
 
@@ -118,84 +107,6 @@ def test_stage_durations_give_median_and_90th_percentile_days(facilitator, docto
     assert rows["documents"]["count"] == 3
     assert rows["documents"]["median"] == 4.0
     assert rows["documents"]["p90"] == pytest.approx(8.8, abs=0.1)
-
-
-def test_the_timeline_has_a_row_per_stage_visited_with_the_hold_and_milestones(
-    case_a, facilitator
-):
-    case = walk_to(case_a, "approved", facilitator)
-    case = case_apply(case=case, transition="hold", by=facilitator, hold_reason="Funding")
-    case = case_apply(case=case, transition="resume", by=facilitator)
-    case = walk_to(case, "infusion_scheduled", facilitator)
-    timeline = case_timeline(case)
-    labels = [row["label"] for row in timeline.rows]
-    assert labels == ["Application", "Document collection", "Regulatory review",
-                      "Approved (Form 12B)", "On hold", "Approved (Form 12B)", "Customs",
-                      "Delivery", "Infusion scheduled"]
-    assert timeline.rows[4]["side"] is True
-    assert timeline.rows[-1]["ongoing"] is True
-    markers = {m["label"] for m in timeline.markers}
-    assert {"Infusion", "End of 14-day window"} <= markers
-    assert timeline.rows[0]["x"] <= timeline.today_x <= timeline.width
-
-
-def test_the_admin_case_page_draws_the_timeline_and_the_calendar_grid(client, case_a, facilitator):
-    case = walk_to(case_a, "monitoring", facilitator)
-    client.force_login(facilitator)
-    body = client.get(reverse("admin:cases_case_change", args=[case.pk])).content.decode()
-    assert 'class="npp-timeline"' in body
-    assert "Timeline of " + case.reference in body
-    assert 'class="npp-month"' in body
-    assert "Dose and kit plan" in body
-
-
-def test_the_calendar_grid_colours_each_day_by_its_most_urgent_event(case_a, facilitator):
-    case = walk_to(case_a, "monitoring", facilitator)
-    with time_machine.travel(timezone.now() + dt.timedelta(days=12)):
-        months = calendar_grid(case_calendar(case))
-    statuses = {day["status"] for month in months for week in month["weeks"] for day in week}
-    assert "overdue" in statuses  # week-1 tests, nothing recorded
-    assert "upcoming" in statuses
-
-
-def _export(client, cases, include: bool):
-    data = {"action": "export_csv", "confirm": "yes",
-            "_selected_action": [c.pk for c in cases]}
-    if include:
-        data["include_identifiers"] = "on"
-    return client.post(reverse("admin:cases_case_changelist"), data)
-
-
-def test_csv_export_leaves_out_identifiers_unless_asked(client, case_a, case_b, facilitator):
-    walk_to(case_a, "monitoring", facilitator)
-    client.force_login(facilitator)
-    response = _export(client, [case_a, case_b], include=False)
-    assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert {r["reference"] for r in rows} == {case_a.reference, case_b.reference}
-    body = response.content.decode()
-    assert case_a.patient.full_name not in body
-    row = next(r for r in rows if r["reference"] == case_a.reference)
-    assert row["entered_monitoring"] and row["infusion_date"]
-    assert row["days_application_to_infusion"] == "0"
-    assert not DocumentAccess.objects.filter(action="export_identifiers").exists()
-
-
-def test_csv_export_with_identifiers_is_recorded_in_the_access_log(client, case_a, facilitator):
-    client.force_login(facilitator)
-    response = _export(client, [case_a], include=True)
-    assert case_a.patient.full_name in response.content.decode()
-    log = DocumentAccess.objects.get(action="export_identifiers")
-    assert log.username == "facilitator"
-    assert log.case_reference == case_a.reference
-
-
-def test_the_export_action_first_asks_about_identifiers(client, case_a, facilitator):
-    client.force_login(facilitator)
-    response = client.post(reverse("admin:cases_case_changelist"),
-                           {"action": "export_csv", "_selected_action": [case_a.pk]})
-    assert response.status_code == 200
-    assert "Include identifiers" in response.content.decode()
 
 
 def test_the_help_page_shows_the_state_diagram(client, facilitator):
