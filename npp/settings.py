@@ -293,6 +293,13 @@ NPP_FACILITATOR_LICENCE = env.str("NPP_FACILITATOR_LICENCE", default="DEMO-LICEN
 NPP_UPLOAD_MAX_BYTES = env.int("NPP_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 # Images above this many pixels are refused (an A4 page scanned at 600 dpi is about 35 MP).
 NPP_UPLOAD_MAX_IMAGE_PIXELS = env.int("NPP_UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
+# PDFs above this many pages are refused (a full application packet has a few dozen).
+NPP_UPLOAD_MAX_PDF_PAGES = env.int("NPP_UPLOAD_MAX_PDF_PAGES", default=500)
+# PDFs whose streams hold more than this once decompressed are refused (decompression bombs):
+# about 13 times NPP_UPLOAD_MAX_BYTES, above what real scans reach; see documents/validation.py.
+NPP_UPLOAD_MAX_PDF_DECOMPRESSED_BYTES = env.int(
+    "NPP_UPLOAD_MAX_PDF_DECOMPRESSED_BYTES", default=256 * 1024 * 1024
+)
 
 # DOMAIN.md §1.3 [default]: a weight measured within 14 days before the kit order.
 NPP_WEIGHT_MAX_AGE_DAYS = env.int("NPP_WEIGHT_MAX_AGE_DAYS", default=14)
