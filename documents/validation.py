@@ -3,7 +3,7 @@
 A pure module (no database, no storage): ``validate_upload`` takes the uploaded bytes and the
 name the browser sent and returns a ``ValidatedUpload`` holding the exact bytes to store, or
 raises ``ValidationError`` with a message for the form and a stable ``code``. It never raises
-anything else, whatever the input.
+anything else, whatever the input. ``check_sample_date`` does the same for a lab sample date.
 
 - The type is decided by the content (magic bytes, then a full parse), never by the file's
   extension or the browser's content type.
@@ -27,15 +27,17 @@ anything else, whatever the input.
 
 Settings read: ``NPP_UPLOAD_MAX_BYTES`` (default 20 MB), ``NPP_UPLOAD_MAX_IMAGE_PIXELS``
 (default 40 megapixels; an A4 page scanned at 600 dpi is about 35), ``NPP_UPLOAD_MAX_PDF_PAGES``
-(default 500) and ``NPP_UPLOAD_MAX_PDF_DECOMPRESSED_BYTES`` (default 256 MB: about 13 times the
+(default 500), ``NPP_UPLOAD_MAX_PDF_DECOMPRESSED_BYTES`` (default 256 MB: about 13 times the
 20 MB upload limit; scans are mostly JPEG, which counts at its stored size, and Flate-compressed
 scans or text rarely shrink more than 10 times, so a real upload stays below it while a 20 MB
-bomb could expand to 20 GB; inflating 256 MB takes about 0.7 s on one core).
+bomb could expand to 20 GB; inflating 256 MB takes about 0.7 s on one core), and for
+``check_sample_date`` ``NPP_LAB_SAMPLE_MAX_AGE_DAYS`` (default 365).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import io
 import re
@@ -74,6 +76,7 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
 DEFAULT_MAX_PDF_PAGES = 500
 DEFAULT_MAX_PDF_DECOMPRESSED_BYTES = 256 * 1024 * 1024
+DEFAULT_LAB_SAMPLE_MAX_AGE_DAYS = 365
 MAX_FILENAME_LENGTH = 120
 FALLBACK_STEM = "document"
 
@@ -700,6 +703,47 @@ def _all_references(reader: PdfReader) -> list[IndirectObject]:
     references = _in_file_references(reader)
     references += [IndirectObject(number, 0, reader) for number in reader.xref_objStm]
     return references
+
+
+# Lab sample dates ------------------------------------------------------------------------------
+
+SAMPLE_IN_FUTURE = "The sample date cannot be in the future."
+SAMPLE_TOO_OLD = (
+    "The sample date (%(taken)s) is more than %(days)s days ago; "
+    "check the date on the report and enter it again."
+)
+SAMPLE_BEFORE_BIRTH = (
+    "The sample date (%(taken)s) is before the child's date of birth (%(born)s); "
+    "check the date on the report and enter it again."
+)
+
+
+def lab_sample_max_age_days() -> int:
+    return int(getattr(settings, "NPP_LAB_SAMPLE_MAX_AGE_DAYS", DEFAULT_LAB_SAMPLE_MAX_AGE_DAYS))
+
+
+def check_sample_date(taken: dt.date, *, today: dt.date, born: dt.date | None = None) -> None:
+    """Refuse a lab sample date that cannot be right: in the future, before the child was born,
+    or more than ``NPP_LAB_SAMPLE_MAX_AGE_DAYS`` (default 365) days ago.
+
+    A year back is generous: a baseline result counts for 30 days (``NPP_LAB_VALIDITY_DAYS``) and
+    the children are under two, so an older date is almost always a typing slip (1900-01-01, a
+    wrong year) that would otherwise show as a valid-looking, long-expired result.
+    """
+    shown = f"{taken:%d %b %Y}"
+    if taken > today:
+        raise ValidationError(SAMPLE_IN_FUTURE, code="sample_in_future")
+    if born is not None and taken < born:
+        raise ValidationError(
+            SAMPLE_BEFORE_BIRTH,
+            code="sample_before_birth",
+            params={"taken": shown, "born": f"{born:%d %b %Y}"},
+        )
+    days = lab_sample_max_age_days()
+    if taken < today - dt.timedelta(days=days):
+        raise ValidationError(
+            SAMPLE_TOO_OLD, code="sample_too_old", params={"taken": shown, "days": days}
+        )
 
 
 # Images ----------------------------------------------------------------------------------------

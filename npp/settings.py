@@ -324,6 +324,9 @@ NPP_STAGE_LIMIT_DAYS = {
 # Clinical settings read by cases/clinical.py ([default] values; see DOMAIN.md §1.6, §4).
 NPP_AAV9_TITER_MAX_DENOMINATOR = env.int("NPP_AAV9_TITER_MAX_DENOMINATOR", default=50)
 NPP_LAB_VALIDITY_DAYS = env.int("NPP_LAB_VALIDITY_DAYS", default=30)
+# documents/validation.py: a lab sample date further back than this (or before the child's birth)
+# is refused as a typing slip: results count for 30 days and the children are under two.
+NPP_LAB_SAMPLE_MAX_AGE_DAYS = env.int("NPP_LAB_SAMPLE_MAX_AGE_DAYS", default=365)
 # Upper limits of normal: placeholders, DOMAIN.md gives no numbers. Confirm with the lab.
 NPP_ULN = {
     "alt": Decimal(env.str("NPP_ULN_ALT", default="40")),
