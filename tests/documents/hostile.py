@@ -203,7 +203,9 @@ class Hostile(NamedTuple):
     message: str
 
 
-def hostile_pdfs() -> list[Hostile]:
+@functools.cache
+def hostile_pdfs() -> tuple[Hostile, ...]:
+    """Built once per test run (the bomb takes a second to deflate)."""
     js = validation.PDF_ACTIVE_CONTENT
     redo = "print it to a new PDF (or scan it) and upload that."
     script = action("/JavaScript", JS="app.alert('hi')")
@@ -211,7 +213,7 @@ def hostile_pdfs() -> list[Hostile]:
     submit_message = (
         f"This PDF has a form that sends its contents to another address ({SUBMIT_URL}); {redo}"
     )
-    return [
+    return (
         Hostile(
             "attached .exe",
             build(attachment),
@@ -318,4 +320,4 @@ def hostile_pdfs() -> list[Hostile]:
             "pdf_unreadable",
             validation.PDF_UNREADABLE,
         ),
-    ]
+    )
