@@ -9,7 +9,7 @@ from cases.forms import DateInput
 from cases.models import today_ist
 
 from .models import Document, DocumentType
-from .validation import TOO_LARGE, max_upload_bytes, megabytes
+from .validation import TOO_LARGE, check_sample_date, max_upload_bytes, megabytes
 
 LAB_VALUE_FIELDS = ["alt", "ast", "total_bilirubin", "alt_uln", "ast_uln",
                     "total_bilirubin_uln", "platelets", "troponin_i", "creatinine",
@@ -49,9 +49,10 @@ class UploadForm(forms.ModelForm):
         return upload
 
     def clean_sample_taken_on(self):
+        # Not in the future, nor implausibly old; the service also checks the child's birth date.
         taken = self.cleaned_data.get("sample_taken_on")
-        if taken and taken > today_ist():
-            raise ValidationError("The sample date cannot be in the future.")
+        if taken:
+            check_sample_date(taken, today=today_ist())
         return taken
 
     def clean(self):

@@ -1,23 +1,25 @@
 """Writes on documents: upload a version, review it, grant clinical access, log a download.
 
-A document and its file are created together or not at all: the file is written inside the
-transaction and removed again if anything after it fails, so there is never a row without a
-file nor a file without a row.
+A document and its file are created together or not at all: the file is checked before the
+transaction, written inside it and removed again if anything after it fails, so there is never
+a row without a file nor a file without a row. A closed or cancelled case takes no documents.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from cases import permissions
-from cases.models import Case
+from cases.models import Case, today_ist
+from cases.states import CaseState
 
 from .models import (
     ClinicalAccessGrant,
@@ -26,9 +28,21 @@ from .models import (
     DocumentType,
     ReviewStatus,
 )
-from .validation import validate_upload
+from .validation import check_sample_date, validate_upload
 
 logger = logging.getLogger(__name__)
+
+# Keyed by the states in which a case takes no more documents.
+CASE_ENDED = {
+    CaseState.CLOSED: (
+        "Case %(reference)s is closed, so no more documents can be added to it; "
+        "the file was not stored."
+    ),
+    CaseState.CANCELLED: (
+        "Case %(reference)s was cancelled, so no more documents can be added to it; "
+        "the file was not stored."
+    ),
+}
 
 LAB_FIELDS = (
     "sample_taken_on",
@@ -67,20 +81,28 @@ def document_upload(
 ) -> Document:
     """Validate ``data`` and store it as the next version of ``document_type`` on ``case``.
 
-    Raises ``ValidationError`` (bad file or lab values) or ``PermissionDenied``; in both
-    cases nothing is stored.
+    Raises ``ValidationError`` (bad file or lab values, a closed or cancelled case) or
+    ``PermissionDenied``; in every case nothing is stored. The file is checked before anything
+    is written.
     """
     unknown = set(lab_values) - set(LAB_FIELDS)
     if unknown:
         raise ValueError(f"Unknown lab fields: {', '.join(sorted(unknown))}")
     if not may_upload(by, case, document_type):
         raise PermissionDenied(f"You may not upload a {document_type.name} on this case.")
+    _refuse_if_ended(case)
+    if isinstance(lab_values.get("sample_taken_on"), dt.date):  # else full_clean refuses it
+        _check_sample_date(case, lab_values["sample_taken_on"])
     upload = validate_upload(data, filename)
     document = None
     try:
         with transaction.atomic():
-            # Lock the case so two uploads of the same type get consecutive versions.
-            Case.objects.select_for_update().only("pk").get(pk=case.pk)
+            # Lock the case so two uploads of the same type get consecutive versions, and so
+            # that it cannot be closed or cancelled between this check and the commit.
+            locked = Case.objects.select_for_update().only("pk", "state", "reference").get(
+                pk=case.pk
+            )
+            _refuse_if_ended(locked)
             last = case.documents.filter(document_type=document_type).aggregate(v=Max("version"))
             document = Document(
                 case=case,
@@ -106,6 +128,21 @@ def document_upload(
             _remove_file(document)
         raise
     return document
+
+
+def _refuse_if_ended(case: Case) -> None:
+    # A non-field error: the portal shows it above the form, not beside the file input.
+    if case.state in CASE_ENDED:
+        raise ValidationError({NON_FIELD_ERRORS: ValidationError(
+            CASE_ENDED[case.state], code="case_ended", params={"reference": case.reference}
+        )})
+
+
+def _check_sample_date(case: Case, taken: dt.date) -> None:
+    try:
+        check_sample_date(taken, today=today_ist(), born=case.patient.date_of_birth)
+    except ValidationError as exc:
+        raise ValidationError({"sample_taken_on": exc}) from exc
 
 
 def _remove_file(document: Document) -> None:

@@ -297,6 +297,13 @@ NPP_FACILITATOR_LICENCE = env.str("NPP_FACILITATOR_LICENCE", default="DEMO-LICEN
 NPP_UPLOAD_MAX_BYTES = env.int("NPP_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 # Images above this many pixels are refused (an A4 page scanned at 600 dpi is about 35 MP).
 NPP_UPLOAD_MAX_IMAGE_PIXELS = env.int("NPP_UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
+# PDFs above this many pages are refused (a full application packet has a few dozen).
+NPP_UPLOAD_MAX_PDF_PAGES = env.int("NPP_UPLOAD_MAX_PDF_PAGES", default=500)
+# PDFs whose streams hold more than this once decompressed are refused (decompression bombs):
+# about 13 times NPP_UPLOAD_MAX_BYTES, above what real scans reach; see documents/validation.py.
+NPP_UPLOAD_MAX_PDF_DECOMPRESSED_BYTES = env.int(
+    "NPP_UPLOAD_MAX_PDF_DECOMPRESSED_BYTES", default=256 * 1024 * 1024
+)
 
 # DOMAIN.md §1.3 [default]: a weight measured within 14 days before the kit order.
 NPP_WEIGHT_MAX_AGE_DAYS = env.int("NPP_WEIGHT_MAX_AGE_DAYS", default=14)
@@ -324,6 +331,9 @@ NPP_STAGE_LIMIT_DAYS = {
 # Clinical settings read by cases/clinical.py ([default] values; see DOMAIN.md §1.6, §4).
 NPP_AAV9_TITER_MAX_DENOMINATOR = env.int("NPP_AAV9_TITER_MAX_DENOMINATOR", default=50)
 NPP_LAB_VALIDITY_DAYS = env.int("NPP_LAB_VALIDITY_DAYS", default=30)
+# documents/validation.py: a lab sample date further back than this (or before the child's birth)
+# is refused as a typing slip: results count for 30 days and the children are under two.
+NPP_LAB_SAMPLE_MAX_AGE_DAYS = env.int("NPP_LAB_SAMPLE_MAX_AGE_DAYS", default=365)
 # Upper limits of normal: placeholders, DOMAIN.md gives no numbers. Confirm with the lab.
 NPP_ULN = {
     "alt": Decimal(env.str("NPP_ULN_ALT", default="40")),
