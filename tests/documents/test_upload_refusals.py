@@ -132,7 +132,7 @@ def test_a_value_the_model_refuses_after_the_file_was_written_leaves_no_file(
     error = refusal(collecting, doctor1, code="anti_aav9_titer",
                     sample_taken_on=timezone.localdate(), anti_aav9_titer="one in fifty")
 
-    assert "Write the titre as a ratio" in error.messages[0]
+    assert "ask the lab for the numeric report" in error.messages[0]
 
 
 # Lab sample dates -----------------------------------------------------------------------------
