@@ -115,6 +115,21 @@ def test_a_claim_older_than_the_lease_is_taken_over_and_sent_once(eta_passed, fa
     assert email_to(facilitator).attempts == 2
 
 
+def test_an_expired_lease_never_makes_a_sent_notification_claimable_again(
+        eta_passed, facilitator, mailoutbox):
+    """A mutation run found this untested: the claim must require an unsent row, however old
+    its claim is."""
+    notification = email_to(facilitator)
+    long_ago = timezone.now() - dt.timedelta(seconds=tasks.CLAIM_LEASE_SECONDS * 10)
+    Notification.objects.filter(pk=notification.pk).update(claimed_at=long_ago, sent_at=long_ago,
+                                                           attempts=1)
+
+    assert deliver_notification_task.apply(args=[notification.pk]).get() == "nothing to send"
+    assert mailoutbox == []
+    unchanged = email_to(facilitator)
+    assert (unchanged.attempts, unchanged.claimed_at, unchanged.sent_at) == (1, long_ago, long_ago)
+
+
 def test_a_delivery_is_stopped_well_within_the_claim_lease():
     """Otherwise a hung send could outlive its claim and be sent again by another task."""
     assert deliver_notification_task.soft_time_limit < deliver_notification_task.time_limit
