@@ -42,6 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import math
 import random
 import smtplib
 from dataclasses import dataclass
@@ -83,6 +84,7 @@ class Outcome:
     result: str  # "sent", "failed", "uncertain", "retry", "nothing to send"
     retry_in: int | None = None  # seconds: the task asks Celery to run it again then
     error: BaseException | None = None
+    held_for: int | None = None  # "nothing to send" as another delivery's lease runs this long
 
 
 class LostClaim(Exception):
@@ -222,7 +224,7 @@ def deliver(notification_id: int) -> Outcome:
         attempts=F("attempts") + 1)
     if not claimed:
         settle_abandoned(Notification.objects.filter(pk=notification_id), now=now)
-        return Outcome("nothing to send")
+        return Outcome("nothing to send", held_for=_lease_left(notification_id, now))
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
     attempt = _Attempt(notification_id, now, notification.attempts)
     to = notification.recipient.email if notification.recipient else notification.recipient_email
@@ -248,6 +250,17 @@ def deliver(notification_id: int) -> Outcome:
     if not count:  # the backend sent nothing and said nothing
         return attempt.temporary(RuntimeError("The email backend sent nothing."))
     return attempt.sent()
+
+
+def _lease_left(pk: int, now: dt.datetime) -> int | None:
+    """Seconds (rounded up) until the lease of the delivery holding ``pk`` ends; None if no
+    delivery holds it."""
+    claimed_at = (Notification.objects.filter(pk=pk, status__in=[Status.CONNECTING,
+                                                                 Status.HANDED_OVER])
+                  .values_list("claimed_at", flat=True).first())
+    if claimed_at is None:
+        return None
+    return max(1, math.ceil((claimed_at + LEASE - now).total_seconds()))
 
 
 def _after_error(attempt: _Attempt, exc: BaseException) -> Outcome:

@@ -39,10 +39,17 @@ def deliver_notification_task(self, notification_id: int) -> str:
     """Send one email notification at most once (``cases.delivery``).
 
     A temporary failure is retried by Celery with backoff while the wait is short; a longer
-    wait is left on the row for the sweep. Returns "sent", "failed", "uncertain", "retry" or
-    "nothing to send" (a duplicate task, or a row another delivery holds or has finished).
+    wait is left on the row for the sweep. A redelivered message (its worker died) that finds
+    the dead delivery's lease still running is retried when the lease ends. Returns "sent",
+    "failed", "uncertain", "retry" or "nothing to send" (a duplicate task, or a row another
+    delivery holds or has finished).
     """
     outcome = deliver(notification_id)
     if outcome.retry_in is not None:
         raise self.retry(exc=outcome.error, countdown=outcome.retry_in)
+    if outcome.held_for and (self.request.delivery_info or {}).get("redelivered"):
+        # The broker handed this out again because the worker running it died (or was killed
+        # at the time limit), but the dead delivery's lease has not quite run out: look again
+        # when it has, rather than leave the row to the next sweep.
+        raise self.retry(countdown=outcome.held_for)
     return outcome.result

@@ -494,3 +494,35 @@ def test_an_uncertain_email_is_visible_and_findable_by_its_message_id_in_the_adm
     assert "Uncertain: check before sending again" in body
     assert uncertain.message_id.replace("<", "&lt;").replace(">", "&gt;") in body
     assert 'name="_save"' not in body  # read-only
+
+
+@pytest.mark.parametrize("redelivered", [True, False])
+def test_a_redelivered_task_that_finds_a_live_lease_looks_again_when_it_ends(
+    eta_passed, facilitator, mailoutbox, monkeypatch, redelivered
+):
+    """The broker redelivers a dead worker's message a little after its lease could end; if
+    the claim was taken a moment after the message was fetched, the lease still runs. The
+    task then retries when it ends instead of leaving the row to the next sweep. A duplicate
+    task (not redelivered) just finds nothing to send."""
+    notification = email_to(facilitator)
+    age(notification, status=Status.CONNECTING, by=LEASE - dt.timedelta(seconds=5))
+    task = deliver_notification_task._get_current_object()
+    retries = []
+
+    def spy(self, *args, **kwargs):
+        retries.append(kwargs["countdown"])
+        return RuntimeError("retried")
+
+    monkeypatch.setattr(type(task), "retry", spy)
+    task.push_request(delivery_info={"redelivered": redelivered})
+    try:
+        if redelivered:
+            with pytest.raises(RuntimeError, match="retried"):
+                task.run(notification.pk)
+        else:
+            assert task.run(notification.pk) == "nothing to send"
+    finally:
+        task.pop_request()
+
+    assert retries == ([4] if redelivered else [])
+    assert mailoutbox == []
