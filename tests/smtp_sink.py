@@ -1,8 +1,9 @@
 """A real SMTP server for tests: aiosmtpd on 127.0.0.1, in a thread of the test process.
 
-It records the Message-ID of every message it accepts, at the moment it answers 250 to the
-message, as a mail server takes responsibility for it then. It can be slow (``delay`` seconds
-before that answer), refuse recipients, or answer the message with an error.
+It records the Message-ID of every message it receives in full (``received``): like a real
+mail server, it has the message then and delivers it even if the client vanishes before the
+answer. It answers 250 ``delay`` seconds later (``accepted``). It can also refuse recipients,
+or answer every message with an error (then it records nothing).
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ class SMTPSink:
         self.delay = delay
         self.refuse: dict[str, str] = {}  # recipient -> answer to its RCPT, e.g. "550 ..."
         self.data_reply = ""  # an error answer to every message instead of 250
-        self.accepted: list[str] = []  # Message-IDs, in the order they were accepted
-        self.receiving = threading.Event()  # set once a message has been transmitted
+        self.received: list[str] = []  # Message-IDs, in the order they were received
+        self.accepted: list[str] = []  # ... and answered 250
         self._lock = threading.Lock()
         self.port = free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
@@ -48,9 +49,9 @@ class SMTPSink:
         self._controller.stop()
 
     def counts(self) -> Counter:
-        """How many times each Message-ID was accepted."""
+        """How many times each Message-ID was received."""
         with self._lock:
-            return Counter(self.accepted)
+            return Counter(self.received)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -59,11 +60,13 @@ class SMTPSink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.receiving.set()
-        await asyncio.sleep(self.delay)
         if self.data_reply:
+            await asyncio.sleep(self.delay)
             return self.data_reply
         message_id = email.message_from_bytes(envelope.original_content)["Message-ID"]
+        with self._lock:
+            self.received.append(message_id)
+        await asyncio.sleep(self.delay)  # cancelled if the client goes away meanwhile
         with self._lock:
             self.accepted.append(message_id)
         return "250 2.0.0 Accepted"

@@ -366,7 +366,7 @@ def test_no_answer_after_the_hand_over_is_uncertain_and_never_sent_again(
     assert deliver_notification_task(pk) == "nothing to send"
     assert pk not in sweep_enqueues(monkeypatch, django_capture_on_commit_callbacks,
                                     after=2 * reminders.RETRY_AFTER)
-    assert smtp.counts()[row.message_id] <= 1
+    assert smtp.counts()[row.message_id] == 1  # the server did get it: a resend would duplicate
 
 
 def test_a_delivery_that_died_after_the_hand_over_becomes_uncertain_once_its_lease_expires(
