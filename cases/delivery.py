@@ -135,10 +135,10 @@ class _Attempt:
         backoff = min(BACKOFF_BASE * 2 ** (self.number - 1), BACKOFF_MAX)
         now = timezone.now()
         if backoff <= QUICK_RETRY_MAX:
-            countdown = random.randint(0, backoff)  # full jitter: a mail server coming back
-            retry_in = countdown  # is not met by every waiting email at the same second
+            # Full jitter, so a mail server coming back is not met by every email at once.
+            retry_in = random.randint(0, backoff)
             # If Celery's retry is lost as well, the sweep takes over RETRY_AFTER later.
-            next_attempt_at = now + dt.timedelta(seconds=countdown) + RETRY_AFTER
+            next_attempt_at = now + dt.timedelta(seconds=retry_in) + RETRY_AFTER
         else:
             retry_in, next_attempt_at = None, now + dt.timedelta(seconds=backoff)
         self._mine().update(status=Status.PENDING, claimed_at=None, handed_over_at=None,
