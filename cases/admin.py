@@ -455,12 +455,27 @@ class SafetyFollowUpAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+    """Read-only. ``uncertain`` rows need a person: the email may or may not have reached the
+    mail server, and nothing sends it again; search its Message-ID in the mail server's log."""
+
     list_display = ["due_at", "kind", "case", "recipient", "recipient_email", "channel",
-                    "sent_at", "attempts", "last_error"]
-    list_filter = ["channel", "kind", ("sent_at", admin.EmptyFieldListFilter)]
+                    "status", "sent_at", "attempts", "last_error"]
+    list_filter = ["status", "channel", "kind", ("sent_at", admin.EmptyFieldListFilter)]
     list_select_related = ["case", "recipient"]
     search_fields = ["case__reference", "recipient__username", "subject"]
-    readonly_fields = [f.name for f in Notification._meta.fields]
+    readonly_fields = [f.name for f in Notification._meta.fields] + ["message_id"]
+
+    @admin.display(description="Message-ID")
+    def message_id(self, obj: Notification) -> str:
+        return obj.message_id if obj.channel == "email" else "-"
+
+    def get_search_results(self, request, queryset, search_term):
+        """A Message-ID pasted from a mail log finds its notification."""
+        _, marker, rest = search_term.partition("npp-notification-")
+        pk = rest.split("-", 1)[0]
+        if marker and pk.isdigit():
+            return queryset.filter(pk=int(pk)), False
+        return super().get_search_results(request, queryset, search_term)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -28,6 +28,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .clinical import LIVER_REVIEW_DAY, MONITORING_WEEKS, treatment_calendar
+from .delivery import RETRY_AFTER, lost, settle_abandoned  # noqa: F401 - RETRY_AFTER re-exported
 from .models import Case, Channel, HospitalAdmin, LabResult, Notification
 from .states import CaseState
 
@@ -288,6 +289,8 @@ def _notifications(reminder: Reminder, planned: list[tuple[str, object, str, str
             html_body=html, dedupe_key=key,
             # In-app reminders are delivered by existing: the portal lists them.
             sent_at=timezone.now() if channel == Channel.IN_APP else None,
+            status=(Notification.Status.SENT if channel == Channel.IN_APP
+                    else Notification.Status.PENDING),
         ))
     return rows
 
@@ -328,10 +331,8 @@ def notifications_to_create(now: dt.datetime) -> list[Notification]:
     return rows
 
 
-# An unsent email older than this whose task seems lost (broker down, worker gone) is
-# enqueued again by the next sweep; at most RETRY_BATCH a sweep, so an outage's backlog
-# drains without flooding the broker.
-RETRY_AFTER = dt.timedelta(minutes=10)
+# At most this many lost emails (see ``cases.delivery.lost``) are enqueued again a sweep, so
+# an outage's backlog drains without flooding the broker.
 RETRY_BATCH = 1000
 
 
@@ -339,9 +340,10 @@ def reminders_sweep(*, now: dt.datetime | None = None, enqueue: bool = True) -> 
     """Create the notifications due at ``now`` and enqueue their emails.
 
     Returns how many notifications this sweep created. A second sweep for the same time
-    creates none. Emails this sweep created are enqueued, and so are emails left unsent and
-    unclaimed for ``RETRY_AFTER`` (their task was lost); a delivery claims its row, so an
-    email enqueued twice is still sent once.
+    creates none. Emails this sweep created are enqueued, and so are emails whose task was
+    lost or whose retry is due (``cases.delivery.lost``); a delivery claims its row, so an
+    email enqueued twice is still sent once. Deliveries that died after handing their email
+    to the mail server are marked uncertain, never enqueued again; failed ones neither.
     """
     from .tasks import deliver_notification_task
 
@@ -363,16 +365,12 @@ def reminders_sweep(*, now: dt.datetime | None = None, enqueue: bool = True) -> 
 
 
 def _lost_ids(now: dt.datetime, exclude: list[int]) -> list[int]:
-    """Unsent emails whose task seems lost: never claimed for ``RETRY_AFTER``, or claimed by
-    a worker that died (the claim outlived its lease)."""
-    from .tasks import CLAIM_LEASE_SECONDS
-
+    """Emails due by ``now`` that need a task again (``cases.delivery.lost``), after settling
+    the deliveries that died (their lease expired) into uncertain or failed."""
     clock = timezone.now()
-    lost = (Q(claimed_at__isnull=True, created_at__lt=clock - RETRY_AFTER)
-            | Q(claimed_at__lt=clock - dt.timedelta(seconds=CLAIM_LEASE_SECONDS)))
+    settle_abandoned(now=clock)
     return list(
-        Notification.objects.filter(lost, channel=Channel.EMAIL, sent_at__isnull=True,
-                                    due_at__lte=now)
+        Notification.objects.filter(lost(clock), due_at__lte=now)
         .exclude(pk__in=exclude).order_by("due_at").values_list("pk", flat=True)[:RETRY_BATCH]
     )
 
@@ -381,7 +379,7 @@ def _unsent_ids(keys: list[str]) -> list[int]:
     ids: list[int] = []
     for start in range(0, len(keys), KEY_CHUNK):
         ids += Notification.objects.filter(
-            dedupe_key__in=keys[start:start + KEY_CHUNK], sent_at__isnull=True
+            dedupe_key__in=keys[start:start + KEY_CHUNK], status=Notification.Status.PENDING
         ).values_list("pk", flat=True)
     return ids
 

@@ -234,12 +234,35 @@ STORAGES = {
 # only by permission-checking views.
 PRIVATE_STORAGE_ROOT = Path(env.str("NPP_PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
 
+# --- Email delivery timing -----------------------------------------------------------------
+# Every wait on the mail server (connecting, each command's answer) gives up after
+# EMAIL_TIMEOUT; Django passes it to smtplib. A relay that says nothing for 10 s is down.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# One reminder email is at most 10 such waits (greeting, EHLO, STARTTLS, EHLO, AUTH, MAIL,
+# RCPT, DATA, the answer to the message, QUIT), so its task is stopped (soft limit) after 10
+# timeouts and killed one timeout later. Its claim on the row (the lease) outlives that by one
+# more timeout: a claim older than the lease belongs to a delivery that is no longer running.
+# With the default: 100 s, 110 s, 120 s (cases.delivery).
+NPP_DELIVERY_SOFT_TIME_LIMIT = 10 * EMAIL_TIMEOUT
+NPP_DELIVERY_TIME_LIMIT = NPP_DELIVERY_SOFT_TIME_LIMIT + EMAIL_TIMEOUT
+NPP_DELIVERY_LEASE_SECONDS = NPP_DELIVERY_TIME_LIMIT + EMAIL_TIMEOUT
+
 # --- Celery -------------------------------------------------------------------------------
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
     CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
+    # A message a worker fetched but did not acknowledge (it died) goes back to the queue
+    # once it is this old. Longer than a delivery's lease, so the redelivered task finds the
+    # dead worker's claim expired and takes over (or marks it uncertain), and longer than a
+    # delivery may run, so a running one is not handed out twice; every worker looks for such
+    # messages every 5 s. (Kombu's default is an hour plus a scan every ~100 s.)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": NPP_DELIVERY_LEASE_SECONDS + EMAIL_TIMEOUT,
+        "unacked_restore_interval": 5,
+        "unacked_restore_throttle": 1,
+    }
 else:
     # Embedded default: kombu's filesystem transport; in and out must be the same folder.
     _queue = VAR_DIR / "celery" / "queue"
@@ -263,6 +286,14 @@ CELERY_TIMEZONE = TIME_ZONE
 # A task must finish within these limits; a stuck PDF render should not hold a worker forever.
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
+# A task is acknowledged when it ends, not when it starts, so a worker that dies (kill -9, OOM,
+# a lost machine) leaves its messages to be delivered again, and each process fetches one
+# message at a time, so a dead worker holds back no queue of unstarted ones. Every task is
+# idempotent: the reminder sweep by its unique keys, a delivery by its claim, a packet build by
+# its row.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Publishing must not hang a web request when the broker is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -281,8 +312,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
-# A hung mail server must not outlive a delivery task's claim (cases.tasks).
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# EMAIL_TIMEOUT: see "Email delivery timing" above.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="NPP cases <cases@npp.invalid>")
 
 # --- Domain settings ------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 The worker and the sweep (``manage.py send_reminders``) run as subprocesses with nothing
 patched: their environment points ``DATABASE_URL`` at pytest's test database, the broker at
-Redis database 14 (flushed before and after, so nothing else interferes) and ``EMAIL_URL`` at
-a folder (one file per email) or at a small SMTP server in this process that can hang.
+Redis database 14 (flushed before and after, so nothing else interferes; another number with
+``NPP_TEST_WORKER_REDIS_DB``) and ``EMAIL_URL`` at a folder (one file per email) or at an SMTP
+server in this process: a small one that can hang, or a slow aiosmtpd one.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 import time_machine
+from celery import Celery
 from django.conf import settings
 from django.db import connection
 from django.db.models import F
@@ -31,6 +33,7 @@ from django.utils import timezone
 from cases.models import Channel, Notification
 from cases.tasks import CLAIM_LEASE_SECONDS
 from tests.factories import CaseFactory, walk_to
+from tests.smtp_sink import SMTPSink
 
 pytestmark = [
     pytest.mark.integration,
@@ -43,8 +46,9 @@ pytestmark = [
 ]
 
 CELERY = Path(sys.executable).with_name("celery")
-WORKER_DB = 14  # the Redis database this module owns
+WORKER_DB = int(os.environ.get("NPP_TEST_WORKER_REDIS_DB", "14"))  # this module's own
 TIMEOUT = 30
+Status = Notification.Status
 
 
 # --- Subprocesses ---------------------------------------------------------------------------
@@ -54,7 +58,7 @@ def _with_path(url: str, path: str) -> str:
     return urlsplit(url)._replace(path=path).geturl()
 
 
-def worker_env(email_url: str) -> dict[str, str]:
+def worker_env(email_url: str, **extra: str) -> dict[str, str]:
     """The environment of the worker and the sweep: pytest's database, Redis db 14."""
     broker = _with_path(os.environ["REDIS_URL"], f"/{WORKER_DB}")
     return {
@@ -67,16 +71,17 @@ def worker_env(email_url: str) -> dict[str, str]:
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_URL": email_url,
         "PYTHONUNBUFFERED": "1",
+        **extra,
     }
 
 
 class Worker:
     """``celery -A npp worker`` in its own process group, logging to a file."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, concurrency: int = 1) -> None:
         self.log = log
         self.process = subprocess.Popen(
-            [str(CELERY), "-A", "npp", "worker", "-l", "info", "--concurrency", "1",
+            [str(CELERY), "-A", "npp", "worker", "-l", "info", "--concurrency", str(concurrency),
              "-n", f"npp-it-{uuid.uuid4().hex[:8]}@%h",
              "--without-mingle", "--without-gossip", "--without-heartbeat"],
             cwd=settings.BASE_DIR, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
@@ -107,8 +112,9 @@ class Worker:
             self.kill()
 
 
-def wait_until(condition, what: str, worker: Worker | None = None) -> None:
-    deadline = time.monotonic() + TIMEOUT
+def wait_until(condition, what: str, worker: Worker | None = None, timeout: float = TIMEOUT
+               ) -> None:
+    deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             log = worker.output()[-3000:] if worker else ""
@@ -137,6 +143,8 @@ class SMTPHandler(socketserver.StreamRequestHandler):
         self.wfile.write(line.encode() + b"\r\n")
 
     def handle(self) -> None:
+        if self.server.hang_here("greeting"):
+            return  # connection dropped before the greeting: nothing was handed over
         self.reply("220 mail.npp.test ESMTP")
         while line := self.rfile.readline():
             command = line.decode("ascii", "replace").strip().upper()
@@ -147,7 +155,7 @@ class SMTPHandler(socketserver.StreamRequestHandler):
             elif command == "DATA":
                 self.reply("354 End data with <CR><LF>.<CR><LF>")
                 message = self.read_message()
-                if message is None or self.server.hang_here():
+                if message is None or self.server.hang_here("data"):
                     return  # connection dropped, never answered: not accepted
                 self.server.accepted.append(message)
                 self.reply("250 OK queued")
@@ -167,13 +175,16 @@ class SMTPHandler(socketserver.StreamRequestHandler):
 
 
 class HangingSMTPServer(socketserver.ThreadingTCPServer):
-    """Hangs before answering the first message's DATA until ``release()``; accepts the rest."""
+    """Hangs once at ``hang_at`` until ``release()``, then drops that connection: before its
+    greeting ("greeting"), or after receiving the message, before answering its DATA
+    ("data"). Accepts everything else."""
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self) -> None:
+    def __init__(self, hang_at: str = "data") -> None:
         super().__init__(("127.0.0.1", 0), SMTPHandler)
+        self.hang_at = hang_at
         self.accepted: list[bytes] = []
         self.hanging = threading.Event()
         self._released = threading.Event()
@@ -185,9 +196,9 @@ class HangingSMTPServer(socketserver.ThreadingTCPServer):
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.server_address[1]}"
 
-    def hang_here(self) -> bool:
+    def hang_here(self, step: str) -> bool:
         with self._lock:
-            if self._hung_once:
+            if self._hung_once or step != self.hang_at:
                 return False
             self._hung_once = True
         self.hanging.set()
@@ -219,8 +230,8 @@ def workers(broker, tmp_path):
     """Start workers with ``workers(env)``; every one is stopped at the end, whatever happens."""
     started: list[Worker] = []
 
-    def start(env: dict[str, str]) -> Worker:
-        started.append(Worker(env, tmp_path / f"worker-{len(started) + 1}.log"))
+    def start(env: dict[str, str], concurrency: int = 1) -> Worker:
+        started.append(Worker(env, tmp_path / f"worker-{len(started) + 1}.log", concurrency))
         return started[-1]
 
     yield start
@@ -264,19 +275,24 @@ def test_a_sweep_enqueues_and_the_worker_sends_the_email_once(documents_overdue,
     assert len(list(outbox.iterdir())) == 1
 
 
-def test_a_worker_killed_mid_delivery_is_replaced_and_the_email_goes_out_once(
-    documents_overdue, workers
+@pytest.mark.parametrize(("hang_at", "ends"), [("greeting", "sent"), ("data", "uncertain")])
+def test_a_worker_killed_mid_delivery_is_replaced_and_the_email_goes_out_at_most_once(
+    documents_overdue, workers, hang_at, ends
 ):
-    smtp = HangingSMTPServer()
+    """Killed while connecting (nothing handed over), the email goes out once after the lease.
+    Killed after transmitting the message but before the server's answer, it may have been
+    delivered: it becomes uncertain for a person to check, and is never sent again."""
+    smtp = HangingSMTPServer(hang_at)
     try:
         env = worker_env(smtp.url)
         first = workers(env)
         sweep(env)
         assert smtp.hanging.wait(TIMEOUT), first.output()[-3000:]
         claimed = the_email()
-        assert (claimed.claimed_at is not None, claimed.sent_at) == (True, None)
+        step = {"greeting": Status.CONNECTING, "data": Status.HANDED_OVER}[hang_at]
+        assert (claimed.status, claimed.sent_at) == (step, None)
 
-        first.kill()  # mid-SMTP: the message was transmitted but never accepted
+        first.kill()  # mid-SMTP
         smtp.release()
         second = workers(env)
 
@@ -284,18 +300,112 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_the_email_goes_out_once(
         # and nothing is sent.
         sweep(env)
         time.sleep(2)
-        assert (smtp.accepted, the_email().sent_at) == ([], None)
+        assert (smtp.accepted, the_email().status) == ([], step)
 
         # Stand in for waiting out the lease (120 s) by ageing the claim in the database.
         Notification.objects.filter(pk=claimed.pk).update(
             claimed_at=F("claimed_at") - dt.timedelta(seconds=CLAIM_LEASE_SECONDS))
         sweep(env)
-        wait_until(lambda: the_email().sent_at is not None, "the new worker to send", second)
+        wait_until(lambda: the_email().status == ends, f"the email to end {ends}", second)
 
-        assert len(smtp.accepted) == 1
-        assert b"To: doctor1@example.in" in smtp.accepted[0]
-        assert the_email().attempts == 2
-        time.sleep(1)
-        assert len(smtp.accepted) == 1
+        time.sleep(1)  # give a wrongly enqueued duplicate the time to show up
+        if ends == "sent":
+            assert len(smtp.accepted) == 1
+            assert b"To: doctor1@example.in" in smtp.accepted[0]
+            assert the_email().attempts == 2
+        else:
+            assert smtp.accepted == []
+            assert the_email().attempts == 1
+            assert "Check the mail server's log" in the_email().last_error
     finally:
         smtp.close()
+
+
+# --- Many emails, a slow mail server, a worker killed mid-send ------------------------------
+
+CRASH_EMAILS = 36
+# Short SMTP waits make the lease 24 s and the broker's visibility timeout 26 s (see the
+# settings), so the dead worker's messages come back within this test; the server's 0.7 s is
+# well within the timeout.
+CRASH_EMAIL_TIMEOUT = "2"
+
+
+def crash_notifications(count: int) -> list[Notification]:
+    case = CaseFactory()
+    return Notification.objects.bulk_create(
+        Notification(case=case, recipient_email=f"guardian{i}@example.in", kind="crash_test",
+                     channel=Channel.EMAIL, due_at=timezone.now(), subject=f"Reminder {i}",
+                     body="Please book the liver panel.", dedupe_key=f"crash-test:{i}")
+        for i in range(count))
+
+
+def enqueue(env: dict[str, str], ids: list[int]) -> None:
+    """Publish one delivery task per id, as the sweep does, to the workers' broker."""
+    sender = Celery("crash-test-sender", broker=env["CELERY_BROKER_URL"], set_as_current=False)
+    try:
+        for pk in ids:
+            sender.send_task("cases.deliver_notification", args=[pk])
+    finally:
+        sender.close()
+
+
+def statuses(ids: list[int]) -> dict[int, str]:
+    return dict(Notification.objects.filter(pk__in=ids).values_list("pk", "status"))
+
+
+def test_a_worker_killed_mid_send_sends_each_message_id_at_most_once_and_loses_nothing(
+    workers, tmp_path
+):
+    """kill -9 while a slow mail server (0.7 s to accept each message) is being sent to by four
+    processes: the messages they held come back from the broker by themselves (late acks,
+    visibility timeout), nothing waits for the sweep, and no Message-ID reaches the server
+    twice. A message that was handed over when its worker died ends uncertain (the server
+    received it once, or not at all); every other one ends sent, received exactly once."""
+    rows = crash_notifications(CRASH_EMAILS)
+    ids = [row.pk for row in rows]
+    message_ids = {row.pk: row.message_id for row in rows}
+    with SMTPSink(delay=0.7) as sink:
+        env = worker_env(sink.url, EMAIL_TIMEOUT=CRASH_EMAIL_TIMEOUT)
+        first = workers(env, concurrency=4)
+        enqueue(env, ids)
+
+        # Kill while messages are being handed over, a third of the way through.
+        wait_until(lambda: len(sink.accepted) >= CRASH_EMAILS // 3, "a third to be sent", first)
+        wait_until(lambda: Status.HANDED_OVER in statuses(ids).values(),
+                   "a message being handed over", first)
+        first.kill()
+        time.sleep(0.5)  # a statement the dead processes sent just before still lands
+        at_kill = statuses(ids)
+        in_flight = {pk for pk, status in at_kill.items()
+                     if status in (Status.CONNECTING, Status.HANDED_OVER)}
+        assert in_flight, at_kill
+        assert Status.PENDING in at_kill.values()  # the kill came mid-run
+
+        second = workers(env, concurrency=4)
+        wait_until(lambda: not set(statuses(ids).values()) & set(Notification.UNDELIVERED),
+                   "every email to end sent or uncertain (the broker redelivering the dead "
+                   "worker's messages after its visibility timeout)", second, timeout=60)
+
+        # A sweep now finds nothing lost, and nothing arrives late.
+        assert sweep(env).startswith("0 notification(s) created")
+        time.sleep(1.5)
+        final, received = statuses(ids), sink.counts()
+
+    assert set(received) <= set(message_ids.values())  # nothing but these notifications
+    assert max(received.values()) == 1, received.most_common(3)  # never twice
+    for pk, status in final.items():
+        if status == Status.SENT:
+            assert received[message_ids[pk]] == 1, (pk, status)
+        else:
+            assert (status, pk in in_flight) == (Status.UNCERTAIN, True), (pk, status, at_kill[pk])
+            assert received[message_ids[pk]] <= 1
+    # A delivery killed before the hand-over was sent again; only hand-overs are uncertain.
+    for pk in in_flight:
+        expected = Status.UNCERTAIN if at_kill[pk] == Status.HANDED_OVER else Status.SENT
+        assert final[pk] == expected, (pk, at_kill[pk], final[pk])
+    print(f"\n{CRASH_EMAILS} emails; {len(in_flight)} in flight at the kill "
+          f"({sorted(at_kill[pk] for pk in in_flight)}); "
+          f"{sum(s == Status.SENT for s in final.values())} sent, "
+          f"{sum(s == Status.UNCERTAIN for s in final.values())} uncertain "
+          f"({sum(received[message_ids[pk]] for pk, s in final.items() if s == Status.UNCERTAIN)}"
+          " of them received by the server)")
