@@ -5,15 +5,15 @@ date rule in this project means, see ``cases.models.today_ist``). Every table na
 in ``../shared/DOMAIN.md`` with the brief's tags: [label] from the prescribing information,
 [derived] computed by us from labelled numbers, [default] our configurable choice.
 
-Settings read at call time with ``getattr(settings, NAME, DEFAULT)``, so none is required:
+Settings read at call time; their defaults live in ``npp/settings.py`` only:
 
 - ``NPP_AAV9_TITER_MAX_DENOMINATOR`` (default 50): the highest anti-AAV9 titre allowed, 1:50.
   DOMAIN.md §1.6 [label]: trials used <= 1:50; safety above it is not established.
 - ``NPP_LAB_VALIDITY_DAYS`` (default 30): how old a baseline sample may be on the checked date.
   DOMAIN.md §4 items 6-7 [default].
-- ``NPP_ULN`` (default ``DEFAULT_ULN``): upper limits of normal for ALT, AST, total bilirubin.
-  Placeholders [default]; DOMAIN.md gives no numbers. A setting may override some keys only.
-- ``NPP_COLD_CHAIN_DAYS`` (default 14, already in settings): use the kit within 14 days of
+- ``NPP_ULN``: fallback upper limits of normal for ALT, AST, total bilirubin, used only when
+  the lab printed none. Placeholders [default]; DOMAIN.md gives no numbers.
+- ``NPP_COLD_CHAIN_DAYS`` (default 14): use the kit within 14 days of
   receipt. DOMAIN.md §1.5 [label].
 """
 
@@ -187,7 +187,6 @@ def zolgensma_dose(weight_kg: Decimal | float | str) -> DosePlan:
 
 # --- Anti-AAV9 titre ----------------------------------------------------------------------
 
-DEFAULT_AAV9_TITER_MAX_DENOMINATOR = 50  # DOMAIN.md §1.6 [label] threshold 1:50
 
 # DOMAIN.md §1.10: labs print 1:25, 1 : 25, <1:25 (below the first dilution: counts as 25)
 # and fractional dilutions such as 1:12.5.
@@ -217,7 +216,7 @@ def parse_titer(text: str) -> Decimal:
 
 def titer_max_denominator() -> int:
     return int(
-        getattr(settings, "NPP_AAV9_TITER_MAX_DENOMINATOR", DEFAULT_AAV9_TITER_MAX_DENOMINATOR)
+        settings.NPP_AAV9_TITER_MAX_DENOMINATOR
     )
 
 
@@ -229,13 +228,6 @@ def titer_meets_threshold(text: str, threshold: int | None = None) -> bool:
 
 # --- Eligibility --------------------------------------------------------------------------
 
-DEFAULT_LAB_VALIDITY_DAYS = 30  # DOMAIN.md §4 items 6-7 [default]
-# [default] placeholders: DOMAIN.md §1.6 says "> 2 x ULN" but gives no ULN numbers, and real
-# limits depend on the lab and the child's age. Common adult limits, in U/L, U/L and mg/dL.
-# Lab values must be entered in the same units as these (or carry their own ``uln``).
-DEFAULT_ULN: Mapping[str, Decimal] = MappingProxyType(
-    {"alt": Decimal(40), "ast": Decimal(40), "total_bilirubin": Decimal("1.2")}
-)
 LIVER_ULN_MULTIPLE = Decimal(2)  # DOMAIN.md §1.6 [label]: > 2 x ULN was not studied
 
 #: Criterion code -> label, in the order ``eligibility`` lists them (DOMAIN.md §1.1, §1.6).
@@ -361,12 +353,11 @@ def _day(day: dt.date) -> str:
 
 
 def lab_validity_days() -> int:
-    return int(getattr(settings, "NPP_LAB_VALIDITY_DAYS", DEFAULT_LAB_VALIDITY_DAYS))
+    return int(settings.NPP_LAB_VALIDITY_DAYS)
 
 
 def uln_limits() -> dict[str, Decimal]:
-    configured = getattr(settings, "NPP_ULN", {}) or {}
-    return {**DEFAULT_ULN, **{k: to_decimal(v) for k, v in configured.items()}}
+    return {k: to_decimal(v) for k, v in settings.NPP_ULN.items()}
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -617,7 +608,6 @@ _MONITORING_TITLES = {
     "platelets": "Platelet count",
     "troponin": "Troponin-I",
 }
-DEFAULT_COLD_CHAIN_DAYS = 14  # DOMAIN.md §1.5 [label]
 
 
 class EventKind(models.TextChoices):
@@ -679,7 +669,7 @@ def treatment_calendar(
             title = f"{_MONITORING_TITLES[test]}, week {week}"
             events.append(Event(f"{test}_week_{week}", title, EventKind.LAB, day(7 * week)))
     if received_on is not None:
-        days = int(getattr(settings, "NPP_COLD_CHAIN_DAYS", DEFAULT_COLD_CHAIN_DAYS))
+        days = int(settings.NPP_COLD_CHAIN_DAYS)
         events.append(
             Event(
                 "cold_chain_use_by",

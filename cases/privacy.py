@@ -15,10 +15,6 @@ from django_fsm_log.models import StateLog
 from .models import Case, Patient
 from .states import CaseState
 
-# Fields of a patient that identify the child or the family. Everything else (sex, SMA type,
-# SMN2 copies, state, month of birth) stays for the statistics.
-IDENTIFYING_FIELDS = ("full_name", "guardian_name", "guardian_phone", "guardian_email",
-                      "aadhaar_last4", "city", "genetic_test_lab")
 ANONYMISED_PREFIX = "Anonymised patient"
 
 

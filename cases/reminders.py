@@ -34,28 +34,13 @@ from .states import CaseState
 
 logger = logging.getLogger(__name__)
 
-# Defaults for the thresholds; each can be set in settings (see .env.example).
-DEFAULTS = {
-    "NPP_REMINDER_DOCUMENTS_EVERY_DAYS": 3,
-    "NPP_REMINDER_PERMIT_EXPIRY_DAYS": 30,
-    "NPP_REMINDER_COLD_CHAIN_DAY": 10,
-    "NPP_REMINDER_LAB_OVERDUE_DAYS": 2,
-    "NPP_STAGE_LIMIT_DAYS": {
-        CaseState.APPLICATION: 7,
-        CaseState.DOCUMENTS: 14,
-        CaseState.REGULATORY_REVIEW: 10,
-        CaseState.APPROVED: 7,
-        CaseState.CUSTOMS: 5,
-        CaseState.DELIVERY: 3,
-    },
-}
-
 # Reminders about a day go out at 09:00 India time.
 MORNING = dt.time(9, 0)
 
 
 def setting(name: str):
-    return getattr(settings, name, DEFAULTS[name])
+    """A reminder threshold; every default is in npp/settings.py (and .env.example)."""
+    return getattr(settings, name)
 
 
 @dataclass(frozen=True)
@@ -245,7 +230,7 @@ def _render(reminder: Reminder, *, guardian: bool = False) -> tuple[str, str, st
     carries no portal link."""
     context = {"case": reminder.case, "reminder": reminder, **reminder.context,
                "guardian": guardian,
-               "site_url": getattr(settings, "NPP_SITE_URL", "http://127.0.0.1:8000")}
+               "site_url": settings.NPP_SITE_URL}
     kind = _template(reminder.kind)
     subject = " ".join(render_to_string(f"emails/kinds/{kind}_subject.txt", context).split())
     context["message"] = render_to_string(f"emails/kinds/{kind}.txt", context).strip()

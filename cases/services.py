@@ -2,18 +2,23 @@
 
 The admin, the portals, management commands and tasks all call it; nothing else calls a
 transition method or saves a new state.
+
+A transition sends nothing itself: everything that leaves the database afterwards (reminders,
+emails) is derived from the committed state by the reminder sweep (``cases.reminders``) and
+delivered by the outbox (``cases.delivery``), so a broker that is down when a transition
+commits loses nothing. Writes that do enqueue work (packet builds, the sweep's deliveries) do
+it with ``transaction.on_commit``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import capfirst
-from django_fsm import ConcurrentTransition
+from django_fsm import ConcurrentTransition, Transition, can_proceed
 
 from . import permissions, rules
 from .models import Case, CaseSequence
@@ -52,12 +57,6 @@ TRANSITION_FACTS: dict[str, tuple[str, ...]] = {
 # on a band change and a protocol deviation note (DOMAIN.md §1.10).
 FACILITATOR_FACTS = frozenset({"band_change_decision", "infusion_deviation_note"})
 
-# Effects that leave the database, per transition, run once the transition has committed.
-# Later issues register theirs here (reminders, packets); keeping them in one table keeps
-# "what happens after X" readable in one place.
-ON_COMMIT_EFFECTS: dict[str, list[Callable[[Case], None]]] = {name: [] for name in TRANSITION_FACTS}
-
-
 class CaseActionError(Exception):
     """A transition that could not run; ``messages`` says why, in words for the user."""
 
@@ -78,11 +77,13 @@ class CaseConflict(CaseActionError):
     """Someone else changed the case first."""
 
 
+def _transitions_named(name: str) -> list[Transition]:
+    """The django-fsm transitions of method ``name``, one per source state."""
+    return [t for t in Case().get_all_state_transitions() if t.name == name]
+
+
 def transition_label(name: str) -> str:
-    method = getattr(Case, name)
-    return method._django_fsm.transitions[next(iter(method._django_fsm.transitions))].custom.get(
-        "label", name
-    )
+    return next((t.custom.get("label", name) for t in _transitions_named(name)), name)
 
 
 def case_apply(
@@ -99,7 +100,7 @@ def case_apply(
     Inside one transaction: lock the row, check permission (before anything that would tell
     an outsider about the case), check the caller saw the current state and that the
     transition starts from it, record the facts, check the guards, run the transition
-    (django-fsm-log writes its StateLog row), save. Outside effects run on commit.
+    (django-fsm-log writes its StateLog row), save. Nothing leaves the database here.
     ``expected_state`` is the state the user saw when they chose the action (a stale page is
     refused as a conflict). Raises ``PermissionDenied`` or a ``CaseActionError`` subclass
     carrying the reasons; on any error nothing is saved.
@@ -124,7 +125,7 @@ def case_apply(
                     f"{locked.reference} was changed by someone else while you were working: "
                     f"it is now '{locked.get_state_display()}'. Reload the case and try again."
                 )
-            if not method._django_fsm.has_transition(locked.state):
+            if not can_proceed(method, check_conditions=False):
                 raise TransitionNotAvailable(
                     f"'{transition_label(transition)}' cannot be done while the case is "
                     f"'{locked.get_state_display()}'."
@@ -141,8 +142,6 @@ def case_apply(
             locked.save()
             if found.deviations:
                 _raise_safety_follow_up(locked, transition, found.deviations, by)
-            for effect in ON_COMMIT_EFFECTS[transition]:
-                transaction.on_commit(lambda effect=effect: effect(locked))
     except ConcurrentTransition as exc:
         raise CaseConflict(
             f"{case.reference} was changed by someone else at the same time. "
@@ -193,8 +192,7 @@ def _raise_safety_follow_up(case: Case, transition: str, deviations: list, by: A
 def _permitted(method, case: Case, user: Any) -> bool:
     """The transition's permission predicate, whatever state the case is in (every source of
     one transition shares it), so an outsider learns nothing about the case's state."""
-    transitions = method._django_fsm.transitions.values()
-    return all(t.has_perm(case, user) for t in transitions)
+    return all(t.has_perm(case, user) for t in _transitions_named(method.__name__))
 
 
 def _record_facts(case: Case, facts: dict[str, Any]) -> None:

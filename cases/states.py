@@ -39,8 +39,6 @@ ACTIVE_STATES = MAIN_LINE[:-1]
 # Every state from which a case may still be cancelled.
 CANCELLABLE_STATES = [s for s in CaseState if s not in (CaseState.CLOSED, CaseState.CANCELLED)]
 
-TERMINAL_STATES = [CaseState.CLOSED, CaseState.CANCELLED]
-
 
 class Priority(models.TextChoices):
     NORMAL = "normal", "Normal"

@@ -78,9 +78,3 @@ class UploadForm(forms.ModelForm):
         upload = self.cleaned_data["upload"]
         upload.seek(0)
         return upload.read(), upload.name
-
-
-class ReviewForm(forms.Form):
-    status = forms.ChoiceField(choices=[("accepted", "Accept"), ("rejected", "Reject")])
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                           label="Note (required to reject)")

@@ -72,11 +72,6 @@ PDF = "application/pdf"
 JPEG = "image/jpeg"
 PNG = "image/png"
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
-DEFAULT_MAX_PDF_PAGES = 500
-DEFAULT_MAX_PDF_DECOMPRESSED_BYTES = 256 * 1024 * 1024
-DEFAULT_LAB_SAMPLE_MAX_AGE_DAYS = 365
 MAX_FILENAME_LENGTH = 120
 FALLBACK_STEM = "document"
 
@@ -138,7 +133,7 @@ class ValidatedUpload:
 
 def max_upload_bytes() -> int:
     """The size limit, so a form can refuse a large upload before reading it into memory."""
-    return int(getattr(settings, "NPP_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return int(settings.NPP_UPLOAD_MAX_BYTES)
 
 
 def validate_upload(data: bytes, filename: str, *, max_bytes: int | None = None) -> ValidatedUpload:
@@ -339,12 +334,12 @@ _SHRINKING = frozenset({"/ASCIIHexDecode", "/AHx", "/ASCII85Decode", "/A85"})
 
 
 def max_pdf_pages() -> int:
-    return int(getattr(settings, "NPP_UPLOAD_MAX_PDF_PAGES", DEFAULT_MAX_PDF_PAGES))
+    return int(settings.NPP_UPLOAD_MAX_PDF_PAGES)
 
 
 def max_pdf_decompressed_bytes() -> int:
     return int(
-        getattr(settings, "NPP_UPLOAD_MAX_PDF_DECOMPRESSED_BYTES", DEFAULT_MAX_PDF_DECOMPRESSED_BYTES)
+        settings.NPP_UPLOAD_MAX_PDF_DECOMPRESSED_BYTES
     )
 
 
@@ -719,7 +714,7 @@ SAMPLE_BEFORE_BIRTH = (
 
 
 def lab_sample_max_age_days() -> int:
-    return int(getattr(settings, "NPP_LAB_SAMPLE_MAX_AGE_DAYS", DEFAULT_LAB_SAMPLE_MAX_AGE_DAYS))
+    return int(settings.NPP_LAB_SAMPLE_MAX_AGE_DAYS)
 
 
 def check_sample_date(taken: dt.date, *, today: dt.date, born: dt.date | None = None) -> None:
@@ -750,7 +745,7 @@ def check_sample_date(taken: dt.date, *, today: dt.date, born: dt.date | None = 
 
 
 def _max_image_pixels() -> int:
-    return int(getattr(settings, "NPP_UPLOAD_MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS))
+    return int(settings.NPP_UPLOAD_MAX_IMAGE_PIXELS)
 
 
 def _reencode_image(data: bytes, content_type: str) -> bytes:

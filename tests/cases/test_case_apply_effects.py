@@ -1,37 +1,36 @@
-"""Effects that leave the database (tasks, email) run only once a transition has committed."""
+"""A transition sends nothing itself: no on-commit callback, no email, no task. What users are
+told afterwards comes from the committed state, through the reminder sweep and the outbox, so
+nothing depends on the broker being up at the moment of the transition (see tests/test_faults.py
+for the sweep catching up after a broker outage)."""
 
 from __future__ import annotations
 
 import pytest
 
-from cases import services
 from cases.services import TransitionRefused, case_apply
-from tests.factories import default_facts
+from tests.factories import MAIN_LINE_TRANSITIONS, default_facts, give_documents, reweigh_on_infusion_day
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def hold_effect(monkeypatch):
-    seen = []
-    monkeypatch.setitem(services.ON_COMMIT_EFFECTS, "hold", [lambda case: seen.append(case.state)])
-    return seen
-
-
-def test_an_effect_runs_after_the_transition_commits(
-    case_a, facilitator, hold_effect, django_capture_on_commit_callbacks
+def test_no_transition_along_the_main_line_schedules_an_outside_effect(
+    case_a, facilitator, django_capture_on_commit_callbacks, mailoutbox
 ):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        case_apply(case=case_a, transition="hold", by=facilitator, **default_facts("hold"))
-        assert hold_effect == []  # not before the commit
+    case = case_a
+    for name, target in MAIN_LINE_TRANSITIONS:
+        give_documents(case, target, facilitator)
+        facts = default_facts(name)
+        if name == "record_infusion":
+            reweigh_on_infusion_day(case, facts["infused_at"])
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            case = case_apply(case=case, transition=name, by=facilitator, **facts)
+        assert (name, callbacks) == (name, [])
+        assert case.state == target
+    assert mailoutbox == []
 
-    for callback in callbacks:
-        callback()
-    assert hold_effect == ["on_hold"]
 
-
-def test_a_refused_transition_runs_no_effect(
-    case_a, facilitator, hold_effect, django_capture_on_commit_callbacks
+def test_a_refused_transition_schedules_nothing(
+    case_a, facilitator, django_capture_on_commit_callbacks
 ):
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -40,4 +39,3 @@ def test_a_refused_transition_runs_no_effect(
         case_apply(case=case_a, transition="hold", by=facilitator, hold_reason="")
 
     assert callbacks == []
-    assert hold_effect == []
