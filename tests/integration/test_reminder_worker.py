@@ -30,6 +30,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from cases.delivery import RETRY_AFTER
 from cases.models import Channel, Notification
 from cases.tasks import CLAIM_LEASE_SECONDS
 from tests.factories import CaseFactory, walk_to
@@ -360,8 +361,8 @@ def test_a_worker_killed_mid_send_sends_each_message_id_at_most_once_and_loses_n
 ):
     """kill -9, three times, while a slow mail server (0.7 s to accept each message) is being
     sent to by four processes: the messages the dead workers held come back from the broker by
-    themselves (late acks, visibility timeout), nothing waits for the sweep, and no Message-ID
-    reaches the server twice. A message handed over when its worker died ends uncertain (the
+    themselves (late acks, visibility timeout), one the broker itself lost is enqueued by the
+    sweep, and no Message-ID reaches the server twice. A message handed over when its worker died ends uncertain (the
     server received it once, or not at all); every other one ends sent, received exactly
     once."""
     rows = crash_notifications(CRASH_EMAILS)
@@ -373,9 +374,12 @@ def test_a_worker_killed_mid_send_sends_each_message_id_at_most_once_and_loses_n
         current = workers(env, concurrency=4)
         enqueue(env, ids)
 
-        for round_ in range(1, KILLS + 1):
+        tries = 0
+        while len(kills) < KILLS:
+            tries += 1
+            assert tries <= 2 * KILLS, f"only {len(kills)} kills cut a send in {tries - 1} tries"
             # Kill while messages are being handed over, a quarter further each time.
-            target = CRASH_EMAILS * round_ // (KILLS + 1)
+            target = CRASH_EMAILS * (len(kills) + 1) // (KILLS + 1)
             wait_until(lambda t=target: len(sink.accepted) >= t, f"{target} to be sent", current,
                        timeout=60)
             earlier = {pk for kill in kills for pk in kill}
@@ -389,22 +393,34 @@ def test_a_worker_killed_mid_send_sends_each_message_id_at_most_once_and_loses_n
             in_flight = {pk: status for pk, status in at_kill.items()
                          if status in (Status.CONNECTING, Status.HANDED_OVER)
                          and pk not in earlier}
-            assert in_flight, at_kill
-            assert Status.PENDING in at_kill.values()  # the kill came mid-run
-            kills.append(in_flight)
+            # A kill that landed between two sends cut nothing; it does not count.
+            if in_flight:
+                kills.append(in_flight)
             current = workers(env, concurrency=4)
 
         undelivered = Notification.objects.filter(pk__in=ids, status__in=Notification.UNDELIVERED)
+        # The broker redelivers what the dead workers held (late acks, visibility timeout).
+        deadline = time.monotonic() + 90
+        while undelivered.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # A message can still vanish inside the broker: Kombu's Redis transport pops it and
+        # records it as unacknowledged in two steps, and a kill between them loses it. Such an
+        # email is still pending, never tried; the sweep enqueues it RETRY_AFTER later
+        # (cases.delivery.lost). Ten minutes are simulated by backdating the row.
+        never_tried = undelivered.filter(status=Status.PENDING, attempts=0, claimed_at=None)
+        lost_in_the_broker = list(never_tried.values_list("pk", flat=True))
+        assert undelivered.count() == len(lost_in_the_broker), list(undelivered.values_list(
+            "pk", "status", "attempts", "claimed_at", "next_attempt_at", "last_error"))
+        if lost_in_the_broker:
+            never_tried.update(created_at=timezone.now() - RETRY_AFTER - dt.timedelta(minutes=1))
+        # A sweep enqueues exactly those (creating nothing), and then nothing is undelivered.
+        assert sweep(env).startswith("0 notification(s) created")
         wait_until(lambda: not undelivered.exists(), lambda: (
-                   "every email to end sent or uncertain (the broker redelivering the dead "
-                   "workers' messages after its visibility timeout); still undelivered: "
+                   "every email to end sent or uncertain; still undelivered: "
                    + repr(list(undelivered.values_list("pk", "status", "attempts", "claimed_at",
                                                        "next_attempt_at", "last_error")))),
-                   current, timeout=120)
-
-        # A sweep now finds nothing lost, and nothing arrives late.
-        assert sweep(env).startswith("0 notification(s) created")
-        time.sleep(1.5)
+                   current, timeout=60)
+        time.sleep(1.5)  # nothing arrives late
         final, received = statuses(ids), sink.counts()
 
     handed_over_at_a_kill = {pk for in_flight in kills for pk, status in in_flight.items()
@@ -423,7 +439,8 @@ def test_a_worker_killed_mid_send_sends_each_message_id_at_most_once_and_loses_n
         for pk, status in in_flight.items():
             if status == Status.CONNECTING and pk not in handed_over_at_a_kill:
                 assert final[pk] == Status.SENT, (pk, final[pk])
-    print(f"\n{CRASH_EMAILS} emails, {KILLS} kills; in flight at each: "
+    print(f"\n{CRASH_EMAILS} emails, {KILLS} kills; lost in the broker and recovered by the "
+          f"sweep: {len(lost_in_the_broker)}; in flight at each kill: "
           f"{[sorted(kill.values()) for kill in kills]}; "
           f"{sum(s == Status.SENT for s in final.values())} sent, "
           f"{sum(s == Status.UNCERTAIN for s in final.values())} uncertain "
