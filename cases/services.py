@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django_fsm import ConcurrentTransition
 
-from . import permissions, rules
+from . import access, rules
 from .models import Case, CaseSequence
 from .states import CaseState
 
@@ -115,7 +115,8 @@ def case_apply(
         with transaction.atomic():
             locked = Case.objects.select_for_update().get(pk=case.pk)
             method = getattr(locked, transition)
-            if not _permitted(method, locked, by):
+            # Whatever state the case is in, so an outsider learns nothing about it.
+            if not access.may_run(by, locked, transition):
                 raise PermissionDenied(
                     f"You may not '{transition_label(transition)}' on {locked.reference}."
                 )
@@ -170,7 +171,7 @@ def _history_reason(case: Case, facts: dict[str, Any]) -> str:
 def _check_facilitator_facts(case: Case, facts: dict[str, Any], by: Any) -> None:
     given = [name for name in FACILITATOR_FACTS
              if name in facts and str(facts[name] or "").strip()]
-    if given and not permissions.is_facilitator(case, by):
+    if given and not access.may_record_facilitator_facts(by, case):
         labels = ", ".join(str(Case._meta.get_field(name).verbose_name) for name in sorted(given))
         raise TransitionRefused(f"Only a facilitator may record the {labels}.")
 
@@ -188,13 +189,6 @@ def _raise_safety_follow_up(case: Case, transition: str, deviations: list, by: A
         note=case.infusion_deviation_note.strip(),
         raised_by=by if getattr(by, "pk", None) else None,
     )
-
-
-def _permitted(method, case: Case, user: Any) -> bool:
-    """The transition's permission predicate, whatever state the case is in (every source of
-    one transition shares it), so an outsider learns nothing about the case's state."""
-    transitions = method._django_fsm.transitions.values()
-    return all(t.has_perm(case, user) for t in transitions)
 
 
 def _record_facts(case: Case, facts: dict[str, Any]) -> None:
@@ -252,7 +246,7 @@ def case_override_eligibility(*, case: Case, criterion: str, reason: str, by: An
     from .clinical import CRITERIA
     from .models import EligibilityOverride
 
-    if not permissions.is_facilitator(case, by):
+    if not access.may_override_eligibility(by, case):
         raise PermissionDenied("Only a facilitator may override an eligibility criterion.")
     if criterion not in CRITERIA:
         raise CaseActionError(f"Unknown eligibility criterion {criterion!r}.")
@@ -272,7 +266,7 @@ def case_record_lab_result(*, case: Case, by: Any, **values: Any):
     """Record a post-infusion result (facilitator or the case's own doctor)."""
     from .models import LabResult
 
-    if not permissions.is_facilitator_or_own_doctor(case, by):
+    if not access.may_record_lab_result(by, case):
         raise PermissionDenied("Only the treating doctor or a facilitator records results.")
     result = LabResult(case=case, recorded_by=by, **values)
     result.full_clean()

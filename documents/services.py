@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from cases import permissions
+from cases import access
 from cases.models import Case, today_ist
 from cases.states import CaseState
 
@@ -59,16 +59,6 @@ LAB_FIELDS = (
 )
 
 
-def may_upload(user: Any, case: Case, document_type: DocumentType) -> bool:
-    if permissions.is_facilitator(case, user):
-        return True
-    if permissions.is_own_doctor(case, user):
-        return document_type.uploadable_by_doctor
-    if permissions.is_hospital_admin_of(case, user):
-        return document_type.uploadable_by_hospital
-    return False
-
-
 def document_upload(
     *,
     case: Case,
@@ -88,7 +78,7 @@ def document_upload(
     unknown = set(lab_values) - set(LAB_FIELDS)
     if unknown:
         raise ValueError(f"Unknown lab fields: {', '.join(sorted(unknown))}")
-    if not may_upload(by, case, document_type):
+    if not access.may_upload(by, case, document_type):
         raise PermissionDenied(f"You may not upload a {document_type.name} on this case.")
     _refuse_if_ended(case)
     if isinstance(lab_values.get("sample_taken_on"), dt.date):  # else full_clean refuses it
@@ -154,7 +144,7 @@ def _remove_file(document: Document) -> None:
 
 def document_review(*, document: Document, by: Any, status: str, note: str = "") -> Document:
     """Accept or reject a version. Only facilitators review; a rejection needs a note."""
-    if not permissions.is_facilitator(document.case, by):
+    if not access.may_review_documents(by, document.case):
         raise PermissionDenied("Only facilitators review documents.")
     if status not in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED):
         raise ValidationError("Choose accept or reject.")
@@ -171,7 +161,7 @@ def document_review(*, document: Document, by: Any, status: str, note: str = "")
 
 def clinical_access_grant(*, case: Case, by: Any, reason: str) -> ClinicalAccessGrant:
     """Let the hospital's admins see this case's clinical documents (recorded, with reason)."""
-    if not permissions.is_facilitator(case, by):
+    if not access.may_grant_clinical_access(by, case):
         raise PermissionDenied("Only facilitators grant access to clinical documents.")
     if not reason.strip():
         raise ValidationError("Give a reason for granting access.")

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from cases.access import FACILITATORS_GROUP
 from cases.models import (
     Consent,
     Doctor,
@@ -21,7 +22,6 @@ from cases.models import (
     Product,
     WeightMeasurement,
 )
-from cases.permissions import FACILITATORS_GROUP
 from cases.services import case_apply, case_create
 from cases.states import CaseState
 
