@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django_fsm_log.models import StateLog
 
-from . import access
+from . import access, services
 from .forms import CaseAdminForm, transition_form
 from .models import (
     Case,
@@ -42,7 +42,6 @@ from .services import (
     TRANSITION_FACTS,
     CaseActionError,
     case_apply,
-    case_next_reference,
     case_override_eligibility,
     transition_label,
 )
@@ -287,10 +286,16 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         return obj.days_in_state()
 
     def save_model(self, request, obj: Case, form, change: bool) -> None:
-        if not change:
-            # The admin's add view already runs inside a transaction.
-            obj.reference = case_next_reference(year=timezone.localdate().year)
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A new case is opened and numbered by the service; the admin goes on with ``obj``
+        # (its log entry, its redirect), so it takes the saved row's values.
+        case = services.case_create(by=request.user, **form.cleaned_data)
+        for field in Case._meta.concrete_fields:
+            if field.name != "state":  # protected, and "application" on both
+                setattr(obj, field.attname, getattr(case, field.attname))
+        obj._state.adding, obj._state.db = False, case._state.db
 
     def get_urls(self):
         # Hook: a subclass adds its own views in front of these (none of them overlap).

@@ -225,8 +225,16 @@ def case_next_reference(*, year: int) -> str:
     return f"NPP-{year}-{sequence.last_number:04d}"
 
 
-def case_create(*, by: Any = None, **fields: Any) -> Case:
-    """Open a new case in ``application`` with a fresh reference."""
+# What a new case is opened with; everything else is recorded by its transitions.
+CASE_CREATE_FIELDS = ("patient", "product", "doctor", "hospital", "facilitator", "priority")
+
+
+def case_create(*, by: Any, **fields: Any) -> Case:
+    """Open a new case in ``application`` with a fresh reference (a facilitator, or a command
+    acting as one). Raises ``PermissionDenied``, or ``ValidationError`` with nothing numbered."""
+    _refuse_unknown("A case is opened with", fields, CASE_CREATE_FIELDS)
+    if not access.may_create_case(by):
+        raise PermissionDenied("Only a facilitator may open a case.")
     with transaction.atomic():
         reference = case_next_reference(year=timezone.localdate().year)
         case = Case(reference=reference, state=CaseState.APPLICATION, **fields)
@@ -234,6 +242,12 @@ def case_create(*, by: Any = None, **fields: Any) -> Case:
         case.save()
     return case
 
+
+def _refuse_unknown(what: str, values: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    """A caller passing a field a service does not write is a programming error."""
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValueError(f"{what} {', '.join(allowed)}; not {', '.join(sorted(unknown))}.")
 
 
 def case_override_eligibility(*, case: Case, criterion: str, reason: str, by: Any):

@@ -136,7 +136,8 @@ def zolgensma() -> Product:
 
 
 class CaseFactory(factory.Factory):
-    """Builds a case through ``case_create`` (reference numbering and validation included)."""
+    """Builds a case through ``case_create`` (reference numbering and validation included),
+    opened by ``by`` (default: the assigned facilitator, else the ``reviewer`` facilitator)."""
 
     class Meta:
         model = dict
@@ -148,8 +149,9 @@ class CaseFactory(factory.Factory):
     facilitator = None
 
     @classmethod
-    def _create(cls, model_class, **kwargs):
-        return case_create(**kwargs)
+    def _create(cls, model_class, by=None, **kwargs):
+        by = by or kwargs.get("facilitator") or FacilitatorFactory(username="reviewer")
+        return case_create(by=by, **kwargs)
 
     _build = _create
 

@@ -283,6 +283,7 @@ class Command(BaseCommand):
             patient = self._patient(spec, born=timezone.localdate(now) - dt.timedelta(
                 days=round(spec.dob_months * 30.4)))
             case = case_create(
+                by=users["facilitator"],
                 patient=patient,
                 product=Product.objects.get(name="Zolgensma"),
                 doctor=doctor,
