@@ -250,6 +250,16 @@ def _refuse_unknown(what: str, values: dict[str, Any], allowed: tuple[str, ...])
         raise ValueError(f"{what} {', '.join(allowed)}; not {', '.join(sorted(unknown))}.")
 
 
+def _save_validated(obj: Any, values: dict[str, Any]) -> Any:
+    """Set ``values`` on ``obj``, validate the whole row and save it. When validation fails
+    nothing is saved (the instance in memory holds the refused values)."""
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
 def case_override_eligibility(*, case: Case, criterion: str, reason: str, by: Any):
     """A facilitator lets one failing eligibility criterion pass, with a written reason.
 
@@ -276,13 +286,88 @@ def case_override_eligibility(*, case: Case, criterion: str, reason: str, by: An
     return EligibilityOverride.objects.create(case=case, criterion=criterion, reason=reason, by=by)
 
 
+# What a lab result records; the case and who recorded it are the service's.
+LAB_RESULT_FIELDS = ("test", "taken_on", "alt", "ast", "total_bilirubin", "platelets",
+                     "troponin_i", "alt_uln", "ast_uln", "total_bilirubin_uln", "note")
+
+
 def case_record_lab_result(*, case: Case, by: Any, **values: Any):
-    """Record a post-infusion result (facilitator or the case's own doctor)."""
+    """Record a post-infusion result (facilitator or the case's own doctor). Raises
+    ``PermissionDenied`` or ``ValidationError``; then nothing is saved."""
     from .models import LabResult
 
+    _refuse_unknown("A lab result records", values, LAB_RESULT_FIELDS)
     if not access.may_record_lab_result(by, case):
         raise PermissionDenied("Only the treating doctor or a facilitator records results.")
-    result = LabResult(case=case, recorded_by=by, **values)
-    result.full_clean()
-    result.save()
-    return result
+    return _save_validated(LabResult(case=case, recorded_by=by), values)
+
+
+def case_correct_lab_result(*, result, by: Any, **values: Any):
+    """Correct a recorded result (who recorded it first stays; django-auditlog keeps the
+    earlier values). Same roles as recording it."""
+    _refuse_unknown("A lab result records", values, LAB_RESULT_FIELDS)
+    if not access.may_record_lab_result(by, result.case):
+        raise PermissionDenied("Only the treating doctor or a facilitator corrects results.")
+    return _save_validated(result, values)
+
+
+def case_delete_lab_result(*, result, by: Any) -> None:
+    """Remove a result entered in error (django-auditlog keeps what it said)."""
+    if not access.may_record_lab_result(by, result.case):
+        raise PermissionDenied("Only the treating doctor or a facilitator removes results.")
+    result.delete()
+
+
+# --- Patients: weights and consents ---------------------------------------------------------
+
+WEIGHT_FIELDS = ("measured_on", "weight_kg", "measured_by")
+CONSENT_FIELDS = ("given_by", "relationship", "verified_how", "notice_version", "given_at",
+                  "withdrawn_at")
+
+
+def patient_record_weight(*, patient, by: Any, **values: Any):
+    """Record a weight (it decides the dose and the kit's band): facilitators. Raises
+    ``PermissionDenied`` or ``ValidationError`` (a future date, an impossible weight)."""
+    from .models import WeightMeasurement
+
+    _refuse_unknown("A weight records", values, WEIGHT_FIELDS)
+    if not access.may_record_weight(by, patient):
+        raise PermissionDenied("Only a facilitator records a weight.")
+    return _save_validated(WeightMeasurement(patient=patient), values)
+
+
+def patient_correct_weight(*, weight, by: Any, **values: Any):
+    """Correct a recorded weight (django-auditlog keeps the earlier value)."""
+    _refuse_unknown("A weight records", values, WEIGHT_FIELDS)
+    if not access.may_record_weight(by, weight.patient):
+        raise PermissionDenied("Only a facilitator corrects a weight.")
+    return _save_validated(weight, values)
+
+
+def patient_delete_weight(*, weight, by: Any) -> None:
+    """Remove a weight entered in error (django-auditlog keeps what it said)."""
+    if not access.may_record_weight(by, weight.patient):
+        raise PermissionDenied("Only a facilitator removes a weight.")
+    weight.delete()
+
+
+def patient_record_consent(*, patient, by: Any, **values: Any):
+    """Record the guardian's consent (DPDP Act 2023 s.9(1)) with who recorded it:
+    facilitators. Raises ``PermissionDenied`` or ``ValidationError``."""
+    from .models import Consent
+
+    _refuse_unknown("A consent records", values, CONSENT_FIELDS)
+    if not access.may_record_consent(by, patient):
+        raise PermissionDenied("Only a facilitator records a consent.")
+    return _save_validated(Consent(patient=patient, recorded_by=by), values)
+
+
+def patient_change_consent(*, consent, by: Any, **values: Any):
+    """Change a recorded consent, typically to record its withdrawal (``withdrawn_at``); a
+    consent is never deleted. Who recorded it stays (``by`` when nobody was recorded)."""
+    _refuse_unknown("A consent records", values, CONSENT_FIELDS)
+    if not access.may_record_consent(by, consent.patient):
+        raise PermissionDenied("Only a facilitator changes a consent.")
+    if consent.recorded_by_id is None:
+        values = {**values, "recorded_by": by}
+    return _save_validated(consent, values)
