@@ -1,4 +1,5 @@
-"""Writes on documents: upload a version, review it, grant clinical access, log a download.
+"""Writes on documents: upload a version, review it, grant or revoke clinical access, log a
+download.
 
 A document and its file are created together or not at all: the file is checked before the
 transaction, written inside it and removed again if anything after it fails, so there is never
@@ -159,16 +160,53 @@ def document_review(*, document: Document, by: Any, status: str, note: str = "")
     return document
 
 
-def clinical_access_grant(*, case: Case, by: Any, reason: str) -> ClinicalAccessGrant:
-    """Let the hospital's admins see this case's clinical documents (recorded, with reason)."""
+def case_grant_clinical_access(*, case: Case, by: Any, reason: str) -> ClinicalAccessGrant:
+    """Let the hospital's admins see this case's clinical documents and lab values.
+
+    Facilitators only, with a reason; granting again replaces the reason and who granted.
+    Recorded in the access log (and by django-auditlog). Raises ``PermissionDenied`` or
+    ``ValidationError``; then nothing changes.
+    """
     if not access.may_grant_clinical_access(by, case):
         raise PermissionDenied("Only facilitators grant access to clinical documents.")
-    if not reason.strip():
+    reason = (reason or "").strip()
+    if not reason:
         raise ValidationError("Give a reason for granting access.")
-    grant, _ = ClinicalAccessGrant.objects.update_or_create(
-        case=case, defaults={"granted_by": by, "reason": reason.strip()}
-    )
+    with transaction.atomic():
+        # The grant model is written here, after cases.access said yes; only access reads it.
+        grant, _ = ClinicalAccessGrant.objects.update_or_create(
+            case=case, defaults={"granted_by": by, "reason": reason}
+        )
+        _log_clinical_access(case, by, "grant_clinical_access", f"Clinical access granted: {reason}")
     return grant
+
+
+def case_revoke_clinical_access(*, case: Case, by: Any, reason: str = "") -> bool:
+    """End the hospital admins' clinical access on ``case``; False if there was none.
+
+    Facilitators only; recorded in the access log (and by django-auditlog). Raises
+    ``PermissionDenied``; then nothing changes.
+    """
+    if not access.may_grant_clinical_access(by, case):
+        raise PermissionDenied("Only facilitators revoke access to clinical documents.")
+    with transaction.atomic():
+        deleted, _ = ClinicalAccessGrant.objects.filter(case=case).delete()
+        if deleted:
+            why = (reason or "").strip()
+            _log_clinical_access(case, by, "revoke_clinical_access",
+                                 "Clinical access revoked" + (f": {why}" if why else "."))
+    return bool(deleted)
+
+
+def _log_clinical_access(case: Case, by: Any, action: str, label: str) -> DocumentAccess:
+    return DocumentAccess.objects.create(
+        document_id=None,
+        case_reference=case.reference,
+        document_label=label[:220],
+        user_id=getattr(by, "pk", None),
+        username=getattr(by, "username", "") or "anonymous",
+        action=action,
+    )
 
 
 def document_access_log(*, document: Document, by: Any, ip_address: str | None,

@@ -10,7 +10,7 @@ from cases.models import Case
 from cases.selectors import available_transitions
 from cases.services import TRANSITION_FACTS
 from documents.models import DocumentType
-from documents.services import clinical_access_grant
+from documents.services import case_grant_clinical_access
 from tests.factories import FacilitatorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,7 @@ def test_hospital_admins_see_the_clinical_side_only_once_granted(
     assert access.may_see_document(hospital1, case_a, shipment)
     assert not access.may_see_document(hospital1, case_a, clinical)
 
-    clinical_access_grant(case=case_a, by=facilitator, reason="Infusion team.")
+    case_grant_clinical_access(case=case_a, by=facilitator, reason="Infusion team.")
 
     assert access.sees_clinical(hospital1, case_a)
     assert access.may_see_document(hospital1, case_a, clinical)
