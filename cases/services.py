@@ -371,3 +371,23 @@ def patient_change_consent(*, consent, by: Any, **values: Any):
     if consent.recorded_by_id is None:
         values = {**values, "recorded_by": by}
     return _save_validated(consent, values)
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+
+def notifications_mark_read(*, user: Any, ids) -> int:
+    """Mark ``user``'s own in-app reminders among ``ids`` read; returns how many changed.
+
+    Ids of anyone else's reminders, of reminders about cases out of the user's scope, or of
+    ones already read are ignored. Raises ``PermissionDenied`` for users without portal
+    reminders and ``ValidationError`` for ids that are not numbers (then nothing changes).
+    """
+    if not access.may_read_portal_reminders(user):
+        raise PermissionDenied("Only doctors and hospital admins have reminders here.")
+    try:
+        pks = {int(pk) for pk in ids}
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("Reminder ids must be numbers.") from exc
+    unread = access.notifications_visible_to(user).filter(pk__in=pks, read_at__isnull=True)
+    return unread.update(read_at=timezone.now())

@@ -7,7 +7,8 @@ its upload forms, the upload handler, the transition form and the refusal messag
 
 Every case comes from ``case_for`` (404 outside the user's scope), every document list from
 ``documents_for`` / ``checklist_for``, and every change goes through a service
-(``case_apply``, ``document_upload``). Nothing here filters cases or sets a state.
+(``case_apply``, ``document_upload``, ``notifications_mark_read``). Nothing here filters
+cases or sets a state.
 """
 
 from __future__ import annotations
@@ -23,16 +24,15 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_fsm_log.models import StateLog
 
 from cases import access
 from cases.access import DOCTOR, FACILITATOR, HOSPITAL
 from cases.forms import TransitionForm, transition_form
-from cases.models import Case, Notification, today_ist
+from cases.models import Case, today_ist
 from cases.selectors import notifications_for
-from cases.services import TRANSITION_FACTS, CaseActionError
+from cases.services import TRANSITION_FACTS, CaseActionError, notifications_mark_read
 from cases.states import MAIN_LINE, CaseState
 from cases.timeline import case_timeline
 from documents.forms import LAB_VALUE_FIELDS
@@ -103,7 +103,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
         return no_access(request, "Reminders for facilitators are in the admin.")
     items = list(notifications_for(request.user))
     unread = [n.pk for n in items if n.read_at is None]
-    Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    notifications_mark_read(user=request.user, ids=unread)
     case_view = "portal:doctor_case" if portal_role(request.user) == DOCTOR else "portal:hospital_case"
     return render(request, "portals/notifications.html",
                   {"items": items, "unread": set(unread), "case_view": case_view})
