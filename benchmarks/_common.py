@@ -185,8 +185,8 @@ def bulk_people(*, hospitals: int, doctors_per_hospital: int, admins_per_hospita
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
 
+    from cases.access import FACILITATORS_GROUP
     from cases.models import Doctor, Hospital, HospitalAdmin, PortOffice
-    from cases.permissions import FACILITATORS_GROUP
 
     user_model = get_user_model()
     hashed = make_password(PASSWORD)

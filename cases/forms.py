@@ -6,7 +6,7 @@ from functools import cache
 
 from django import forms
 
-from . import permissions
+from . import access
 from .models import Case, Doctor
 from .services import FACILITATOR_FACTS, TRANSITION_FACTS
 
@@ -73,7 +73,7 @@ def transition_form(name: str, case: Case, data=None, *, user=None) -> Transitio
     initial = {fact: getattr(case, fact) for fact in TRANSITION_FACTS[name]}
     initial["seen_state"] = case.state
     form = transition_form_class(name)(data=data, initial=initial, prefix=name)
-    if user is None or not permissions.is_facilitator(case, user):
+    if not access.may_record_facilitator_facts(user, case):
         for fact in FACILITATOR_FACTS:
             form.fields.pop(fact, None)
     return form

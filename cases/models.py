@@ -1,7 +1,7 @@
 """The data model of an import case and its state machine.
 
 Transitions are verb methods on ``Case``. Their bodies only set fields; who may run them is
-decided by ``cases.permissions`` and whether the case is ready by the rulebook
+decided by ``cases.access`` and whether the case is ready by the rulebook
 (``cases.rules``), which ``cases.services.case_apply`` evaluates once, under the row lock.
 Nothing here calls the outside world: ``case_apply`` is the one door that runs a transition,
 saves it and schedules side effects on commit.
@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
-from . import permissions
+from . import access
 from .clinical import (
     MAX_GESTATIONAL_AGE_WEEKS,
     MIN_GESTATIONAL_AGE_WEEKS,
@@ -377,7 +377,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.APPLICATION,
         target=CaseState.DOCUMENTS,
-        permission=permissions.is_facilitator_or_own_doctor,
+        permission=access.transition_permission("start_document_collection"),
         custom={"label": "Start document collection"},
     )
     def start_document_collection(self, by=None, description=None) -> None:
@@ -389,7 +389,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.DOCUMENTS,
         target=CaseState.REGULATORY_REVIEW,
-        permission=permissions.is_facilitator,
+        permission=access.transition_permission("submit_to_regulator"),
         custom={"label": "Submit to regulator (Form 12A)"},
     )
     def submit_to_regulator(self, by=None, description=None) -> None:
@@ -401,7 +401,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.REGULATORY_REVIEW,
         target=CaseState.APPROVED,
-        permission=permissions.is_facilitator,
+        permission=access.transition_permission("record_permit"),
         custom={"label": "Record Form 12B permit"},
     )
     def record_permit(self, by=None, description=None) -> None:
@@ -413,7 +413,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.REGULATORY_REVIEW,
         target=CaseState.REJECTED,
-        permission=permissions.is_facilitator,
+        permission=access.transition_permission("record_rejection"),
         custom={"label": "Record rejection"},
     )
     def record_rejection(self, by=None, description=None) -> None:
@@ -425,7 +425,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.REJECTED,
         target=CaseState.DOCUMENTS,
-        permission=permissions.is_facilitator,
+        permission=access.transition_permission("resubmit"),
         custom={"label": "Resubmit (back to documents)"},
     )
     def resubmit(self, by=None, description=None) -> None:
@@ -437,7 +437,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.APPROVED,
         target=CaseState.CUSTOMS,
-        permission=permissions.is_facilitator,
+        permission=access.transition_permission("dispatch"),
         custom={"label": "Dispatch (kit shipped)"},
     )
     def dispatch(self, by=None, description=None) -> None:
@@ -454,7 +454,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.CUSTOMS,
         target=CaseState.DELIVERY,
-        permission=permissions.is_facilitator,
+        permission=access.transition_permission("clear_customs"),
         custom={"label": "Clear customs"},
     )
     def clear_customs(self, by=None, description=None) -> None:
@@ -466,7 +466,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.DELIVERY,
         target=CaseState.INFUSION_SCHEDULED,
-        permission=permissions.is_facilitator_or_hospital_admin,
+        permission=access.transition_permission("confirm_delivery_and_schedule"),
         custom={"label": "Confirm delivery and schedule infusion"},
     )
     def confirm_delivery_and_schedule(self, by=None, description=None) -> None:
@@ -478,7 +478,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.INFUSION_SCHEDULED,
         target=CaseState.MONITORING,
-        permission=permissions.is_facilitator_or_own_doctor,
+        permission=access.transition_permission("record_infusion"),
         custom={"label": "Record infusion"},
     )
     def record_infusion(self, by=None, description=None) -> None:
@@ -490,7 +490,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.MONITORING,
         target=CaseState.CLOSED,
-        permission=permissions.is_facilitator,
+        permission=access.transition_permission("close"),
         custom={"label": "Close case"},
     )
     def close(self, by=None, description=None) -> None:
@@ -502,7 +502,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=ACTIVE_STATES,
         target=CaseState.ON_HOLD,
-        permission=permissions.is_facilitator,
+        permission=access.transition_permission("hold"),
         custom={"label": "Put on hold"},
     )
     def hold(self, by=None, description=None) -> None:
@@ -515,7 +515,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.ON_HOLD,
         target=RETURN_VALUE(*ACTIVE_STATES),
-        permission=permissions.is_facilitator,
+        permission=access.transition_permission("resume"),
         custom={"label": "Resume"},
     )
     def resume(self, by=None, description=None) -> str:
@@ -530,7 +530,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CANCELLABLE_STATES,
         target=CaseState.CANCELLED,
-        permission=permissions.is_facilitator,
+        permission=access.transition_permission("cancel"),
         custom={"label": "Cancel case"},
     )
     def cancel(self, by=None, description=None) -> None:

@@ -2,6 +2,7 @@
 
 Every portal, download and export goes through ``cases_for`` / ``case_for``: a case outside
 the user's scope is simply not in the queryset, so views answer 404 without a special case.
+Who sees what is ``cases.access``'s decision; these only fetch.
 """
 
 from __future__ import annotations
@@ -12,27 +13,18 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django_fsm import can_proceed
 
-from . import permissions
+from . import access
 from .clock import ist_date, today_ist
 from .models import Case
 
 
 def cases_for(user: Any) -> QuerySet[Case]:
-    """The cases ``user`` may see: all for facilitators, own for doctors, own hospital's for
-    hospital admins, none for anyone else."""
-    qs = Case.objects.select_related(
+    """The cases ``user`` may see (``access.cases_visible_to``), with what lists show."""
+    return access.cases_visible_to(user, Case.objects.select_related(
         "patient", "product", "hospital", "doctor__user", "facilitator"
-    )
-    if permissions.user_is_facilitator(user):
-        return qs
-    doctor_id = permissions.user_doctor_id(user)
-    if doctor_id is not None:
-        return qs.filter(doctor_id=doctor_id)
-    hospital_id = permissions.user_hospital_id(user)
-    if hospital_id is not None:
-        return qs.filter(hospital_id=hospital_id)
-    return qs.none()
+    ))
 
 
 def case_for(user: Any, pk: Any) -> Case:
@@ -51,12 +43,9 @@ def available_transitions(case: Case, user: Any) -> list[str]:
     """
     from .services import TRANSITION_FACTS
 
-    names = []
-    for name in TRANSITION_FACTS:
-        meta = getattr(case, name)._django_fsm
-        if meta.has_transition(case.state) and meta.has_transition_perm(case, case.state, user):
-            names.append(name)
-    return names
+    return [name for name in TRANSITION_FACTS
+            if can_proceed(getattr(case, name), check_conditions=False)
+            and access.may_run(user, case, name)]
 
 
 # --- Clinical reads: the pure rules of cases.clinical fed from the case's records ------------
@@ -151,12 +140,10 @@ def case_calendar(case: Case, today=None) -> list[dict]:
 
 
 def notifications_for(user: Any, limit: int = 100):
-    """The in-app reminders addressed to ``user`` about cases still in their scope."""
-    from .models import Channel, Notification
-
+    """The in-app reminders addressed to ``user`` about cases still in their scope, newest
+    first (``access.notifications_visible_to``)."""
     return (
-        Notification.objects.filter(recipient=user, channel=Channel.IN_APP,
-                                    case__in=cases_for(user).values("pk"))
+        access.notifications_visible_to(user)
         .select_related("case")
         .order_by("-due_at", "-pk")[:limit]
     )

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django_fsm import ConcurrentTransition, Transition, can_proceed
 
-from . import permissions, rules
+from . import access, rules
 from .models import Case, CaseSequence
 from .states import CaseState
 
@@ -116,7 +116,8 @@ def case_apply(
         with transaction.atomic():
             locked = Case.objects.select_for_update().get(pk=case.pk)
             method = getattr(locked, transition)
-            if not _permitted(method, locked, by):
+            # Whatever state the case is in, so an outsider learns nothing about it.
+            if not access.may_run(by, locked, transition):
                 raise PermissionDenied(
                     f"You may not '{transition_label(transition)}' on {locked.reference}."
                 )
@@ -169,7 +170,7 @@ def _history_reason(case: Case, facts: dict[str, Any]) -> str:
 def _check_facilitator_facts(case: Case, facts: dict[str, Any], by: Any) -> None:
     given = [name for name in FACILITATOR_FACTS
              if name in facts and str(facts[name] or "").strip()]
-    if given and not permissions.is_facilitator(case, by):
+    if given and not access.may_record_facilitator_facts(by, case):
         labels = ", ".join(str(Case._meta.get_field(name).verbose_name) for name in sorted(given))
         raise TransitionRefused(f"Only a facilitator may record the {labels}.")
 
@@ -187,12 +188,6 @@ def _raise_safety_follow_up(case: Case, transition: str, deviations: list, by: A
         note=case.infusion_deviation_note.strip(),
         raised_by=by if getattr(by, "pk", None) else None,
     )
-
-
-def _permitted(method, case: Case, user: Any) -> bool:
-    """The transition's permission predicate, whatever state the case is in (every source of
-    one transition shares it), so an outsider learns nothing about the case's state."""
-    return all(t.has_perm(case, user) for t in _transitions_named(method.__name__))
 
 
 def _record_facts(case: Case, facts: dict[str, Any]) -> None:
@@ -229,8 +224,16 @@ def case_next_reference(*, year: int) -> str:
     return f"NPP-{year}-{sequence.last_number:04d}"
 
 
-def case_create(*, by: Any = None, **fields: Any) -> Case:
-    """Open a new case in ``application`` with a fresh reference."""
+# What a new case is opened with; everything else is recorded by its transitions.
+CASE_CREATE_FIELDS = ("patient", "product", "doctor", "hospital", "facilitator", "priority")
+
+
+def case_create(*, by: Any, **fields: Any) -> Case:
+    """Open a new case in ``application`` with a fresh reference (a facilitator, or a command
+    acting as one). Raises ``PermissionDenied``, or ``ValidationError`` with nothing numbered."""
+    _refuse_unknown("A case is opened with", fields, CASE_CREATE_FIELDS)
+    if not access.may_create_case(by):
+        raise PermissionDenied("Only a facilitator may open a case.")
     with transaction.atomic():
         reference = case_next_reference(year=timezone.localdate().year)
         case = Case(reference=reference, state=CaseState.APPLICATION, **fields)
@@ -238,6 +241,22 @@ def case_create(*, by: Any = None, **fields: Any) -> Case:
         case.save()
     return case
 
+
+def _refuse_unknown(what: str, values: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    """A caller passing a field a service does not write is a programming error."""
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValueError(f"{what} {', '.join(allowed)}; not {', '.join(sorted(unknown))}.")
+
+
+def _save_validated(obj: Any, values: dict[str, Any]) -> Any:
+    """Set ``values`` on ``obj``, validate the whole row and save it. When validation fails
+    nothing is saved (the instance in memory holds the refused values)."""
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    obj.save()
+    return obj
 
 
 def case_override_eligibility(*, case: Case, criterion: str, reason: str, by: Any):
@@ -250,7 +269,7 @@ def case_override_eligibility(*, case: Case, criterion: str, reason: str, by: An
     from .clinical import CRITERIA
     from .models import EligibilityOverride
 
-    if not permissions.is_facilitator(case, by):
+    if not access.may_override_eligibility(by, case):
         raise PermissionDenied("Only a facilitator may override an eligibility criterion.")
     if criterion not in CRITERIA:
         raise CaseActionError(f"Unknown eligibility criterion {criterion!r}.")
@@ -266,13 +285,108 @@ def case_override_eligibility(*, case: Case, criterion: str, reason: str, by: An
     return EligibilityOverride.objects.create(case=case, criterion=criterion, reason=reason, by=by)
 
 
+# What a lab result records; the case and who recorded it are the service's.
+LAB_RESULT_FIELDS = ("test", "taken_on", "alt", "ast", "total_bilirubin", "platelets",
+                     "troponin_i", "alt_uln", "ast_uln", "total_bilirubin_uln", "note")
+
+
 def case_record_lab_result(*, case: Case, by: Any, **values: Any):
-    """Record a post-infusion result (facilitator or the case's own doctor)."""
+    """Record a post-infusion result (facilitator or the case's own doctor). Raises
+    ``PermissionDenied`` or ``ValidationError``; then nothing is saved."""
     from .models import LabResult
 
-    if not permissions.is_facilitator_or_own_doctor(case, by):
+    _refuse_unknown("A lab result records", values, LAB_RESULT_FIELDS)
+    if not access.may_record_lab_result(by, case):
         raise PermissionDenied("Only the treating doctor or a facilitator records results.")
-    result = LabResult(case=case, recorded_by=by, **values)
-    result.full_clean()
-    result.save()
-    return result
+    return _save_validated(LabResult(case=case, recorded_by=by), values)
+
+
+def case_correct_lab_result(*, result, by: Any, **values: Any):
+    """Correct a recorded result (who recorded it first stays; django-auditlog keeps the
+    earlier values). Same roles as recording it."""
+    _refuse_unknown("A lab result records", values, LAB_RESULT_FIELDS)
+    if not access.may_record_lab_result(by, result.case):
+        raise PermissionDenied("Only the treating doctor or a facilitator corrects results.")
+    return _save_validated(result, values)
+
+
+def case_delete_lab_result(*, result, by: Any) -> None:
+    """Remove a result entered in error (django-auditlog keeps what it said)."""
+    if not access.may_record_lab_result(by, result.case):
+        raise PermissionDenied("Only the treating doctor or a facilitator removes results.")
+    result.delete()
+
+
+# --- Patients: weights and consents ---------------------------------------------------------
+
+WEIGHT_FIELDS = ("measured_on", "weight_kg", "measured_by")
+CONSENT_FIELDS = ("given_by", "relationship", "verified_how", "notice_version", "given_at",
+                  "withdrawn_at")
+
+
+def patient_record_weight(*, patient, by: Any, **values: Any):
+    """Record a weight (it decides the dose and the kit's band): facilitators. Raises
+    ``PermissionDenied`` or ``ValidationError`` (a future date, an impossible weight)."""
+    from .models import WeightMeasurement
+
+    _refuse_unknown("A weight records", values, WEIGHT_FIELDS)
+    if not access.may_record_weight(by, patient):
+        raise PermissionDenied("Only a facilitator records a weight.")
+    return _save_validated(WeightMeasurement(patient=patient), values)
+
+
+def patient_correct_weight(*, weight, by: Any, **values: Any):
+    """Correct a recorded weight (django-auditlog keeps the earlier value)."""
+    _refuse_unknown("A weight records", values, WEIGHT_FIELDS)
+    if not access.may_record_weight(by, weight.patient):
+        raise PermissionDenied("Only a facilitator corrects a weight.")
+    return _save_validated(weight, values)
+
+
+def patient_delete_weight(*, weight, by: Any) -> None:
+    """Remove a weight entered in error (django-auditlog keeps what it said)."""
+    if not access.may_record_weight(by, weight.patient):
+        raise PermissionDenied("Only a facilitator removes a weight.")
+    weight.delete()
+
+
+def patient_record_consent(*, patient, by: Any, **values: Any):
+    """Record the guardian's consent (DPDP Act 2023 s.9(1)) with who recorded it:
+    facilitators. Raises ``PermissionDenied`` or ``ValidationError``."""
+    from .models import Consent
+
+    _refuse_unknown("A consent records", values, CONSENT_FIELDS)
+    if not access.may_record_consent(by, patient):
+        raise PermissionDenied("Only a facilitator records a consent.")
+    return _save_validated(Consent(patient=patient, recorded_by=by), values)
+
+
+def patient_change_consent(*, consent, by: Any, **values: Any):
+    """Change a recorded consent, typically to record its withdrawal (``withdrawn_at``); a
+    consent is never deleted. Who recorded it stays (``by`` when nobody was recorded)."""
+    _refuse_unknown("A consent records", values, CONSENT_FIELDS)
+    if not access.may_record_consent(by, consent.patient):
+        raise PermissionDenied("Only a facilitator changes a consent.")
+    if consent.recorded_by_id is None:
+        values = {**values, "recorded_by": by}
+    return _save_validated(consent, values)
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+
+def notifications_mark_read(*, user: Any, ids) -> int:
+    """Mark ``user``'s own in-app reminders among ``ids`` read; returns how many changed.
+
+    Ids of anyone else's reminders, of reminders about cases out of the user's scope, or of
+    ones already read are ignored. Raises ``PermissionDenied`` for users without portal
+    reminders and ``ValidationError`` for ids that are not numbers (then nothing changes).
+    """
+    if not access.may_read_portal_reminders(user):
+        raise PermissionDenied("Only doctors and hospital admins have reminders here.")
+    try:
+        pks = {int(pk) for pk in ids}
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("Reminder ids must be numbers.") from exc
+    unread = access.notifications_visible_to(user).filter(pk__in=pks, read_at__isnull=True)
+    return unread.update(read_at=timezone.now())

@@ -25,9 +25,10 @@ from documents.models import Document, ReviewStatus
 CHART_STATES = [*MAIN_LINE, *SIDE_STATES]
 
 
-def filtered_cases(params) -> QuerySet[Case]:
-    """Cases narrowed by the dashboard's filters (hospital, product, facilitator ids)."""
-    qs = Case.objects.all()
+def filtered_cases(params, cases: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """``cases`` (the viewer's, ``access.cases_visible_to``; default all) narrowed by the
+    dashboard's filters (hospital, product, facilitator ids)."""
+    qs = Case.objects.all() if cases is None else cases
     for param, field_name in (("hospital", "hospital_id"), ("product", "product_id"),
                               ("facilitator", "facilitator_id")):
         value = params.get(param)

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from cases import access
 from cases.models import Hospital, Product
-from cases.permissions import user_is_facilitator
 
 from . import selectors
 from .charts import grouped_hbar_chart, hbar_chart
 
 
 def _facilitator_only(request: HttpRequest) -> None:
-    if not user_is_facilitator(request.user):
+    if not access.may_use_desk(request.user):
         raise PermissionDenied
 
 
@@ -26,7 +25,7 @@ def _facilitator_only(request: HttpRequest) -> None:
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     _facilitator_only(request)
     now = timezone.now()
-    cases = selectors.filtered_cases(request.GET)
+    cases = selectors.filtered_cases(request.GET, access.cases_visible_to(request.user))
     pipeline = selectors.pipeline(cases, request.GET)
     durations = selectors.stage_durations(cases, now)
     context = {
@@ -46,7 +45,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "week": selectors.this_week(cases, now),
         "hospitals": Hospital.objects.all(),
         "products": Product.objects.all(),
-        "facilitators": get_user_model().objects.filter(is_staff=True, is_active=True),
+        "facilitators": access.assignable_facilitators(),
         "selected": {k: request.GET.get(k, "") for k in ("hospital", "product", "facilitator")},
     }
     return render(request, "dashboard/index.html", context)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from cases import access
 from cases.admin import CaseModelAdmin, FacilitatorOnlyMixin
 from cases.models import Case
 
@@ -18,7 +19,13 @@ from .forms import UploadForm
 from .models import ClinicalAccessGrant, Document, DocumentAccess, DocumentType, ReviewStatus
 from .packets import views as packet_views
 from .selectors import checklist, documents_for
-from .services import document_review, document_upload, export_access_log
+from .services import (
+    case_grant_clinical_access,
+    case_revoke_clinical_access,
+    document_review,
+    document_upload,
+    export_access_log,
+)
 
 # cases sits below documents and cannot import it, so the case admin is registered again here
 # with the document parts added through CaseModelAdmin's hooks (actions, get_urls,
@@ -179,9 +186,28 @@ class DocumentAccessAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
 
 @admin.register(ClinicalAccessGrant)
 class ClinicalAccessGrantAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+    """Grants and revocations go through their services (facilitators only, each recorded in
+    the access log); deleting a grant here revokes it."""
+
     list_display = ["case", "granted_by", "granted_at", "reason"]
     readonly_fields = ["granted_by", "granted_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A grant belongs to its case: to move it, revoke it and grant on the other case.
+        return [*self.readonly_fields, "case"] if obj else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return access.may_grant_clinical_access(request.user, obj.case if obj else None)
+
     def save_model(self, request, obj, form, change) -> None:
-        obj.granted_by = request.user
-        super().save_model(request, obj, form, change)
+        grant = case_grant_clinical_access(case=obj.case, by=request.user, reason=obj.reason)
+        # The admin goes on with ``obj`` (its log entry, its redirect).
+        obj.pk, obj.granted_by, obj.granted_at = grant.pk, grant.granted_by, grant.granted_at
+        obj._state.adding = False
+
+    def delete_model(self, request, obj) -> None:
+        case_revoke_clinical_access(case=obj.case, by=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for grant in queryset.select_related("case"):
+            case_revoke_clinical_access(case=grant.case, by=request.user)

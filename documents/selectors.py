@@ -9,12 +9,11 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from cases import permissions
+from cases import access
 from cases.models import Case, today_ist
-from cases.selectors import cases_for
 from cases.states import MAIN_LINE, CaseState
 
-from .models import ClinicalAccessGrant, Document, DocumentType, ReviewStatus
+from .models import Document, DocumentType, ReviewStatus
 
 
 class LineStatus:
@@ -138,23 +137,18 @@ def checklist_blockers(case: Case, target: str) -> list[str]:
     return [line.describe() for line in checklist(case, target) if not line.passes_gate]
 
 
-# --- Scope ---------------------------------------------------------------------------------
-
-def _hospital_admin_sees_clinical(case: Case) -> bool:
-    return ClinicalAccessGrant.objects.filter(case=case).exists()
-
+# --- Scope: cases.access decides, these filter ------------------------------------------------
 
 def visible_types_q(user: Any, case: Case) -> dict:
-    """Filter kwargs limiting document types to what ``user`` may see on ``case``."""
-    if permissions.is_facilitator(case, user) or permissions.is_own_doctor(case, user):
-        return {}
-    if permissions.is_hospital_admin_of(case, user) and not _hospital_admin_sees_clinical(case):
-        return {"document_type__shipment_side": True}
-    return {}
+    """Filter kwargs limiting documents to the types ``user`` may see on ``case`` (the same
+    answer as ``access.may_see_document``: shipment-side types unless they see clinical ones)."""
+    return {} if access.sees_clinical(user, case) else {"document_type__shipment_side": True}
 
 
 def documents_for(user: Any, case: Case) -> QuerySet[Document]:
-    """The documents of ``case`` (already scoped by ``case_for``) that ``user`` may see."""
+    """The documents of ``case`` that ``user`` may see (none when the case is not theirs)."""
+    if not access.may_see_case(user, case):
+        return Document.objects.none()
     return (
         case.documents.filter(**visible_types_q(user, case))
         .select_related("document_type", "uploaded_by", "reviewed_by")
@@ -163,13 +157,12 @@ def documents_for(user: Any, case: Case) -> QuerySet[Document]:
 
 
 def document_for(user: Any, pk: Any) -> Document:
-    """One document in ``user``'s scope, or 404: its case must be in scope, then its type."""
+    """One document in ``user``'s scope, or 404: its case must be theirs, then its type."""
     try:
         doc = Document.objects.select_related("document_type", "case").get(pk=pk)
-        case = cases_for(user).get(pk=doc.case_id)
-    except (Document.DoesNotExist, Case.DoesNotExist, ValueError, TypeError) as exc:
+    except (Document.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such document.") from exc
-    if not documents_for(user, case).filter(pk=doc.pk).exists():
+    if not access.may_see_document(user, doc.case, doc.document_type):
         raise Http404("No such document.")
     return doc
 

@@ -1,4 +1,5 @@
-"""Writes on documents: upload a version, review it, grant clinical access, log a download.
+"""Writes on documents: upload a version, review it, grant or revoke clinical access, log a
+download.
 
 A document and its file are created together or not at all: the file is checked before the
 transaction, written inside it and removed again if anything after it fails, so there is never
@@ -17,7 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from cases import permissions
+from cases import access
 from cases.models import Case, today_ist
 from cases.states import CaseState
 
@@ -59,16 +60,6 @@ LAB_FIELDS = (
 )
 
 
-def may_upload(user: Any, case: Case, document_type: DocumentType) -> bool:
-    if permissions.is_facilitator(case, user):
-        return True
-    if permissions.is_own_doctor(case, user):
-        return document_type.uploadable_by_doctor
-    if permissions.is_hospital_admin_of(case, user):
-        return document_type.uploadable_by_hospital
-    return False
-
-
 def document_upload(
     *,
     case: Case,
@@ -88,7 +79,7 @@ def document_upload(
     unknown = set(lab_values) - set(LAB_FIELDS)
     if unknown:
         raise ValueError(f"Unknown lab fields: {', '.join(sorted(unknown))}")
-    if not may_upload(by, case, document_type):
+    if not access.may_upload(by, case, document_type):
         raise PermissionDenied(f"You may not upload a {document_type.name} on this case.")
     _refuse_if_ended(case)
     if isinstance(lab_values.get("sample_taken_on"), dt.date):  # else full_clean refuses it
@@ -154,7 +145,7 @@ def _remove_file(document: Document) -> None:
 
 def document_review(*, document: Document, by: Any, status: str, note: str = "") -> Document:
     """Accept or reject a version. Only facilitators review; a rejection needs a note."""
-    if not permissions.is_facilitator(document.case, by):
+    if not access.may_review_documents(by, document.case):
         raise PermissionDenied("Only facilitators review documents.")
     if status not in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED):
         raise ValidationError("Choose accept or reject.")
@@ -169,16 +160,53 @@ def document_review(*, document: Document, by: Any, status: str, note: str = "")
     return document
 
 
-def clinical_access_grant(*, case: Case, by: Any, reason: str) -> ClinicalAccessGrant:
-    """Let the hospital's admins see this case's clinical documents (recorded, with reason)."""
-    if not permissions.is_facilitator(case, by):
+def case_grant_clinical_access(*, case: Case, by: Any, reason: str) -> ClinicalAccessGrant:
+    """Let the hospital's admins see this case's clinical documents and lab values.
+
+    Facilitators only, with a reason; granting again replaces the reason and who granted.
+    Recorded in the access log (and by django-auditlog). Raises ``PermissionDenied`` or
+    ``ValidationError``; then nothing changes.
+    """
+    if not access.may_grant_clinical_access(by, case):
         raise PermissionDenied("Only facilitators grant access to clinical documents.")
-    if not reason.strip():
+    reason = (reason or "").strip()
+    if not reason:
         raise ValidationError("Give a reason for granting access.")
-    grant, _ = ClinicalAccessGrant.objects.update_or_create(
-        case=case, defaults={"granted_by": by, "reason": reason.strip()}
-    )
+    with transaction.atomic():
+        # The grant model is written here, after cases.access said yes; only access reads it.
+        grant, _ = ClinicalAccessGrant.objects.update_or_create(
+            case=case, defaults={"granted_by": by, "reason": reason}
+        )
+        _log_clinical_access(case, by, "grant_clinical_access", f"Clinical access granted: {reason}")
     return grant
+
+
+def case_revoke_clinical_access(*, case: Case, by: Any, reason: str = "") -> bool:
+    """End the hospital admins' clinical access on ``case``; False if there was none.
+
+    Facilitators only; recorded in the access log (and by django-auditlog). Raises
+    ``PermissionDenied``; then nothing changes.
+    """
+    if not access.may_grant_clinical_access(by, case):
+        raise PermissionDenied("Only facilitators revoke access to clinical documents.")
+    with transaction.atomic():
+        deleted, _ = ClinicalAccessGrant.objects.filter(case=case).delete()
+        if deleted:
+            why = (reason or "").strip()
+            _log_clinical_access(case, by, "revoke_clinical_access",
+                                 "Clinical access revoked" + (f": {why}" if why else "."))
+    return bool(deleted)
+
+
+def _log_clinical_access(case: Case, by: Any, action: str, label: str) -> DocumentAccess:
+    return DocumentAccess.objects.create(
+        document_id=None,
+        case_reference=case.reference,
+        document_label=label[:220],
+        user_id=getattr(by, "pk", None),
+        username=getattr(by, "username", "") or "anonymous",
+        action=action,
+    )
 
 
 def document_access_log(*, document: Document, by: Any, ip_address: str | None,

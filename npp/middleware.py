@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from cases import access
+
 
 class SessionTimeoutMiddleware:
     """Portal users (doctors, hospital admins) are logged out after
@@ -15,6 +17,6 @@ class SessionTimeoutMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not user.is_staff:
+        if user is not None and user.is_authenticated and not access.is_staff_account(user):
             request.session.set_expiry(settings.NPP_PORTAL_IDLE_SECONDS)
         return self.get_response(request)

@@ -4,16 +4,16 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from cases import access
+
 from .auth_urls import admin_login_redirect
 from .healthz import healthz
-from .two_factor import session_verified
-
-_has_permission = admin.site.has_permission
 
 
 def _verified_staff(request) -> bool:
-    """The admin opens only to sessions that passed the second factor (npp.two_factor)."""
-    return _has_permission(request) and session_verified(request.user)
+    """The admin opens only to active staff whose session passed the second factor
+    (npp.two_factor); ``cases.access`` decides."""
+    return access.may_enter_admin(request.user)
 
 
 admin.site.has_permission = _verified_staff

@@ -1,13 +1,14 @@
 """What the doctor portal and the hospital portal share.
 
-Owns the roles and the decorators that admit each one, the pages both portals have (the home
-redirect at ``/portal/``, the reminders list, the no-access page) and the pieces of a case page
-common to both: steps, history, document rows, the checklist with its upload forms, the upload
-handler, the transition form and the refusal message.
+Owns the decorators that admit each role (``cases.access`` decides the role), the pages both
+portals have (the home redirect at ``/portal/``, the reminders list, the no-access page) and
+the pieces of a case page common to both: steps, history, document rows, the checklist with
+its upload forms, the upload handler, the transition form and the refusal message.
 
 Every case comes from ``case_for`` (404 outside the user's scope), every document list from
 ``documents_for`` / ``checklist_for``, and every change goes through a service
-(``case_apply``, ``document_upload``). Nothing here filters cases or sets a state.
+(``case_apply``, ``document_upload``, ``notifications_mark_read``). Nothing here filters
+cases or sets a state.
 """
 
 from __future__ import annotations
@@ -23,16 +24,15 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_fsm_log.models import StateLog
 
-from cases import permissions
+from cases import access
+from cases.access import DOCTOR, FACILITATOR, HOSPITAL
 from cases.forms import TransitionForm, transition_form
-from cases.models import Case, Notification, today_ist
-from cases.permissions import session_verified, two_factor_required
+from cases.models import Case, today_ist
 from cases.selectors import notifications_for
-from cases.services import TRANSITION_FACTS, CaseActionError
+from cases.services import TRANSITION_FACTS, CaseActionError, notifications_mark_read
 from cases.states import MAIN_LINE, CaseState
 from cases.timeline import case_timeline
 from documents.forms import LAB_VALUE_FIELDS
@@ -42,7 +42,6 @@ from documents.services import document_upload
 
 from .forms import PortalUploadForm, uploadable_types
 
-DOCTOR, HOSPITAL, FACILITATOR = "doctor", "hospital", "facilitator"
 _HOMES = {
     FACILITATOR: "admin:index",
     DOCTOR: "portal:doctor_cases",
@@ -54,14 +53,8 @@ _HOMES = {
 
 
 def portal_role(user: Any) -> str | None:
-    """The user's role, in the same order ``cases_for`` decides their scope."""
-    if permissions.user_is_facilitator(user):
-        return FACILITATOR
-    if permissions.user_doctor_id(user) is not None:
-        return DOCTOR
-    if permissions.user_hospital_id(user) is not None:
-        return HOSPITAL
-    return None
+    """The user's role (``access.role``), in the order ``cases_for`` decides their scope."""
+    return access.role(user)
 
 
 def no_access(request: HttpRequest, message: str) -> HttpResponse:
@@ -94,7 +87,7 @@ hospital_admin_required = _role_required(HOSPITAL, "These pages are for hospital
 def home(request: HttpRequest) -> HttpResponse:
     """Where everyone lands after signing in: each role's own home. Staff who have not yet
     passed the second factor go to it first."""
-    if two_factor_required(request.user) and not session_verified(request.user):
+    if access.two_factor_required(request.user) and not access.session_verified(request.user):
         return redirect(f"{reverse('two_factor')}?next={reverse('admin:index')}")
     role = portal_role(request.user)
     if role is None:
@@ -106,11 +99,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     """The user's in-app reminders, newest first; opening the page marks them read."""
-    if portal_role(request.user) not in (DOCTOR, HOSPITAL):
+    if not access.may_read_portal_reminders(request.user):
         return no_access(request, "Reminders for facilitators are in the admin.")
     items = list(notifications_for(request.user))
     unread = [n.pk for n in items if n.read_at is None]
-    Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    notifications_mark_read(user=request.user, ids=unread)
     case_view = "portal:doctor_case" if portal_role(request.user) == DOCTOR else "portal:hospital_case"
     return render(request, "portals/notifications.html",
                   {"items": items, "unread": set(unread), "case_view": case_view})

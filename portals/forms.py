@@ -9,10 +9,10 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from cases import access
 from cases.models import Case
 from documents.forms import LAB_VALUE_FIELDS, UploadForm
 from documents.models import DocumentType
-from documents.services import may_upload
 
 # The key values each lab report carries; a phone screen shows only these (DOMAIN.md §4).
 LAB_VALUES_BY_TYPE: dict[str, tuple[str, ...]] = {
@@ -26,7 +26,7 @@ LAB_VALUES_BY_TYPE: dict[str, tuple[str, ...]] = {
 
 def uploadable_types(user: Any, case: Case) -> QuerySet[DocumentType]:
     """The document types ``user`` may upload on ``case`` (the service checks again)."""
-    allowed = [t.pk for t in DocumentType.objects.all() if may_upload(user, case, t)]
+    allowed = [t.pk for t in DocumentType.objects.all() if access.may_upload(user, case, t)]
     return DocumentType.objects.filter(pk__in=allowed)
 
 

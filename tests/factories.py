@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from cases.access import FACILITATORS_GROUP
 from cases.models import (
     Consent,
     Doctor,
@@ -21,7 +22,6 @@ from cases.models import (
     Product,
     WeightMeasurement,
 )
-from cases.permissions import FACILITATORS_GROUP
 from cases.services import case_apply, case_create
 from cases.states import CaseState
 
@@ -136,7 +136,8 @@ def zolgensma() -> Product:
 
 
 class CaseFactory(factory.Factory):
-    """Builds a case through ``case_create`` (reference numbering and validation included)."""
+    """Builds a case through ``case_create`` (reference numbering and validation included),
+    opened by ``by`` (default: the assigned facilitator, else the ``reviewer`` facilitator)."""
 
     class Meta:
         model = dict
@@ -148,8 +149,9 @@ class CaseFactory(factory.Factory):
     facilitator = None
 
     @classmethod
-    def _create(cls, model_class, **kwargs):
-        return case_create(**kwargs)
+    def _create(cls, model_class, by=None, **kwargs):
+        by = by or kwargs.get("facilitator") or FacilitatorFactory(username="reviewer")
+        return case_create(by=by, **kwargs)
 
     _build = _create
 

@@ -34,7 +34,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from PIL import Image
 
-from cases import permissions
+from cases import access
 from cases.models import Case
 from cases.states import CaseState
 from documents import rendering
@@ -254,7 +254,7 @@ def packet_store(*, plan: PacketPlan, data: bytes, by: Any, build: PacketBuild |
 
 def _build(*, case: Case, kind: str, by: Any, progress: Progress,
            build: PacketBuild | None = None) -> Document:
-    if by is None or not permissions.is_facilitator(case, by):
+    if not access.may_build_packets(by, case):
         raise PermissionDenied("Only facilitators build packets.")
     with packet_plan(case=case, kind=kind, by=by, progress=progress) as plan:
         rendered = packet_render(plan, progress)
@@ -290,7 +290,7 @@ def packet_build_request(*, case: Case, kind: str, by: Any) -> PacketBuild:
     """
     if kind not in PacketKind.values:
         raise ValueError(f"Unknown packet kind {kind!r}.")
-    if not permissions.is_facilitator(case, by):
+    if not access.may_build_packets(by, case):
         raise PermissionDenied("Only facilitators build packets.")
     with transaction.atomic():
         # Lock the case so two clicks queue one build between them.

@@ -1,6 +1,6 @@
 """Admin-side views for packets: queue a build, report its progress, and the case-page panel.
 
-Only staff facilitators reach these (``cases.permissions.user_is_facilitator``). The build
+Only facilitators reach these (``cases.access.may_build_packets``). The build
 button posts a plain form (it works without JavaScript); ``static/npp/packets.js`` then polls
 the JSON endpoint to move the progress bar, so the page needs no inline script and runs under
 a Content-Security-Policy without 'unsafe-inline'.
@@ -19,8 +19,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from cases import access
 from cases.models import Case
-from cases.permissions import user_is_facilitator
 from cases.states import CaseState
 
 from .models import BuildStatus, PacketBuild, PacketKind
@@ -30,7 +30,7 @@ from .services import PACKET_TYPE_CODES, packet_blockers, packet_build_request
 def facilitator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not user_is_facilitator(request.user):
+        if not access.may_build_packets(request.user):
             raise PermissionDenied("Only facilitators build packets.")
         return view(request, *args, **kwargs)
 
@@ -41,7 +41,7 @@ def facilitator_required(view: Callable[..., HttpResponse]) -> Callable[..., Htt
 @facilitator_required
 def build(request: HttpRequest, case_pk: int, kind: str) -> HttpResponse:
     """Queue a packet build (or find the one under way) and go back to the case page."""
-    case = get_object_or_404(Case, pk=case_pk)
+    case = get_object_or_404(access.cases_visible_to(request.user), pk=case_pk)
     if kind not in PacketKind.values:
         raise PermissionDenied("Unknown packet.")
     packet_build = packet_build_request(case=case, kind=kind, by=request.user)
@@ -54,7 +54,8 @@ def build(request: HttpRequest, case_pk: int, kind: str) -> HttpResponse:
 @facilitator_required
 def build_status(request: HttpRequest, pk: int) -> JsonResponse:
     """{"status", "progress", "step", "error", "download_url"} of one build, for the progress bar."""
-    packet_build = get_object_or_404(PacketBuild, pk=pk)
+    packet_build = get_object_or_404(
+        PacketBuild.objects.filter(case__in=access.cases_visible_to(request.user)), pk=pk)
     response = JsonResponse(status_payload(packet_build))
     response["Cache-Control"] = "no-store"
     return response

@@ -10,7 +10,13 @@ from django.db import connection
 from django.utils import timezone
 
 from cases.services import case_create
-from tests.factories import CaseFactory, DoctorFactory, PatientFactory, zolgensma
+from tests.factories import (
+    CaseFactory,
+    DoctorFactory,
+    FacilitatorFactory,
+    PatientFactory,
+    zolgensma,
+)
 
 IST = ZoneInfo("Asia/Kolkata")
 
@@ -39,6 +45,7 @@ def test_numbering_restarts_at_0001_in_a_new_year_in_india():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_concurrent_creations_get_twenty_distinct_sequential_references():
     count = 20
+    facilitator = FacilitatorFactory()
     doctor = DoctorFactory()
     patients = [PatientFactory() for _ in range(count)]
     product = zolgensma()
@@ -51,7 +58,8 @@ def test_twenty_concurrent_creations_get_twenty_distinct_sequential_references()
         try:
             barrier.wait(timeout=30)
             case = case_create(
-                patient=patient, product=product, doctor=doctor, hospital=doctor.hospital
+                by=facilitator, patient=patient, product=product, doctor=doctor,
+                hospital=doctor.hospital,
             )
             with lock:
                 references.append(case.reference)

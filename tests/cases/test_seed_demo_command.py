@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django_fsm_log.models import StateLog
 
+from cases.access import is_facilitator
 from cases.models import Case, Doctor, HospitalAdmin
-from cases.permissions import user_is_facilitator
 from cases.states import CaseState
 
 pytestmark = pytest.mark.django_db
@@ -60,8 +60,8 @@ def test_seed_demo_gives_demo_logins_and_a_case_in_every_state_with_its_history(
     User = get_user_model()
     for username in DEMO_USERS:
         assert User.objects.get(username=username).check_password("demo-pass-2026"), username
-    assert user_is_facilitator(User.objects.get(username="facilitator"))
-    assert not any(user_is_facilitator(User.objects.get(username=n)) for n in DEMO_USERS[1:])
+    assert is_facilitator(User.objects.get(username="facilitator"))
+    assert not any(is_facilitator(User.objects.get(username=n)) for n in DEMO_USERS[1:])
     doctor1 = Doctor.objects.get(user__username="doctor1")
     doctor2 = Doctor.objects.get(user__username="doctor2")
     assert doctor1.hospital != doctor2.hospital

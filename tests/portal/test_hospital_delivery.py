@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from documents import validation
 from documents.models import Document
-from documents.services import clinical_access_grant, document_review, document_upload
+from documents.services import case_grant_clinical_access, document_review, document_upload
 from tests.factories import walk_to
 
 from .conftest import close_response, doc_type, error_text, pdf_upload, stored_files
@@ -168,7 +168,7 @@ def test_clinical_documents_are_hidden_from_hospital_admins_until_granted(
     assert "Liver function" not in body and "37.5" not in body and "lft.pdf" not in body
     assert client.get(download_url).status_code == 404
 
-    clinical_access_grant(case=case, by=facilitator, reason="Infusion team needs the LFTs.")
+    case_grant_clinical_access(case=case, by=facilitator, reason="Infusion team needs the LFTs.")
 
     body = client.get(page_url).content.decode()
     assert "Liver function" in body and "37.5" in body
@@ -198,6 +198,6 @@ def test_refusals_do_not_quote_clinical_values_to_hospital_admins(
     delivering.refresh_from_db()
     assert delivering.state == "delivery"
 
-    clinical_access_grant(case=delivering, by=facilitator, reason="Infusion team.")
+    case_grant_clinical_access(case=delivering, by=facilitator, reason="Infusion team.")
     response = _confirm(client, delivering)
     assert "612.5" in response.content.decode()

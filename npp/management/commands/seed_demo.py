@@ -16,12 +16,12 @@ from decimal import Decimal
 import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cases import access
 from cases.clinical import treatment_calendar
 from cases.models import (
     Case,
@@ -37,7 +37,6 @@ from cases.models import (
     Product,
     WeightMeasurement,
 )
-from cases.permissions import FACILITATORS_GROUP
 from cases.services import case_apply, case_create
 from cases.states import CaseState
 from documents.demo import simple_pdf, simple_png
@@ -255,7 +254,7 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.save()
         if role == "facilitator":
-            user.groups.add(Group.objects.get(name=FACILITATORS_GROUP))
+            user.groups.add(access.facilitators_group())
             # A known authenticator key, for the demo only: `manage.py demo_totp` shows the
             # current code. Real facilitators set theirs up at /accounts/2fa/.
             TOTPDevice.objects.get_or_create(
@@ -284,6 +283,7 @@ class Command(BaseCommand):
             patient = self._patient(spec, born=timezone.localdate(now) - dt.timedelta(
                 days=round(spec.dob_months * 30.4)))
             case = case_create(
+                by=users["facilitator"],
                 patient=patient,
                 product=Product.objects.get(name="Zolgensma"),
                 doctor=doctor,

@@ -1,0 +1,329 @@
+"""Who may see and do what: the one module that decides it.
+
+Every "may this user see / do this to this object" of the project is answered here: the roles
+(a facilitator, with the verified second factor; a treating doctor; a hospital admin), the
+cases each user sees, what they see on one, and who may run each transition or write each
+record. Selectors narrow their querysets with it, services refuse with ``PermissionDenied``
+when it says no, and views, the admin and the dashboard ask it; nothing else looks at a role.
+``tests/test_access_single_source.py`` fails when a role check appears anywhere else.
+
+Each function takes the user first; an anonymous, inactive or missing (``None``) user is
+refused everything. ``cases`` is the bottom layer, so nothing here imports another app: the
+clinical access grant (the documents app's model) is read through its reverse relation on
+``Case``, and a document type through its flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from .models import Case, Notification, Patient
+
+FACILITATORS_GROUP = "Facilitators"
+
+# The roles, as the portals' home routing and ``TRANSITION_ROLES`` name them.
+FACILITATOR, DOCTOR, HOSPITAL = "facilitator", "doctor", "hospital"
+
+
+# --- Roles ----------------------------------------------------------------------------------
+
+
+def _active(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_staff_account(user: Any) -> bool:
+    """A staff account: signs in to the admin with a second factor and keeps a work-day
+    session. Staff see patient data only as facilitators (``is_facilitator``)."""
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def two_factor_required(user: Any) -> bool:
+    """Staff sign in with a second factor (``npp.two_factor`` runs it) unless settings say not."""
+    return bool(settings.NPP_REQUIRE_STAFF_2FA and is_staff_account(user))
+
+
+def session_verified(user: Any) -> bool:
+    """Whether this session passed two-factor (users outside a request count as verified:
+    services called from commands and tasks act for the system, not a browser)."""
+    if not two_factor_required(user):
+        return True
+    is_verified = getattr(user, "is_verified", None)
+    return True if is_verified is None else bool(is_verified())
+
+
+def is_facilitator(user: Any) -> bool:
+    """Facilitators are active staff in the Facilitators group (or superusers), and in a
+    browser session only once it passed the second factor (``npp.two_factor``)."""
+    if not (_active(user) and user.is_staff):
+        return False
+    if not session_verified(user):
+        return False
+    if user.is_superuser:
+        return True
+    # Cache on the user object: the admin asks this many times per page.
+    cached = getattr(user, "_npp_is_facilitator", None)
+    if cached is None:
+        cached = user.groups.filter(name=FACILITATORS_GROUP).exists()
+        user._npp_is_facilitator = cached
+    return cached
+
+
+def doctor_id(user: Any) -> int | None:
+    """The ``Doctor`` an active user is, or None."""
+    doctor = getattr(user, "doctor", None) if _active(user) else None
+    return doctor.pk if doctor is not None else None
+
+
+def hospital_id(user: Any) -> int | None:
+    """The hospital an active hospital admin works for, or None for anyone else."""
+    admin = getattr(user, "hospital_admin", None) if _active(user) else None
+    return admin.hospital_id if admin is not None else None
+
+
+def role(user: Any) -> str | None:
+    """The user's one role, in the order ``cases_visible_to`` decides their scope."""
+    if is_facilitator(user):
+        return FACILITATOR
+    if doctor_id(user) is not None:
+        return DOCTOR
+    if hospital_id(user) is not None:
+        return HOSPITAL
+    return None
+
+
+def is_treating_doctor(user: Any, case: Case) -> bool:
+    """``user`` is the case's treating doctor."""
+    own = doctor_id(user)
+    return own is not None and case.doctor_id == own
+
+
+def is_hospital_admin_of(user: Any, case: Case) -> bool:
+    """``user`` is an admin of the hospital the case's kit goes to."""
+    own = hospital_id(user)
+    return own is not None and case.hospital_id == own
+
+
+def assignable_facilitators():
+    """The users a case may be assigned to, as the dashboard's filter lists them: active staff
+    (as ``Case.facilitator``'s choices are)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_staff=True, is_active=True)
+
+
+def facilitators_group():
+    """The group that makes active staff facilitators (seeded by a data migration)."""
+    from django.contrib.auth.models import Group
+
+    return Group.objects.get(name=FACILITATORS_GROUP)
+
+
+# --- The facilitators' desk (admin and dashboard) ---------------------------------------------
+
+
+def may_enter_admin(user: Any) -> bool:
+    """The admin site's door (``admin.site.has_permission``): active staff whose session passed
+    the second factor. Its pages with patient data also ask ``may_use_desk``."""
+    return bool(_active(user) and is_staff_account(user) and session_verified(user))
+
+
+def may_use_desk(user: Any) -> bool:
+    """The admin's model pages and the dashboard: facilitators only (other staff see nothing
+    of patients' data)."""
+    return is_facilitator(user)
+
+
+def may_delete_records(user: Any) -> bool:
+    """Records are kept: a case ends by being closed or cancelled. Only a superuser deletes."""
+    return is_facilitator(user) and bool(user.is_superuser)
+
+
+def may_export_identifiers(user: Any) -> bool:
+    """A CSV export with patient identifiers (recorded in the access log)."""
+    return is_facilitator(user)
+
+
+# --- Cases: scope ---------------------------------------------------------------------------
+
+
+def cases_visible_to(user: Any, cases: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """``cases`` (default: every case) narrowed to what ``user`` may see: all for facilitators,
+    their own for doctors, their hospital's for hospital admins, none for anyone else."""
+    if cases is None:
+        from .models import Case
+
+        cases = Case.objects.all()
+    if is_facilitator(user):
+        return cases
+    own_doctor = doctor_id(user)
+    if own_doctor is not None:
+        return cases.filter(doctor_id=own_doctor)
+    own_hospital = hospital_id(user)
+    if own_hospital is not None:
+        return cases.filter(hospital_id=own_hospital)
+    return cases.none()
+
+
+def may_see_case(user: Any, case: Case) -> bool:
+    """Whether ``case`` is in ``cases_visible_to(user)``, without a query for it."""
+    if is_facilitator(user):
+        return True
+    if doctor_id(user) is not None:
+        return is_treating_doctor(user, case)
+    return is_hospital_admin_of(user, case)
+
+
+def may_create_case(user: Any) -> bool:
+    return is_facilitator(user)
+
+
+# --- What a user sees on a case ---------------------------------------------------------------
+
+
+def clinical_access_granted(case: Case) -> bool:
+    """Whether a facilitator let the hospital's admins see this case's clinical side.
+
+    The grant is the documents app's ``ClinicalAccessGrant``; cases sits below documents and
+    never imports it, so the grant is found through its reverse relation on ``Case``."""
+    return type(case)._default_manager.filter(
+        pk=case.pk, clinical_access_grant__isnull=False
+    ).exists()
+
+
+def sees_clinical(user: Any, case: Case) -> bool:
+    """Clinical documents, lab values and the eligibility reasons of ``case``: facilitators and
+    the treating doctor; the hospital's admins only once clinical access is granted."""
+    if is_facilitator(user) or is_treating_doctor(user, case):
+        return True
+    return is_hospital_admin_of(user, case) and clinical_access_granted(case)
+
+
+def may_see_document(user: Any, case: Case, document_type: Any) -> bool:
+    """A document of ``document_type`` on ``case``: shipment-side types for everyone who sees
+    the case, the others for those who see its clinical side."""
+    if not may_see_case(user, case):
+        return False
+    return bool(document_type.shipment_side) or sees_clinical(user, case)
+
+
+def may_upload(user: Any, case: Case, document_type: Any) -> bool:
+    """A new version of ``document_type`` on ``case``: facilitators any type, the treating
+    doctor and the hospital's admins the types marked uploadable by them."""
+    if is_facilitator(user):
+        return True
+    if is_treating_doctor(user, case):
+        return bool(document_type.uploadable_by_doctor)
+    if is_hospital_admin_of(user, case):
+        return bool(document_type.uploadable_by_hospital)
+    return False
+
+
+def may_review_documents(user: Any, case: Case) -> bool:
+    return is_facilitator(user)
+
+
+def may_build_packets(user: Any, case: Case | None = None) -> bool:
+    return is_facilitator(user)
+
+
+def may_grant_clinical_access(user: Any, case: Case | None = None) -> bool:
+    """Grant or revoke the hospital admins' clinical access on ``case``."""
+    return is_facilitator(user)
+
+
+# --- What a user may do to a case -------------------------------------------------------------
+
+_ROLE_ON_CASE: dict[str, Callable[[Any, Case], bool]] = {
+    FACILITATOR: lambda user, case: is_facilitator(user),
+    DOCTOR: is_treating_doctor,
+    HOSPITAL: is_hospital_admin_of,
+}
+
+# Who may run each transition (README, "The state machine"). Doctors and hospital admins act
+# only on their own cases; a transition not listed here is nobody's.
+TRANSITION_ROLES: dict[str, tuple[str, ...]] = {
+    "start_document_collection": (FACILITATOR, DOCTOR),
+    "submit_to_regulator": (FACILITATOR,),
+    "record_permit": (FACILITATOR,),
+    "record_rejection": (FACILITATOR,),
+    "resubmit": (FACILITATOR,),
+    "dispatch": (FACILITATOR,),
+    "clear_customs": (FACILITATOR,),
+    "confirm_delivery_and_schedule": (FACILITATOR, HOSPITAL),
+    "record_infusion": (FACILITATOR, DOCTOR),
+    "close": (FACILITATOR,),
+    "hold": (FACILITATOR,),
+    "resume": (FACILITATOR,),
+    "cancel": (FACILITATOR,),
+}
+
+
+def may_run(user: Any, case: Case, transition: str) -> bool:
+    """Whether ``user`` may run ``transition`` on ``case``, whatever state the case is in (so a
+    refusal tells an outsider nothing about the state)."""
+    return any(_ROLE_ON_CASE[name](user, case) for name in TRANSITION_ROLES.get(transition, ()))
+
+
+def transition_permission(transition: str) -> Callable[[Case, Any], bool]:
+    """django-fsm's ``permission=`` for ``transition``: ``(case, user) -> may_run(...)``."""
+
+    def permitted(case: Case, user: Any) -> bool:
+        return may_run(user, case, transition)
+
+    permitted.__name__ = f"may_run_{transition}"
+    return permitted
+
+
+def may_record_facilitator_facts(user: Any, case: Case) -> bool:
+    """The facts only a facilitator records, whoever runs the transition: the manufacturer's
+    decision on a band change and a protocol deviation note (DOMAIN.md §1.10)."""
+    return is_facilitator(user)
+
+
+def may_record_lab_result(user: Any, case: Case) -> bool:
+    """Record, correct or remove a post-infusion lab result: a facilitator or the treating
+    doctor."""
+    return is_facilitator(user) or is_treating_doctor(user, case)
+
+
+def may_override_eligibility(user: Any, case: Case) -> bool:
+    return is_facilitator(user)
+
+
+# --- Patients -------------------------------------------------------------------------------
+
+
+def may_record_weight(user: Any, patient: Patient) -> bool:
+    """Record, correct or remove a weight (it decides the kit's band): facilitators."""
+    return is_facilitator(user)
+
+
+def may_record_consent(user: Any, patient: Patient) -> bool:
+    """Record the guardian's consent or its withdrawal: facilitators."""
+    return is_facilitator(user)
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+
+def may_read_portal_reminders(user: Any) -> bool:
+    """The portals' reminder list: doctors and hospital admins (facilitators' are in the admin)."""
+    return role(user) in (DOCTOR, HOSPITAL)
+
+
+def notifications_visible_to(user: Any) -> QuerySet[Notification]:
+    """The in-app reminders addressed to ``user`` about cases still in their scope."""
+    from .models import Channel, Notification
+
+    if not _active(user):
+        return Notification.objects.none()
+    return Notification.objects.filter(
+        recipient=user, channel=Channel.IN_APP, case__in=cases_visible_to(user).values("pk")
+    )
