@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django_fsm import ConcurrentTransition, Transition, can_proceed
 
-from . import access, rules
+from . import access, deadlines, rules
 from .models import Case, CaseSequence
 from .states import CaseState
 
@@ -139,6 +139,8 @@ def case_apply(
             if found.blockers:
                 raise TransitionRefused(found.blocker_messages())
             method(by=by, description=description or _history_reason(locked, facts) or None)
+            locked.stage_clock_from = deadlines.stage_clock_after(
+                transition, locked.stage_clock_from, locked.state_changed_at, now)
             locked.state_changed_at = now
             locked.save()
             if found.deviations:

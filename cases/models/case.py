@@ -59,6 +59,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     state = FSMField(default=CaseState.APPLICATION, choices=CaseState.choices, protected=True)
     state_changed_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The clock of the stage's expected duration: when the stage began, moved later by the
+    # time spent on hold since (a hold pauses it; cases.deadlines.stage_clock_after).
+    stage_clock_from = models.DateTimeField(default=timezone.now, editable=False)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -124,6 +127,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["state", "state_changed_at"]),
+            # The sweep's and the dashboard's "stage overdue" (cases.deadlines).
+            models.Index(fields=["state", "stage_clock_from"], name="case_stage_clock"),
             # Lists show the newest cases first: the admin's and each portal's (by scope).
             models.Index(fields=["-created_at", "-id"], name="case_newest"),
             models.Index(fields=["doctor", "-created_at", "-id"], name="case_doctor_newest"),
