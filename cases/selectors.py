@@ -139,11 +139,14 @@ def case_calendar(case: Case, today=None) -> list[dict]:
     return rows
 
 
-def notifications_for(user: Any, limit: int = 100):
+def notifications_for(user: Any, limit: int = 100) -> list:
     """The in-app reminders addressed to ``user`` about cases still in their scope, newest
-    first (``access.notifications_visible_to``)."""
-    return (
+    first (``access.notifications_visible_to``), with their text rendered now (an in-app
+    reminder is delivered by being listed: ``cases.reminders.texts``)."""
+    from .reminders.texts import with_texts
+
+    return with_texts(
         access.notifications_visible_to(user)
-        .select_related("case")
+        .select_related("case__patient", "case__hospital", "case__doctor__user")
         .order_by("-due_at", "-pk")[:limit]
     )

@@ -119,9 +119,10 @@ def checklist(case: Case, target: str | None = None, *, today: dt.date | None = 
     return _lines(case, target, types, newest, today or today_ist())
 
 
-def checklists_for_cases(cases: list[Case], *, today: dt.date | None = None
-                         ) -> dict[Case, list[ChecklistLine]]:
-    """The checklist of many cases in two queries (for lists and the reminder sweep)."""
+def checklists_for_cases(cases: list[Case], *, target: str | None = None,
+                         today: dt.date | None = None) -> dict[Case, list[ChecklistLine]]:
+    """The checklist of many cases in two queries (for lists and reminders), up to ``target``
+    (default: each case's next state)."""
     types = _gated_types()
     newest: dict[int, dict[int, Document]] = {case.pk: {} for case in cases}
     docs = Document.objects.filter(case__in=cases, document_type__in=types).order_by(
@@ -129,7 +130,7 @@ def checklists_for_cases(cases: list[Case], *, today: dt.date | None = None
     for doc in docs:
         newest[doc.case_id].setdefault(doc.document_type_id, doc)
     today = today or today_ist()
-    return {case: _lines(case, None, types, newest[case.pk], today) for case in cases}
+    return {case: _lines(case, target, types, newest[case.pk], today) for case in cases}
 
 
 def checklist_blockers(case: Case, target: str) -> list[str]:

@@ -43,8 +43,11 @@ class Notification(models.Model):
     kind = models.CharField(max_length=40)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     due_at = models.DateTimeField()
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
+    # The text is rendered when the reminder is delivered (cases.reminders.texts) from the
+    # kind and this context; an email's text is stored here as it goes out.
+    context = models.JSONField(default=dict, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
     html_body = models.TextField(blank=True)
     dedupe_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -2,9 +2,9 @@
 what the emails and in-app reminders say can be compared with a stored copy.
 
 ``tests/cases/golden/reminders.json`` was written by this scenario with the reminder code as it
-was before rendering moved to delivery time (each reminder rendered by the sweep); see
-``test_reminder_texts.py``. The scenario only builds cases through the services, sweeps and
-returns the rows the sweeps created, so it runs the same on either version.
+was before rendering moved to delivery time (each reminder rendered by the sweep, commit
+450c3ed); see ``test_reminder_texts.py``. The scenario only builds cases through the services,
+sweeps and returns the rows the sweeps created, so it runs the same on either version.
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ def _case(n: int, facilitator, doctor):
     return CaseFactory(patient=patient, doctor=doctor, facilitator=facilitator)
 
 
-def run_scenario() -> list[Notification]:
-    """Build the cases and sweep; returns every notification created, oldest first."""
+def run_scenario(after_sweep=None) -> list[Notification]:
+    """Build the cases and sweep; returns every notification created, oldest first.
+    ``after_sweep(rows)`` runs after each sweep, the clock still at its time (to deliver)."""
     with time_machine.travel(START, tick=False) as clock:
         facilitator, doctor = _people()
         cases = [_case(n, facilitator, doctor) for n in range(1, 8)]
@@ -103,6 +104,9 @@ def run_scenario() -> list[Notification]:
             clock.move_to(when)
             mark = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             reminders_sweep(now=when, enqueue=False)
-            created += list(Notification.objects.filter(pk__gt=mark).order_by("pk")
-                            .select_related("case", "recipient"))
+            rows = list(Notification.objects.filter(pk__gt=mark).order_by("pk")
+                        .select_related("case", "recipient"))
+            if after_sweep is not None:
+                after_sweep(rows)
+            created += rows
         return created

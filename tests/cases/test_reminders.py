@@ -18,6 +18,7 @@ from django.db.models import Max
 
 from cases.models import Channel, Notification
 from cases.reminders import reminders_sweep
+from cases.reminders.texts import with_texts
 from cases.services import case_apply, case_record_lab_result
 from documents.models import ReviewStatus
 from documents.services import document_review
@@ -59,7 +60,8 @@ def sweep(clock, when: dt.datetime) -> set[tuple[str, str]]:
 
 
 def new_rows(since: int) -> list[Notification]:
-    return list(Notification.objects.filter(pk__gt=since).order_by("pk"))
+    """The rows created since ``since``, with their text as delivery renders it."""
+    return with_texts(Notification.objects.filter(pk__gt=since).order_by("pk"))
 
 
 def last_pk() -> int:
