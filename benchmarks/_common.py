@@ -238,7 +238,7 @@ def case_facts(state: str, age: dt.timedelta, now: dt.datetime, rng: random.Rand
              S.INFUSION_SCHEDULED, S.MONITORING, S.CLOSED]
     reached = order.index(state) if state in order else {
         S.ON_HOLD: 3, S.REJECTED: 2, S.CANCELLED: 1}[state]
-    facts: dict = {"state": state, "state_changed_at": now - age}
+    facts: dict = {"state": state, "state_changed_at": now - age, "stage_clock_from": now - age}
     if reached >= 3:
         facts.update(permit_number=f"12B/BEN/{rng.randrange(10**6)}",
                      permit_issued_on=today - day * rng.randint(5, 60),
@@ -256,7 +256,9 @@ def case_facts(state: str, age: dt.timedelta, now: dt.datetime, rng: random.Rand
     if reached >= 7:
         facts.update(infused_at=now - day * rng.uniform(0, 90), kit_lot_numbers="AVX001A")
     if state == S.ON_HOLD:
-        facts.update(hold_from_state=S.APPROVED, hold_reason="Titre above 1:50.")
+        # Held from approved after some days there: that stage's clock stands still.
+        facts.update(hold_from_state=S.APPROVED, hold_reason="Titre above 1:50.",
+                     stage_clock_from=now - age - day * rng.uniform(0, stage_limit(S.APPROVED)))
     elif state == S.REJECTED:
         facts["rejection_reason"] = "Prescription unsigned."
     elif state == S.CANCELLED:
@@ -287,7 +289,9 @@ def bulk_cases(count: int, *, people: People, states: Sequence[str], now: dt.dat
         size = min(batch, count - offset)
         numbers = range(start + offset, start + offset + size)
         patients = Patient.objects.bulk_create([
-            Patient(full_name=f"Bench child {n}", date_of_birth=now.date() - dt.timedelta(days=300),
+            # 2 to 23 months old: some second birthdays are close (the dashboard counts them).
+            Patient(full_name=f"Bench child {n}",
+                    date_of_birth=now.date() - dt.timedelta(days=60 + (n * 7919) % 640),
                     sex="F", guardian_name=f"Guardian {n}", guardian_relationship="Mother",
                     guardian_email=f"guardian{n}@example.in", city="Pune", state="Maharashtra")
             for n in numbers

@@ -129,6 +129,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["state", "state_changed_at"]),
             # The sweep's and the dashboard's "stage overdue" (cases.deadlines).
             models.Index(fields=["state", "stage_clock_from"], name="case_stage_clock"),
+            # The other clocks the sweep and the dashboard look up by date, each within the
+            # state it runs in (cases.reminders.rules, cases.deadlines).
+            models.Index(fields=["state", "infused_at"], name="case_state_infused"),
+            models.Index(fields=["state", "infusion_scheduled_at"], name="case_state_planned"),
+            models.Index(fields=["state", "eta"], name="case_state_eta"),
+            models.Index(fields=["state", "permit_valid_until"], name="case_state_permit"),
+            models.Index(fields=["received_at"], name="case_cold_chain",
+                         condition=models.Q(received_at__isnull=False, infused_at__isnull=True)),
             # Lists show the newest cases first: the admin's and each portal's (by scope).
             models.Index(fields=["-created_at", "-id"], name="case_newest"),
             models.Index(fields=["doctor", "-created_at", "-id"], name="case_doctor_newest"),

@@ -11,8 +11,10 @@ the dedupe key (kind, case, recipient, India day, channel) decides.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import reduce
 
 from django.conf import settings
 from django.db.models import Case as CaseWhen
@@ -23,6 +25,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Value,
     When,
@@ -145,32 +148,36 @@ def _monitoring_tests(now: dt.datetime) -> list[QuerySet]:
     the day before: the doctor.
 
     Events sit at fixed days after the infusion, so only cases infused on a few dates can have
-    one: one query piece per event and day, each selecting the cases infused on that date. The
-    review's sample is week 4's liver panel (same day), which already gets the due and overdue
+    one due: for each test and kind of reminder, the cases infused that many weeks before
+    the event's day, minus those with a result within the tolerance of that day. The review's
+    sample is week 4's liver panel (same day), which already gets the due and overdue
     reminders, so the review has only its day-before reminder.
     """
     today = ist_date(now)
     tomorrow = today + DAY
     overdue_on = today - setting("NPP_REMINDER_LAB_OVERDUE_DAYS") * DAY
     base = Case.objects.filter(state=CaseState.MONITORING, infused_at__isnull=False)
-    pieces = []
+    due_at = Value(morning(today), DateTimeField())
 
-    def piece(code: str, kind: str, event_day: dt.date, offset: int, test: str | None):
+    def infused(event_day: dt.date, offset: int) -> Q:
         start, end = _day_range(event_day - offset * DAY)
-        due = base.filter(infused_at__gte=start, infused_at__lt=end)
-        if test is not None:  # a result within the tolerance makes the test done
-            tolerance = clinical.SLOT_TOLERANCE_DAYS * DAY
-            due = due.exclude(Exists(LabResult.objects.filter(
-                case=OuterRef("pk"), test=test, taken_on__gte=event_day - tolerance,
-                taken_on__lte=event_day + tolerance)))
-        pieces.append(annotated(due, kind=kind, due_at=Value(morning(today), DateTimeField()),
-                                day=today.isoformat(), extra=code, code=text(code)))
+        return Q(infused_at__gte=start, infused_at__lt=end)
 
-    piece("liver_review_day30", "liver_review_due", tomorrow, clinical.LIVER_REVIEW_DAY, None)
-    for test, week in deadlines.zolgensma.SLOTS:
-        code = f"{test}_week_{week}"
-        piece(code, "lab_due_tomorrow", tomorrow, 7 * week, test)
-        piece(code, "lab_overdue", overdue_on, 7 * week, test)
+    review = base.filter(infused(tomorrow, clinical.LIVER_REVIEW_DAY))
+    pieces = [annotated(review, kind="liver_review_due", due_at=due_at, day=today.isoformat(),
+                        extra="liver_review_day30", code=text("liver_review_day30"))]
+    tolerance = clinical.SLOT_TOLERANCE_DAYS * DAY
+    for kind, event_day in (("lab_due_tomorrow", tomorrow), ("lab_overdue", overdue_on)):
+        for test, weeks in clinical.MONITORING_WEEKS.items():
+            slots = {f"{test}_week_{week}": infused(event_day, 7 * week) for week in weeks}
+            code = CaseWhen(*[When(slot, then=text(c)) for c, slot in slots.items()],
+                            output_field=CharField())
+            done = LabResult.objects.filter(case=OuterRef("pk"), test=test,
+                                            taken_on__gte=event_day - tolerance,
+                                            taken_on__lte=event_day + tolerance)
+            due = base.filter(reduce(operator.or_, slots.values())).exclude(Exists(done))
+            pieces.append(annotated(due, kind=kind, due_at=due_at, day=today.isoformat(),
+                                    extra=code, code=code))
     return pieces
 
 
