@@ -83,15 +83,15 @@ class Status:
 
 @dataclass(frozen=True)
 class Clock:
-    """One clock of one case as of ``today``. ``due_on`` is the India date it falls on (the
-    last day allowed, or the day an event is planned); ``due_at`` the instant, for clocks kept
-    in hours (the cold chain's 14 x 24 hours, an ETA); ``key`` tells apart the clocks of one
-    deadline on one case (a monitoring slot, a document type)."""
+    """One clock of one case as judged at ``at``. ``due_on`` is the India date it falls on
+    (the last day allowed, or the day an event is planned); ``due_at`` the instant, for clocks
+    kept in hours (the cold chain's 14 x 24 hours, an ETA, a stage's days); ``key`` tells apart
+    the clocks of one deadline on one case (a monitoring slot, a document type)."""
 
     deadline: Deadline
     label: str
     due_on: dt.date
-    today: dt.date
+    at: dt.datetime
     due_at: dt.datetime | None = None
     key: str = ""
     paused: bool = False
@@ -103,19 +103,31 @@ class Clock:
         return self.deadline.code
 
     @property
+    def today(self) -> dt.date:
+        return ist_date(self.at)
+
+    @property
     def days_left(self) -> int:
         """Days from today to ``due_on`` (negative once passed; while paused, what is left)."""
         return (self.due_on - self.today).days
 
     @property
+    def overdue(self) -> bool:
+        if self.due_at is not None:
+            return self.due_at <= self.at
+        return self.days_left < 0
+
+    @property
     def status(self) -> str:
+        """met, paused, overdue, soon (within the deadline's warning window ``ahead``: fewer
+        days left than it), else running."""
         if self.met:
             return Status.MET
         if self.paused:
             return Status.PAUSED
-        if self.days_left < 0:
+        if self.overdue:
             return Status.OVERDUE
-        if self.days_left <= self.deadline.ahead.days:
+        if self.days_left < self.deadline.ahead.days:
             return Status.SOON
         return Status.RUNNING
 
@@ -144,7 +156,7 @@ class Deadline:
         raise NotImplementedError
 
     def clock(self, ctx: Context, label: str, due_on: dt.date, **kwargs: Any) -> Clock:
-        return Clock(self, label, due_on, ctx.today, **kwargs)
+        return Clock(self, label, due_on, ctx.at, **kwargs)
 
     def row_values(self, queryset: QuerySet, *, key=None, due_on, due_at=None,
                    paused=None, case="pk") -> QuerySet:
