@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django_fsm_log.models import StateLog
 
-from cases import access
+from cases import access, deadlines
 from cases.access import DOCTOR, FACILITATOR, HOSPITAL
 from cases.forms import TransitionForm, transition_form
 from cases.models import Case, today_ist
@@ -161,10 +161,19 @@ def _document_rows(user: Any, case: Case) -> list[dict]:
     ]
 
 
+def _clocks(user: Any, case: Case) -> list:
+    """The case's clocks (``cases.deadlines``); the treatment's only for those who see the
+    clinical side."""
+    clinical = access.sees_clinical(user, case)
+    return [c for c in deadlines.clocks(case) if clinical or not c.deadline.clinical]
+
+
 def shared_context(user: Any, case: Case) -> dict:
-    """What both case pages show: the case, its timeline, steps, documents and history."""
+    """What both case pages show: the case, its clocks, timeline, steps, documents and
+    history."""
     return {
         "case": case,
+        "clocks": _clocks(user, case),
         "timeline": case_timeline(case),
         "steps": _steps(case),
         "documents": _document_rows(user, case),

@@ -112,6 +112,11 @@ class Clock:
         return (self.due_on - self.today).days
 
     @property
+    def days_past(self) -> int:
+        """Days since ``due_on`` (0 until it has passed)."""
+        return max(-self.days_left, 0)
+
+    @property
     def overdue(self) -> bool:
         if self.due_at is not None:
             return self.due_at <= self.at
