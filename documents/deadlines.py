@@ -14,7 +14,7 @@ from cases.deadlines import DOCTOR, Clock, Context, Deadline, deadline
 from cases.deadlines.sql import AddDays
 from cases.states import MAIN_LINE, CaseState
 
-from .models import Document, ReviewStatus
+from .models import Document, DocumentType, ReviewStatus
 from .selectors import LineStatus, checklist, next_state
 
 
@@ -30,12 +30,20 @@ class DocumentValidity(Deadline):
     notify = (DOCTOR,)
     clinical = True
 
+    def row_label(self, key: str) -> str:
+        return self.row_labels([key])[key]
+
+    def row_labels(self, keys) -> dict[str, str]:
+        keys = set(keys)
+        names = dict(DocumentType.objects.filter(code__in=keys).values_list("code", "name"))
+        return {key: f"{names.get(key, key)}: valid until" for key in keys}
+
     def clocks(self, case, ctx: Context) -> Iterator[Clock]:
         target = next_state(case)
         for line in checklist(case, today=ctx.today):
             if (line.expires_on is not None and line.document_type.required_before == target
                     and line.status in (LineStatus.OK, LineStatus.EXPIRED)):
-                yield self.clock(ctx, line.document_type.name, line.expires_on,
+                yield self.clock(ctx, f"{line.document_type.name}: valid until", line.expires_on,
                                  key=line.document_type.code)
 
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:

@@ -54,21 +54,30 @@ def packet_outdated(case, ctx: Context) -> Iterator[str]:
 
 def accepted_lab_values(case) -> dict:
     """The newest accepted lab report of each type, as ``cases.clinical.Labs`` input."""
+    return accepted_lab_values_for([case])[case.pk]
+
+
+def accepted_lab_values_for(cases) -> dict:
+    """``accepted_lab_values`` of many cases in one query: ``{case pk: values}``."""
     from .models import Document, ReviewStatus
 
-    newest: dict[str, Document] = {}
+    newest: dict[int, dict] = {case.pk: {} for case in cases}
     docs = (
         Document.objects.filter(
-            case=case,
+            case__in=[case.pk for case in cases],
             review_status=ReviewStatus.ACCEPTED,
             document_type__code__in=BASELINE_SOURCES,
             sample_taken_on__isnull=False,
         )
         .select_related("document_type")
-        .order_by("document_type_id", "-sample_taken_on", "-version")
+        .order_by("case_id", "document_type_id", "-sample_taken_on", "-version")
     )
     for doc in docs:
-        newest.setdefault(doc.document_type.code, doc)
+        newest[doc.case_id].setdefault(doc.document_type.code, doc)
+    return {pk: _values(found) for pk, found in newest.items()}
+
+
+def _values(newest: dict) -> dict:
     labs: dict = {}
     for code, doc in newest.items():
         for name in BASELINE_SOURCES[code]:
@@ -86,4 +95,4 @@ def accepted_lab_values(case) -> dict:
 def register() -> None:
     """Called from ``DocumentsConfig.ready()``; the ``@rule`` declarations above registered
     themselves when this module was imported."""
-    register_baseline_labs_source(accepted_lab_values)
+    register_baseline_labs_source(accepted_lab_values, many=accepted_lab_values_for)

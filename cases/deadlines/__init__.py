@@ -160,6 +160,14 @@ class Deadline:
         combined with ``union``; use ``row_values``."""
         raise NotImplementedError
 
+    def row_label(self, key: str) -> str:
+        """What one SQL row of this deadline is, in words (``key`` tells its clocks apart)."""
+        return self.label
+
+    def row_labels(self, keys: Iterable[str]) -> dict[str, str]:
+        """``row_label`` of many keys at once (a list page labels its rows in one go)."""
+        return {key: self.row_label(key) for key in set(keys)}
+
     def clock(self, ctx: Context, label: str, due_on: dt.date, **kwargs: Any) -> Clock:
         return Clock(self, label, due_on, ctx.at, **kwargs)
 
@@ -231,13 +239,16 @@ def clocks(case: Case, *, at: dt.datetime | None = None, codes: Iterable[str] | 
 
 
 def rows(cases: QuerySet[Case], *, at: dt.datetime | None = None,
-         codes: Iterable[str] | None = None, product: str | None = "Zolgensma") -> QuerySet:
+         codes: Iterable[str] | None = None, product: str | None = "Zolgensma",
+         where=None) -> QuerySet:
     """The clocks of ``cases`` as one SQL query (a union of each deadline's ``rows``), with the
     ``ROW_FIELDS`` columns; order it (``order_by("dl_due_on", ...)``) and slice it. Met clocks
-    are not in it. ``product``: whose deadlines run (one product today)."""
+    are not in it. ``product``: whose deadlines run (one product today). ``where(deadline,
+    piece, ctx)`` narrows each piece (e.g. ``piece.filter(dl_due_on__lte=...)``)."""
     ctx = Context(at=at or timezone.now())
     wanted = set(codes) if codes is not None else None
-    pieces = [q for d in _for_product(product) if wanted is None or d.code in wanted
+    pieces = [q if where is None else where(d, q, ctx)
+              for d in _for_product(product) if wanted is None or d.code in wanted
               for q in d.rows(cases, ctx)]
     if not pieces:
         return cases.none().values_list("pk")

@@ -52,6 +52,12 @@ class StageExpected(Deadline):
             return case.infusion_scheduled_at + DAY
         return None
 
+    def row_label(self, key: str) -> str:
+        limit = stage_limits().get(key)
+        if limit:
+            return f"{_label(key)}: expected within {limit} days"
+        return f"{_label(key)}: overdue the day after the planned infusion"
+
     def clocks(self, case: models.Case, ctx: Context) -> Iterator[Clock]:
         due_at = self.due_at(case)
         if due_at is None or case.state not in (*stage_limits(), CaseState.INFUSION_SCHEDULED,
@@ -61,11 +67,8 @@ class StageExpected(Deadline):
         if paused:  # what is left when the hold began, counted from now
             due_at = ctx.at + (due_at - case.state_changed_at)
         stage = case.hold_from_state if paused else case.state
-        limit = stage_limits().get(stage)
-        label = (f"{_label(stage)}: expected within {limit} days" if limit
-                 else f"{_label(stage)}: overdue the day after the planned infusion")
-        yield self.clock(ctx, label, ist_date(due_at), due_at=due_at, paused=paused,
-                         key=stage)
+        yield self.clock(ctx, self.row_label(stage), ist_date(due_at), due_at=due_at,
+                         paused=paused, key=stage)
 
     # SQL: the same arithmetic, one CASE over the stages.
     def due_at_sql(self, state_field: str = "state"):

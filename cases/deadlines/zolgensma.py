@@ -210,6 +210,9 @@ class MonitoringSlot(Deadline):
     clinical = True
     ahead = DAY
 
+    def row_label(self, key: str) -> str:
+        return slot_title(key)
+
     def clocks(self, case: models.Case, ctx: Context) -> Iterator[Clock]:
         infused_on = _infusion_day(case)
         if infused_on is None:
