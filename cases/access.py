@@ -191,10 +191,14 @@ def clinical_access_granted(case: Case) -> bool:
     """Whether a facilitator let the hospital's admins see this case's clinical side.
 
     The grant is the documents app's ``ClinicalAccessGrant``; cases sits below documents and
-    never imports it, so the grant is found through its reverse relation on ``Case``."""
-    return type(case)._default_manager.filter(
-        pk=case.pk, clinical_access_grant__isnull=False
-    ).exists()
+    never imports it, so the grant is found through its reverse relation on ``Case``. Asked
+    once per case object (a page asks several times); grants are changed by a facilitator on
+    another request."""
+    if "_npp_clinical_access" not in case.__dict__:
+        case._npp_clinical_access = type(case)._default_manager.filter(
+            pk=case.pk, clinical_access_grant__isnull=False
+        ).exists()
+    return case._npp_clinical_access
 
 
 def sees_clinical(user: Any, case: Case) -> bool:

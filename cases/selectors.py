@@ -121,11 +121,19 @@ def cases_eligibility(cases: list[Case]) -> dict[int, Any]:
     }
 
 
+def latest_weight(patient):
+    """The patient's newest weight, read once per patient object (a page shows it in several
+    places)."""
+    if "_npp_latest_weight" not in patient.__dict__:
+        patient._npp_latest_weight = patient.latest_weight()
+    return patient._npp_latest_weight
+
+
 def case_dose_plan(case: Case):
     """The dose and kit plan for the latest weight, or ``(None, reason)`` when there is none."""
     from .clinical import WeightOutOfRange, zolgensma_dose
 
-    weight = case.patient.latest_weight()
+    weight = latest_weight(case.patient)
     if weight is None:
         return None, "No weight recorded."
     try:

@@ -38,15 +38,25 @@ def case_stage_spans(cases, now: dt.datetime) -> dict[int, list[Span]]:
                                        object_id__in=[c.pk for c in case_list]
                                        ).order_by("object_id", "timestamp", "pk"):
         logs[log.object_id].append(log)
-    spans: dict[int, list[Span]] = {}
-    for case in case_list:
-        start, state, result = case.created_at, CaseState.APPLICATION.value, []
-        for log in logs[case.pk]:
-            result.append(Span(log.source_state or state, start, log.timestamp))
-            start, state = log.timestamp, log.state
-        result.append(Span(case.state, start, now, ongoing=True))
-        spans[case.pk] = result
-    return spans
+    return {case.pk: _spans(case, logs[case.pk], now) for case in case_list}
+
+
+def _spans(case: Case, logs: list, now: dt.datetime) -> list[Span]:
+    start, state, result = case.created_at, CaseState.APPLICATION.value, []
+    for log in logs:
+        result.append(Span(log.source_state or state, start, log.timestamp))
+        start, state = log.timestamp, log.state
+    result.append(Span(case.state, start, now, ongoing=True))
+    return result
+
+
+def case_history(case: Case) -> list:
+    """The case's transition log, oldest first, with who acted; read once per case object (the
+    timeline and the history of a case page share it)."""
+    if "_npp_history" not in case.__dict__:
+        case._npp_history = list(StateLog.objects.for_(case).select_related("by", "content_type")
+                                 .order_by("timestamp", "pk"))
+    return case._npp_history
 
 
 # --- The timeline ----------------------------------------------------------------------------------
@@ -85,7 +95,7 @@ def case_timeline(case: Case, now: dt.datetime | None = None, width: int = 640) 
     as paused, today and the next expected milestones as markers. Geometry for
     ``templates/cases/_timeline.html``."""
     now = now or timezone.now()
-    spans = case_stage_spans(Case.objects.filter(pk=case.pk), now)[case.pk]
+    spans = _spans(case, case_history(case), now)
     milestones = []
     if case.eta and not case.received_at:
         milestones.append(("ETA", case.eta))

@@ -106,15 +106,52 @@ def _lines(case: Case, target: str | None, types: list[DocumentType],
     ]
 
 
+# --- A page that reads a case's documents many times loads them once -----------------------------
+
+def prefetch_case_documents(case: Case) -> Case:
+    """Load every version of the case's documents and the document types once, on the case
+    object: the checklist, the document list and the lab values of a case page then read them
+    without a query each. Only for a page's own case object (an upload after this needs
+    ``forget_case_documents``)."""
+    case._npp_documents = list(
+        case.documents.select_related("document_type", "uploaded_by", "reviewed_by")
+        .order_by("document_type__sort_order", "document_type_id", "-version"))
+    case._npp_document_types = list(DocumentType.objects.all())
+    return case
+
+
+def forget_case_documents(case: Case) -> None:
+    for name in ("_npp_documents", "_npp_document_types"):
+        case.__dict__.pop(name, None)
+
+
+def case_document_types(case: Case) -> list[DocumentType]:
+    """Every document type (from the case page's prefetch when there is one)."""
+    found = getattr(case, "_npp_document_types", None)
+    return list(DocumentType.objects.all()) if found is None else found
+
+
+def prefetched_documents(case: Case) -> list[Document] | None:
+    """Every version of the case's documents, newest first per type, if prefetched."""
+    return getattr(case, "_npp_documents", None)
+
+
 def checklist(case: Case, target: str | None = None, *, today: dt.date | None = None
               ) -> list[ChecklistLine]:
     """Every document required up to and including ``target`` (default: the next state).
 
-    Two queries whatever the number of types: the types, and the case's documents.
+    Two queries whatever the number of types: the types, and the case's documents (none when
+    the page prefetched them: ``prefetch_case_documents``).
     """
-    types = _gated_types()
+    docs = prefetched_documents(case)
+    if docs is None:
+        types = _gated_types()
+        docs = case.documents.filter(document_type__in=types).order_by("document_type",
+                                                                          "-version")
+    else:
+        types = [t for t in case_document_types(case) if t.required_before]
     newest: dict[int, Document] = {}
-    for doc in case.documents.filter(document_type__in=types).order_by("document_type", "-version"):
+    for doc in docs:
         newest.setdefault(doc.document_type_id, doc)
     return _lines(case, target, types, newest, today or today_ist())
 
@@ -155,6 +192,18 @@ def documents_for(user: Any, case: Case) -> QuerySet[Document]:
         .select_related("document_type", "uploaded_by", "reviewed_by")
         .order_by("document_type__sort_order", "-version")
     )
+
+
+def document_versions_for(user: Any, case: Case) -> list[Document]:
+    """``documents_for`` as a list, from the case page's prefetch when there is one."""
+    docs = prefetched_documents(case)
+    if docs is None:
+        return list(documents_for(user, case))
+    if not access.may_see_case(user, case):
+        return []
+    if visible_types_q(user, case):
+        return [doc for doc in docs if doc.document_type.shipment_side]
+    return list(docs)
 
 
 def document_for(user: Any, pk: Any) -> Document:

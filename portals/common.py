@@ -21,26 +21,31 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
-from django_fsm_log.models import StateLog
 
 from cases import access, deadlines
 from cases.access import DOCTOR, FACILITATOR, HOSPITAL
 from cases.forms import TransitionForm, transition_form
 from cases.models import Case, today_ist
-from cases.selectors import notifications_for
+from cases.selectors import latest_weight, notifications_for
 from cases.services import TRANSITION_FACTS, CaseActionError, notifications_mark_read
 from cases.states import MAIN_LINE, CaseState
-from cases.timeline import case_timeline
+from cases.timeline import case_history, case_timeline
 from documents.forms import LAB_VALUE_FIELDS
 from documents.models import Document, DocumentType
-from documents.selectors import checklist_for, documents_for, visible_types_q
+from documents.selectors import (
+    checklist_for,
+    document_versions_for,
+    prefetch_case_documents,
+    visible_types_q,
+)
 from documents.services import document_upload
 
-from .forms import PortalUploadForm, uploadable_types
+from .forms import PortalUploadForm, uploadable_type_ids, uploadable_types
 
 _HOMES = {
     FACILITATOR: "admin:index",
@@ -140,8 +145,14 @@ def _steps(case: Case) -> list[dict]:
     ]
 
 
-def _history(case: Case):
-    return StateLog.objects.for_(case).select_related("by", "content_type").order_by("timestamp", "pk")
+def load_case_page(case: Case) -> Case:
+    """Read what a case page shows many times once: the documents and their types, the lab
+    results, the eligibility overrides and the latest weight. The page then makes the same
+    few queries however many documents, versions and results the case has."""
+    prefetch_related_objects([case], "lab_results", "eligibility_overrides")
+    prefetch_case_documents(case)
+    latest_weight(case.patient)
+    return case
 
 
 _LAB_LABELS = [(name, Document._meta.get_field(name).verbose_name) for name in LAB_VALUE_FIELDS]
@@ -157,7 +168,7 @@ def _document_rows(user: Any, case: Case) -> list[dict]:
                 if getattr(doc, name) not in (None, "")
             ],
         }
-        for doc in documents_for(user, case)
+        for doc in document_versions_for(user, case)
     ]
 
 
@@ -177,7 +188,7 @@ def shared_context(user: Any, case: Case) -> dict:
         "timeline": case_timeline(case),
         "steps": _steps(case),
         "documents": _document_rows(user, case),
-        "history": _history(case),
+        "history": case_history(case),
         "permit_expired": permit_expired(case),
     }
 
@@ -191,7 +202,7 @@ def checklist_with_forms(
     line it is returned as the leftover (the doctor's "any document" form).
     """
     types = uploadable_types(user, case)
-    allowed = {t.pk for t in types}
+    allowed = uploadable_type_ids(user, case)
     items = []
     for line in checklist_for(user, case):
         form = None

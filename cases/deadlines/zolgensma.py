@@ -106,7 +106,9 @@ class WeightForOrder(Deadline):
     def clocks(self, case: models.Case, ctx: Context) -> Iterator[Clock]:
         if case.state != CaseState.APPROVED:
             return
-        weight = ctx.memo(f"weight:{case.pk}", case.patient.latest_weight)
+        from ..selectors import latest_weight
+
+        weight = latest_weight(case.patient)
         if weight is not None:
             due = weight.measured_on + settings.NPP_WEIGHT_MAX_AGE_DAYS * DAY
             yield self.clock(ctx, self.label, due, detail=f"{weight.weight_kg} kg on "
