@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, QuerySet
 from django.urls import reverse
 
 from cases import deadlines
@@ -115,21 +116,43 @@ class Section:
     extra: dict = field(default_factory=dict)
 
 
+def counted_top(queryset: QuerySet, order: str) -> tuple[int, list[tuple]]:
+    """How many rows ``queryset`` has and its first ``TOP`` in ``order`` (SQL), in one query:
+    the database computes the rows once for both."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT u.*, COUNT(*) OVER () FROM ({sql}) u ORDER BY {order} "
+                       f"LIMIT {TOP}", params)
+        found = cursor.fetchall()
+    return (found[0][-1] if found else 0), [row[:-1] for row in found]
+
+
 def _deadline_section(key: str, title: str, cases: QuerySet[Case], now: dt.datetime, *,
                       codes: list[str], where, href: str, urgent_within: int = 0) -> Section:
-    """A count and the soonest rows of the clocks ``where`` keeps (two queries)."""
+    """A count and the soonest rows of the clocks ``where`` keeps (one query)."""
     found = deadlines.rows(cases, at=now, codes=codes, where=where)
-    count = found.count()
-    top = list(found.order_by("dl_due_on", "dl_due_at", "dl_case")[:TOP])
+    count, top = counted_top(found, "u.dl_due_on, u.dl_due_at, u.dl_case")
     today = ist_date(now)
     rows = []
     for case_id, code, key_, due_on, due_at, paused in top:
         deadline = deadlines.get(code)
-        row = Row(case_id, deadline.row_label(key_), due_on, today, due_at=due_at)
+        row = Row(case_id, deadline.row_label(key_), _date(due_on), today,
+                  due_at=_instant(due_at))
         row.urgent = row.days_left is not None and row.days_left <= urgent_within
         row.detail = "paused (on hold)" if paused else ""
         rows.append(row)
     return Section(key, title, count, rows, href)
+
+
+def _date(value) -> dt.date | None:
+    """A date from a raw row (SQLite gives text)."""
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _instant(value) -> dt.datetime | None:
+    if isinstance(value, str):  # SQLite: naive UTC text
+        value = dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+    return value
 
 
 def _due_by(day: dt.date):
@@ -181,10 +204,13 @@ def eligibility_failing(cases: QuerySet[Case], now: dt.datetime, params=None) ->
     is ordered or on its way: judged case by case by the clinical rules, for a fixed number of
     cases in a fixed number of queries. Every case is also judged on its page and at dispatch
     and scheduling, which the rulebook refuses while it fails."""
-    states = [CaseState.APPROVED, CaseState.CUSTOMS, CaseState.DELIVERY]
-    nearest = list(cases.filter(state__in=states).select_related("patient", "hospital")
-                   .order_by("infusion_scheduled_at", "eta", "state_changed_at", "pk")
-                   [:ELIGIBILITY_CHECKED])
+    # Nearest first: delivered (the kit is here), then in customs by ETA, then approved by
+    # the oldest approval; one indexed query per state.
+    nearest: list[Case] = []
+    for state, order in ((CaseState.DELIVERY, "eta"), (CaseState.CUSTOMS, "eta"),
+                         (CaseState.APPROVED, "stage_clock_from")):
+        nearest += cases.filter(state=state).select_related("patient", "hospital").order_by(
+            order, "pk")[:ELIGIBILITY_CHECKED - len(nearest)]
     judged = cases_eligibility(nearest)
     today = ist_date(now)
     rows = [Row(case.pk, "Eligibility failing", case_planned_infusion_date(case, at=now), today,
@@ -249,10 +275,12 @@ def birthday_risk(cases: QuerySet[Case], now: dt.datetime, params=None) -> Secti
     """The cases whose 2nd birthday falls on or before their predicted infusion date, with the
     prediction's basis (three queries)."""
     basis = prediction(now)
-    at_risk = birthday_before_infusion(cases, now, basis)
-    count = at_risk.count()
-    top = list(at_risk.select_related("patient", "hospital")
-               .order_by("patient__date_of_birth", "pk")[:TOP])
+    at_risk = birthday_before_infusion(cases, now, basis).annotate(
+        risk_case=F("pk"), risk_born=F("patient__date_of_birth"),
+    ).order_by().values_list("risk_case", "risk_born")
+    count, found = counted_top(at_risk, "u.risk_born, u.risk_case")
+    loaded = Case.objects.select_related("patient", "hospital").in_bulk([pk for pk, _ in found])
+    top = [loaded[pk] for pk, _ in found]
     today = ist_date(now)
     rule = deadlines.get("second_birthday")
     rows = []

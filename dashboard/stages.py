@@ -23,17 +23,15 @@ from django.db import connection
 from django.db.models import (
     DateTimeField,
     F,
-    FloatField,
-    Func,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Greatest
 from django_fsm_log.models import StateLog
 
+from cases.clinical import add_years
+from cases.clock import ist_date
 from cases.deadlines.sql import SecondBirthday, india_date
 from cases.models import Case
 from cases.states import MAIN_LINE, CaseState
@@ -43,52 +41,60 @@ BEFORE_INFUSION = MAIN_LINE[:MAIN_LINE.index(CaseState.MONITORING)]
 DAY = dt.timedelta(days=1)
 
 
-class Days(Func):
-    """A duration in days, as a float."""
-
-    output_field = FloatField()
-
-    def as_postgresql(self, compiler, connection):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"(EXTRACT(EPOCH FROM ({sql})) / 86400.0)", params
-
-    def as_sqlite(self, compiler, connection):
-        sql, params = compiler.compile(self.source_expressions[0])  # microseconds
-        return f"(({sql}) / 86400000000.0)", params
+def _days(later: str, earlier: str) -> str:
+    """SQL for the days between two instants, as a float."""
+    if connection.vendor == "postgresql":
+        return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0)"
+    return f"(julianday({later}) - julianday({earlier}))"
 
 
-def _logs(cases: QuerySet[Case]) -> QuerySet:
+def _scope(cases: QuerySet[Case], column: str) -> tuple[str, list]:
+    """SQL restricting ``column`` to ``cases`` (nothing when they are every case)."""
+    if not cases.query.where:
+        return "", []
+    sql, params = cases.order_by().values("pk").query.sql_with_params()
+    return f" AND {column} IN ({sql})", list(params)
+
+
+def ended_stays(cases: QuerySet[Case], *, since: dt.datetime | None = None
+                ) -> tuple[str, list]:
+    """SQL (and params) of (stay_case, stay_state, stay_days) for each stay that ended, at a
+    log row, since ``since``: each case's opening and log rows in order (a window function),
+    each stay starting at the row before its own."""
+    cases_in, params = _scope(cases, "c.id")
+    logs_in, _ = _scope(cases, "l.object_id")
     content_type = ContentType.objects.get_for_model(Case)
-    return StateLog.objects.filter(content_type=content_type, object_id__in=cases.values("pk"))
-
-
-def ended_stays(cases: QuerySet[Case], *, since: dt.datetime | None = None) -> QuerySet:
-    """(case id, state, days) of each stay that ended (at a log row), since ``since``."""
-    content_type = ContentType.objects.get_for_model(Case)
-    before = (StateLog.objects.filter(content_type=content_type, object_id=OuterRef("object_id"))
-              .filter(Q(timestamp__lt=OuterRef("timestamp"))
-                      | Q(timestamp=OuterRef("timestamp"), pk__lt=OuterRef("pk")))
-              .order_by("-timestamp", "-pk"))
-    opened = Case.objects.filter(pk=OuterRef("object_id")).values("created_at")[:1]
-    logs = _logs(cases)
+    log_table = StateLog._meta.db_table
+    events = f"""
+        SELECT c.id AS case_id, c.created_at AS at, 0 AS ord, NULL AS source_state,
+               '{CaseState.APPLICATION.value}' AS state
+        FROM {Case._meta.db_table} c WHERE TRUE{cases_in}
+        UNION ALL
+        SELECT l.object_id, l.timestamp, l.id, l.source_state, l.state
+        FROM {log_table} l WHERE l.content_type_id = %s{logs_in}"""
+    window = "PARTITION BY ev.case_id ORDER BY ev.at, ev.ord"
+    sql = f"""
+        SELECT e.case_id AS stay_case, COALESCE(e.source_state, e.before_state) AS stay_state,
+               {_days("e.at", "e.started")} AS stay_days
+        FROM (SELECT ev.*, LAG(ev.at) OVER ({window}) AS started,
+                     LAG(ev.state) OVER ({window}) AS before_state
+              FROM ({events}) ev) e
+        WHERE e.ord > 0"""
+    params = [*params, content_type.pk, *params]
     if since is not None:
-        logs = logs.filter(timestamp__gte=since)
-    return logs.annotate(
-        started=Coalesce(Subquery(before.values("timestamp")[:1]), Subquery(opened),
-                         output_field=DateTimeField()),
-        stay_state=Coalesce("source_state", Subquery(before.values("state")[:1]),
-                            Value(CaseState.APPLICATION.value)),
-        stay_days=Days(F("timestamp") - F("started")),
-        stay_case=F("object_id"),
-    ).order_by().values_list("stay_case", "stay_state", "stay_days")
+        sql += " AND e.at >= %s"
+        params.append(connection.ops.adapt_datetimefield_value(since))
+    return sql, params
 
 
-def current_stays(cases: QuerySet[Case], now: dt.datetime) -> QuerySet:
-    """(case id, state, days so far) of each case's stay in its current state."""
-    return cases.annotate(
-        stay_case=F("pk"), stay_state=F("state"),
-        stay_days=Days(Value(now, DateTimeField()) - F("state_changed_at")),
-    ).order_by().values_list("stay_case", "stay_state", "stay_days")
+def current_stays(cases: QuerySet[Case], now: dt.datetime) -> tuple[str, list]:
+    """SQL (and params) of (stay_case, stay_state, stay_days so far) for each case's stay in
+    its current state."""
+    cases_in, params = _scope(cases, "c.id")
+    days = _days("%s", "c.state_changed_at")
+    return (f"SELECT c.id AS stay_case, c.state AS stay_state, {days} AS stay_days "
+            f"FROM {Case._meta.db_table} c WHERE TRUE{cases_in}",
+            [connection.ops.adapt_datetimefield_value(now), *params])
 
 
 def _percentiles(sql: str, params: list, fractions=(0.5, 0.9)) -> dict[str, dict]:
@@ -123,10 +129,9 @@ def stage_durations(cases: QuerySet[Case], now: dt.datetime, days: int = 90) -> 
     """Median and 90th percentile days spent in each main-line stage, over stays that ended
     (or are still running) in the last ``days`` days, closed and open cases alike (one
     query)."""
-    ended = ended_stays(cases, since=now - days * DAY)
-    running = current_stays(cases, now)
-    sql, params = ended.union(running, all=True).query.sql_with_params()
-    found = _percentiles(sql, list(params))
+    ended, ended_params = ended_stays(cases, since=now - days * DAY)
+    running, running_params = current_stays(cases, now)
+    found = _percentiles(f"{ended} UNION ALL {running}", [*ended_params, *running_params])
     rows = []
     for state in MAIN_LINE[:-1]:
         stats = found.get(state.value)
@@ -171,7 +176,7 @@ def prediction(now: dt.datetime, *, closed_within_days: int = 365) -> Prediction
     stage (its stays summed; holds are stays of their own), then the median over the cases."""
     since = now - closed_within_days * DAY
     closed = Case.objects.filter(state=CaseState.CLOSED, state_changed_at__gte=since)
-    sql, params = ended_stays(closed).query.sql_with_params()
+    sql, params = ended_stays(closed)
     per_case = (f"SELECT t.stay_case, t.stay_state, sum(t.stay_days) AS stay_days FROM ({sql}) t "
                 f"GROUP BY t.stay_case, t.stay_state")
     found = _percentiles(per_case, list(params), fractions=(0.5,))
@@ -204,5 +209,12 @@ def birthday_before_infusion(cases: QuerySet[Case], now: dt.datetime,
         condition |= Q(state=state) & Q(birthday_on__lte=india_date(running))
         condition |= (Q(state=CaseState.ON_HOLD, hold_from_state=state)
                       & Q(birthday_on__lte=india_date(held)))
-    return (cases.filter(infused_at__isnull=True).alias(birthday_on=birthday)
-            .filter(condition))
+    # No prediction is later than now plus the longest rest of the way (or a scheduled
+    # infusion, within the 14-day window): only children turning 2 by then can be at risk,
+    # which the date of birth alone tells (the 2nd birthday of a date of birth only grows).
+    longest = max([basis.medians[s] + basis.after(s) for s in BEFORE_INFUSION[:-1]]
+                  + [settings.NPP_COLD_CHAIN_DAYS])
+    latest = ist_date(now) + (longest + 2) * DAY
+    born_by = add_years(latest, -2) + DAY
+    return (cases.filter(infused_at__isnull=True, patient__date_of_birth__lte=born_by)
+            .alias(birthday_on=birthday).filter(condition))
