@@ -42,6 +42,7 @@ TRANSITION_FACTS: dict[str, tuple[str, ...]] = {
         "band_change_decision",
     ),
     "record_infusion": (
+        "syringe_drawn_at",
         "infused_at",
         "kit_lot_numbers",
         "band_change_decision",

@@ -341,6 +341,8 @@ NPP_WEIGHT_MAX_AGE_DAYS = env.int("NPP_WEIGHT_MAX_AGE_DAYS", default=14)
 NPP_WEIGHT_INFUSION_DAY_MAX_AGE_DAYS = env.int("NPP_WEIGHT_INFUSION_DAY_MAX_AGE_DAYS", default=0)
 # DOMAIN.md §1.5 [label]: therapy must start within 14 days of receipt.
 NPP_COLD_CHAIN_DAYS = env.int("NPP_COLD_CHAIN_DAYS", default=14)
+# DOMAIN.md §1.5 [label]: infuse a drawn syringe within 8 hours of drawing it up.
+NPP_SYRINGE_HOURS = env.int("NPP_SYRINGE_HOURS", default=8)
 # Foundation issue: a case may close 90 days after infusion (about 3 months of monitoring),
 # and only once the monitoring is complete (cases.rules monitoring_incomplete).
 NPP_MONITORING_DAYS = env.int("NPP_MONITORING_DAYS", default=90)

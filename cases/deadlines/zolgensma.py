@@ -1,8 +1,9 @@
 """Zolgensma's clocks (DOMAIN.md §1.5, §1.7, §1.8, §2.3, §4): the 2nd birthday, the 14 x 24
-hours from receipt, the weight's freshness for the kit order, prednisolone from the day before
-the infusion, the day-30 liver review and the taper, each monitoring test of the first three
-months, and the monitoring period. The label's numbers live in ``cases.clinical``; no hold
-stops any of these (the child keeps growing and the kit keeps thawing)."""
+hours from receipt, the 8 hours of a drawn syringe, the weight's freshness for the kit order,
+prednisolone from the day before the infusion, the day-30 liver review and the taper, each
+monitoring test of the first three months, and the monitoring period. The label's numbers live
+in ``cases.clinical``; no hold stops any of these (the child keeps growing and the kit keeps
+thawing)."""
 
 from __future__ import annotations
 
@@ -87,6 +88,36 @@ class ColdChain(Deadline):
         running = _open_not_infused(cases).filter(received_at__isnull=False).alias(
             ends=F("received_at") + self.window)
         return [self.row_values(running, due_on=india_date("ends"), due_at=F("ends"))]
+
+
+@deadline
+class SyringeWindow(Deadline):
+    """A drawn syringe is infused within 8 hours of drawing it up (DOMAIN.md §1.5): the clock
+    runs from the recorded drawing time and is met by an infusion within it."""
+
+    code = "syringe_window"
+    label = "Drawn syringe infused within 8 hours"
+    measured_from = "drawing the dose up into the syringes"
+    length = "8 hours (NPP_SYRINGE_HOURS)"
+    notify = (DOCTOR,)
+    product = PRODUCT
+    clinical = True
+
+    @property
+    def window(self) -> dt.timedelta:
+        return dt.timedelta(hours=settings.NPP_SYRINGE_HOURS)
+
+    def clocks(self, case: models.Case, ctx: Context) -> Iterator[Clock]:
+        if case.syringe_drawn_at and case.state not in ENDED:
+            ends = case.syringe_drawn_at + self.window
+            met = bool(case.infused_at and case.syringe_drawn_at <= case.infused_at <= ends)
+            yield self.clock(ctx, self.label, ist_date(ends), due_at=ends, met=met)
+
+    def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:
+        drawn = cases.exclude(state__in=ENDED).filter(syringe_drawn_at__isnull=False).alias(
+            ends=F("syringe_drawn_at") + self.window)
+        unmet = drawn.exclude(infused_at__gte=F("syringe_drawn_at"), infused_at__lte=F("ends"))
+        return [self.row_values(unmet, due_on=india_date("ends"), due_at=F("ends"))]
 
 
 @deadline

@@ -87,6 +87,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     received_by = models.CharField(max_length=120, blank=True)
     temperature_ok = models.BooleanField("temperature on arrival OK", null=True, blank=True)
     infusion_scheduled_at = models.DateTimeField(null=True, blank=True)
+    # DOMAIN.md §1.5: a drawn syringe is infused within 8 hours (recorded with the infusion).
+    syringe_drawn_at = models.DateTimeField("syringe drawn up at", null=True, blank=True)
     infused_at = models.DateTimeField("actual infusion", null=True, blank=True)
     kit_lot_numbers = models.CharField("kit lot number(s)", max_length=200, blank=True)
     # DOMAIN.md §1.10: the band is fixed when the kit is ordered (set by ``dispatch``).

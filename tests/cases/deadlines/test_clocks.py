@@ -311,3 +311,19 @@ def test_a_result_needed_for_the_next_gate_is_valid_for_30_days(clock, case_a, f
     assert (valid.due_on, valid.days_left, valid.deadline.clinical) == (day(25).date(), 25, True)
     expired = clock_of(case, "document_validity", day(26), key="liver_function")
     assert expired.status == Status.OVERDUE
+
+
+def test_a_drawn_syringe_has_8_hours_and_is_met_by_an_infusion_within_them(
+    clock, case_a, facilitator
+):
+    case = delivered(case_a, facilitator, day(1))
+    clock.move_to(day(1, 12))
+    WeightMeasurementFactory(patient=case.patient, measured_on=day(1).date())
+    case = case_apply(case=case, transition="record_infusion", by=facilitator,
+                      syringe_drawn_at=day(1, 4), infused_at=day(1, 11, 59),
+                      kit_lot_numbers="AVX001A")
+
+    within = clock_of(case, "syringe_window", day(1, 12))
+
+    assert within.due_at == day(1, 12)
+    assert (within.met, within.status) == (True, Status.MET)

@@ -22,6 +22,7 @@ from tests.factories import (
     PatientFactory,
     bring_to,
     default_facts,
+    reweigh_on_infusion_day,
     upload_document,
     walk_to,
 )
@@ -68,6 +69,13 @@ def cases(facilitator, doctor1):
                            facilitator)
             clock.move_to(timezone.now() + dt.timedelta(days=held_after))
             case_apply(case=case, transition="hold", by=facilitator, **default_facts("hold"))
+        late = walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator),
+                       "infusion_scheduled", facilitator)
+        reweigh_on_infusion_day(late, timezone.now())
+        case_apply(case=late, transition="record_infusion", by=facilitator,
+                   syringe_drawn_at=timezone.now() - dt.timedelta(hours=9),
+                   infused_at=timezone.now(), kit_lot_numbers="AVX001A",
+                   infusion_deviation_note="Pump failure; restarted after 9 hours.")
         resumed = Case.objects.filter(state="on_hold").first()
         clock.move_to(timezone.now() + dt.timedelta(days=3))
         case_apply(case=resumed, transition="resume", by=facilitator)
