@@ -347,7 +347,7 @@ NPP_SYRINGE_HOURS = env.int("NPP_SYRINGE_HOURS", default=8)
 # and only once the monitoring is complete (cases.rules monitoring_incomplete).
 NPP_MONITORING_DAYS = env.int("NPP_MONITORING_DAYS", default=90)
 
-# Reminder thresholds (issue defaults); see cases/reminders.py.
+# Reminder thresholds (issue defaults); see cases/reminders/.
 NPP_REMINDER_DOCUMENTS_EVERY_DAYS = env.int("NPP_REMINDER_DOCUMENTS_EVERY_DAYS", default=3)
 NPP_REMINDER_PERMIT_EXPIRY_DAYS = env.int("NPP_REMINDER_PERMIT_EXPIRY_DAYS", default=30)
 NPP_REMINDER_COLD_CHAIN_DAY = env.int("NPP_REMINDER_COLD_CHAIN_DAY", default=10)
