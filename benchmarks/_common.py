@@ -316,9 +316,11 @@ def bulk_cases(count: int, *, people: People, states: Sequence[str], now: dt.dat
     return Case.objects.count()
 
 
-def analyze() -> None:
-    """Fresh planner statistics after bulk loading (autovacuum may not have run yet)."""
+def analyze(*, vacuum: bool = False) -> None:
+    """Fresh planner statistics after bulk loading (autovacuum may not have run yet); with
+    ``vacuum``, also the visibility map a running database keeps, which index-only scans
+    need."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")

@@ -94,7 +94,7 @@ def generate(size: int, have: int, people, now, rng) -> int:
     bulk_cases(size - have, people=people, states=states, now=now, rng=rng, start=have)
     closed = (size - have) // 50
     closed_cases(closed, people=people, now=now, rng=rng, start=have)
-    analyze()
+    analyze(vacuum=True)
     print(f"  generated {size - have:,} more open cases and {closed:,} closed ones in "
           f"{time.perf_counter() - started:.0f} s")
     return size

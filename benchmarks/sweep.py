@@ -181,7 +181,7 @@ def generate(count: int, now, people, done: int) -> int:
     states = [*ACTIVE_STATES, CaseState.ON_HOLD, CaseState.REJECTED]
     total = bulk_cases(count - done, people=people, states=states, now=now,
                        rng=random.Random(11 + done), start=done)
-    analyze()
+    analyze(vacuum=True)
     print(f"  generated {total - done:,} more open cases ({total:,} in all) in "
           f"{time.perf_counter() - started:.0f} s")
     return total

@@ -119,9 +119,10 @@ def _lost_ids(now: dt.datetime) -> list[int]:
 
 
 def _enqueue(task, ids: list[int]) -> None:
+    delay = task.delay  # looked up once: Celery's task proxy is slow to resolve, per email
     for sent, pk in enumerate(ids):
         try:
-            task.delay(pk)
+            delay(pk)
         except Exception:  # noqa: BLE001 - broker down: the next sweep enqueues them again
             logger.warning("broker unavailable; %s email(s) left for the next sweep",
                            len(ids) - sent)
