@@ -25,7 +25,7 @@ from cases.states import MAIN_LINE, CaseState
 from cases.timeline import SIDE_STATES
 from documents.models import Document, ReviewStatus
 
-from .stages import birthday_before_infusion, prediction
+from .stages import birthday_before_infusion, cached, prediction
 
 CHART_STATES = [*MAIN_LINE, *SIDE_STATES]
 # Rows shown per list; the rest is one click away.
@@ -128,18 +128,22 @@ def counted_top(queryset: QuerySet, order: str) -> tuple[int, list[tuple]]:
 
 
 def _deadline_section(key: str, title: str, cases: QuerySet[Case], now: dt.datetime, *,
-                      codes: list[str], where, href: str, urgent_within: int = 0) -> Section:
-    """A count and the soonest rows of the clocks ``where`` keeps (one query)."""
-    found = deadlines.rows(cases, at=now, codes=codes, where=where)
+                      codes: list[str], where, href: str, urgent_within: int = 0,
+                      due_by: dt.date | None = None, what: str = "") -> Section:
+    """A count and the soonest rows of the clocks ``where`` keeps (one query); each row says
+    ``what`` (default: the clock's own label, then its detail)."""
+    found = deadlines.rows(cases, at=now, codes=codes, where=where, due_by=due_by)
     count, top = counted_top(found, "u.dl_due_on, u.dl_due_at, u.dl_case")
     today = ist_date(now)
     rows = []
     for case_id, code, key_, due_on, due_at, paused in top:
         deadline = deadlines.get(code)
-        row = Row(case_id, deadline.row_label(key_), _date(due_on), today,
-                  due_at=_instant(due_at))
+        label = deadline.row_label(key_)
+        row = Row(case_id, what or label, _date(due_on), today, due_at=_instant(due_at),
+                  detail=label if what else "")
         row.urgent = row.days_left is not None and row.days_left <= urgent_within
-        row.detail = "paused (on hold)" if paused else ""
+        if paused:
+            row.detail = f"{row.detail}; paused (on hold)" if row.detail else "paused (on hold)"
         rows.append(row)
     return Section(key, title, count, rows, href)
 
@@ -174,24 +178,30 @@ def needs_attention(cases: QuerySet[Case], now: dt.datetime, params=None) -> lis
         _deadline_section(
             "stage_overdue", "Stage overdue", open_cases, now, codes=["stage_expected"],
             where=_instant_passed(now), urgent_within=-7,
+            what="Stage overdue",
             href=deadlines_url(params, code="stage_expected", when="overdue")),
         _deadline_section(
             "second_birthday", f"2nd birthday within {warn} days, not yet infused", open_cases,
-            now, codes=["second_birthday"], where=_due_by(today + (warn - 1) * dt.timedelta(1)),
+            now, codes=["second_birthday"], where=None,
+            due_by=today + (warn - 1) * dt.timedelta(1),
             urgent_within=30,
+            what="2nd birthday",
             href=deadlines_url(params, code="second_birthday", when="soon")),
         _deadline_section(
             "cold_chain", f"Cold chain: {settings.NPP_COLD_CHAIN_DAYS} x 24 hours from receipt",
             open_cases, now, codes=["cold_chain"], where=None, urgent_within=4,
+            what="Cold chain",
             href=deadlines_url(params, code="cold_chain")),
         _deadline_section(
             "permit_expiring", f"Form 12B permit expiring within {permit_days} days",
             open_cases, now, codes=["permit_validity"],
             where=_due_by(today + permit_days * dt.timedelta(1)), urgent_within=7,
+            what="Permit expiring",
             href=deadlines_url(params, code="permit_validity", when="soon")),
         _deadline_section(
             "eta_passed", "ETA passed, still in customs", open_cases, now, codes=["eta"],
             where=_instant_passed(now), urgent_within=0,
+            what="ETA passed",
             href=deadlines_url(params, code="eta", when="overdue")),
         eligibility_failing(cases, now, params),
         rejected_documents(open_cases, today, params),
@@ -249,10 +259,11 @@ def this_week(cases: QuerySet[Case], now: dt.datetime, params=None) -> list[Sect
         infusions(cases, today, end, params),
         _deadline_section("prednisolone", "Prednisolone starts", cases, now,
                           codes=["prednisolone_start"], where=week, urgent_within=1,
-                          href=deadlines_url(params, code="prednisolone_start", within=7)),
+                          what="Prednisolone starts",
+            href=deadlines_url(params, code="prednisolone_start", within=7)),
         _deadline_section("tests", "Tests and reviews due this week or overdue", cases, now,
-                          codes=["monitoring_slot", "liver_review"], where=_due_by(end),
-                          urgent_within=-1,
+                          codes=["monitoring_slot", "liver_review"], due_by=end,
+                          where=None, urgent_within=-1,
                           href=deadlines_url(params, code="monitoring_slot", within=7)),
     ]
 
@@ -274,7 +285,7 @@ def infusions(cases: QuerySet[Case], today: dt.date, end: dt.date, params=None) 
 def birthday_risk(cases: QuerySet[Case], now: dt.datetime, params=None) -> Section:
     """The cases whose 2nd birthday falls on or before their predicted infusion date, with the
     prediction's basis (three queries)."""
-    basis = prediction(now)
+    _, basis = cached("prediction", Case.objects.all(), now, lambda: prediction(now))
     at_risk = birthday_before_infusion(cases, now, basis).annotate(
         risk_case=F("pk"), risk_born=F("patient__date_of_birth"),
     ).order_by().values_list("risk_case", "risk_born")

@@ -14,11 +14,13 @@ cases; time on hold is not a stage's (the hold is a stay of its own).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     DateTimeField,
@@ -39,6 +41,18 @@ from cases.states import MAIN_LINE, CaseState
 # The stages before the infusion, in order; the infusion ends infusion_scheduled.
 BEFORE_INFUSION = MAIN_LINE[:MAIN_LINE.index(CaseState.MONITORING)]
 DAY = dt.timedelta(days=1)
+
+
+def cached(name: str, cases: QuerySet[Case], now: dt.datetime, compute):
+    """``(computed_at, compute())``, kept ``NPP_DASHBOARD_STATS_SECONDS`` per filtered set of
+    cases: statistics over months need not be recomputed on every page."""
+    scope = hashlib.sha256(str(cases.query).encode()).hexdigest()[:16]
+    key = f"npp:dashboard:{name}:{scope}"
+    found = cache.get(key)
+    if found is None:
+        found = (now, compute())
+        cache.set(key, found, settings.NPP_DASHBOARD_STATS_SECONDS)
+    return found
 
 
 def _days(later: str, earlier: str) -> str:

@@ -37,7 +37,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     params = request.GET
     cases = selectors.filtered_cases(params, access.cases_visible_to(request.user))
     pipeline = selectors.pipeline(cases, params)
-    durations = stages.stage_durations(cases, now)
+    stats_at, durations = stages.cached("durations", cases, now,
+                                        lambda: stages.stage_durations(cases, now))
     attention = selectors.needs_attention(cases, now, params)
     week = selectors.this_week(cases, now, params)
     risk = selectors.birthday_risk(cases, now, params)
@@ -55,6 +56,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             description="Median and 90th percentile days per stage, over closed and open cases.",
             unit=" d"),
         "durations": durations,
+        "stats_at": stats_at,
         "attention": attention,
         "week": week,
         "risk": risk,

@@ -352,6 +352,9 @@ NPP_REMINDER_DOCUMENTS_EVERY_DAYS = env.int("NPP_REMINDER_DOCUMENTS_EVERY_DAYS",
 NPP_REMINDER_PERMIT_EXPIRY_DAYS = env.int("NPP_REMINDER_PERMIT_EXPIRY_DAYS", default=30)
 NPP_REMINDER_COLD_CHAIN_DAY = env.int("NPP_REMINDER_COLD_CHAIN_DAY", default=10)
 NPP_REMINDER_LAB_OVERDUE_DAYS = env.int("NPP_REMINDER_LAB_OVERDUE_DAYS", default=2)
+# The dashboard's statistics over months (days per stage, the prediction's medians) are
+# recomputed at most this often, in seconds (each costs a pass over every case's history).
+NPP_DASHBOARD_STATS_SECONDS = env.int("NPP_DASHBOARD_STATS_SECONDS", default=600)
 # DOMAIN.md §2.3: days left to the 2nd birthday show on every case; in red under this many.
 NPP_SECOND_BIRTHDAY_WARNING_DAYS = env.int("NPP_SECOND_BIRTHDAY_WARNING_DAYS", default=60)
 NPP_STAGE_LIMIT_DAYS = {

@@ -62,6 +62,9 @@ class Context:
 
     at: dt.datetime
     cache: dict[str, Any] = field(default_factory=dict)
+    # For ``rows``: the caller wants only clocks due on or before this India date, so a
+    # deadline may read only the cases that can have one (a hint: the caller still filters).
+    due_by: dt.date | None = None
 
     @property
     def today(self) -> dt.date:
@@ -240,15 +243,21 @@ def clocks(case: Case, *, at: dt.datetime | None = None, codes: Iterable[str] | 
 
 def rows(cases: QuerySet[Case], *, at: dt.datetime | None = None,
          codes: Iterable[str] | None = None, product: str | None = "Zolgensma",
-         where=None) -> QuerySet:
+         where=None, due_by: dt.date | None = None) -> QuerySet:
     """The clocks of ``cases`` as one SQL query (a union of each deadline's ``rows``), with the
     ``ROW_FIELDS`` columns; order it (``order_by("dl_due_on", ...)``) and slice it. Met clocks
     are not in it. ``product``: whose deadlines run (one product today). ``where(deadline,
-    piece, ctx)`` narrows each piece (e.g. ``piece.filter(dl_due_on__lte=...)``)."""
-    ctx = Context(at=at or timezone.now())
+    piece, ctx)`` narrows each piece (e.g. ``piece.filter(dl_due_on__lte=...)``); ``due_by``
+    keeps only clocks due on or before that India date."""
+    ctx = Context(at=at or timezone.now(), due_by=due_by)
+
+    def narrowed(deadline: Deadline, piece: QuerySet) -> QuerySet:
+        if where is not None:
+            piece = where(deadline, piece, ctx)
+        return piece if due_by is None else piece.filter(dl_due_on__lte=due_by)
+
     wanted = set(codes) if codes is not None else None
-    pieces = [q if where is None else where(d, q, ctx)
-              for d in _for_product(product) if wanted is None or d.code in wanted
+    pieces = [narrowed(d, q) for d in _for_product(product) if wanted is None or d.code in wanted
               for q in d.rows(cases, ctx)]
     if not pieces:
         return cases.none().values_list("pk")

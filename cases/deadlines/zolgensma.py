@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import CharField, Exists, F, OuterRef, QuerySet, Subquery, Value
 
 from .. import clinical
-from ..clock import ist_date
+from ..clock import IST, ist_date
 from ..states import CaseState
 from . import DOCTOR, FACILITATOR, GUARDIAN, HOSPITAL, Clock, Context, Deadline, deadline
 from .sql import AddDays, SecondBirthday, india_date
@@ -55,8 +55,11 @@ class SecondBirthdayDeadline(Deadline):
                              clinical.second_birthday(case.patient.date_of_birth))
 
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:
-        return [self.row_values(_open_not_infused(cases),
-                                due_on=SecondBirthday(F("patient__date_of_birth")))]
+        found = _open_not_infused(cases)
+        if ctx.due_by is not None:  # only children turning 2 by then (a day's margin: 29 Feb)
+            found = found.filter(patient__date_of_birth__lte=clinical.add_years(ctx.due_by, -2)
+                                 + DAY)
+        return [self.row_values(found, due_on=SecondBirthday(F("patient__date_of_birth")))]
 
 
 @deadline
@@ -212,9 +215,15 @@ def _done_sql(test: str, offset_days: int) -> Exists:
         taken_on__lte=AddDays(infused_on, offset_days + tolerance)))
 
 
-def _monitoring(cases: QuerySet) -> QuerySet:
-    return cases.filter(state=CaseState.MONITORING, infused_at__isnull=False).alias(
-        infused_on=india_date("infused_at"))
+def _monitoring(cases: QuerySet, ctx: Context | None = None, offset_days: int = 0) -> QuerySet:
+    """Monitoring cases, with their infusion's India date; with ``ctx.due_by``, only those
+    whose event ``offset_days`` after the infusion falls by then (off the (state, infused_at)
+    index)."""
+    found = cases.filter(state=CaseState.MONITORING, infused_at__isnull=False)
+    if ctx is not None and ctx.due_by is not None:
+        last = ctx.due_by - offset_days * DAY + DAY
+        found = found.filter(infused_at__lt=dt.datetime.combine(last, dt.time.min, tzinfo=IST))
+    return found.alias(infused_on=india_date("infused_at"))
 
 
 SLOTS = [(test, week) for test, weeks in clinical.MONITORING_WEEKS.items() for week in weeks]
@@ -258,9 +267,8 @@ class MonitoringSlot(Deadline):
                              met=_done(results, test, day))
 
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:
-        monitoring = _monitoring(cases)
         return [
-            self.row_values(monitoring.filter(~_done_sql(test, 7 * week)),
+            self.row_values(_monitoring(cases, ctx, 7 * week).filter(~_done_sql(test, 7 * week)),
                             key=Value(f"{test}_week_{week}", output_field=CharField()),
                             due_on=AddDays("infused_on", 7 * week))
             for test, week in SLOTS
@@ -290,7 +298,7 @@ class LiverReview(Deadline):
 
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:
         day = clinical.LIVER_REVIEW_DAY
-        return [self.row_values(_monitoring(cases).filter(~_done_sql("liver", day)),
+        return [self.row_values(_monitoring(cases, ctx, day).filter(~_done_sql("liver", day)),
                                 due_on=AddDays("infused_on", day))]
 
 
@@ -314,7 +322,9 @@ class TaperEnd(Deadline):
                              met=case.steroid_taper_ended_on is not None)
 
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:
-        return [self.row_values(_monitoring(cases).filter(steroid_taper_ended_on__isnull=True),
+        end = clinical.EARLIEST_TAPER_END_DAY
+        return [self.row_values(_monitoring(cases, ctx, end).filter(
+                                    steroid_taper_ended_on__isnull=True),
                                 due_on=AddDays("infused_on", clinical.EARLIEST_TAPER_END_DAY))]
 
 

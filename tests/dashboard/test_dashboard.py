@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -30,6 +31,13 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_statistics(settings):
+    """Every test computes the days per stage and the prediction anew."""
+    settings.NPP_DASHBOARD_STATS_SECONDS = 0
+    cache.clear()
 
 
 def section(sections, key: str) -> selectors.Section:
@@ -109,7 +117,8 @@ def test_a_stage_past_its_limit_needs_attention(case_a, facilitator):
                       "stage_overdue")
 
     assert overdue.count == 1
-    assert overdue.rows[0].what == "Document collection: expected within 14 days"
+    assert (overdue.rows[0].what, overdue.rows[0].detail) == (
+        "Stage overdue", "Document collection: expected within 14 days")
 
 
 def test_a_case_on_hold_is_not_overdue_in_its_stage(case_a, facilitator):
@@ -311,3 +320,15 @@ def test_next_deadlines_shows_a_paused_stage_and_hides_it_from_overdue(client, f
     assert "<strong>paused</strong> (14 left)" in listed.content.decode()
     assert case.reference not in overdue.content.decode()
 
+
+
+def test_the_statistics_over_months_are_kept_a_few_minutes(client, facilitator, case_a, settings):
+    settings.NPP_DASHBOARD_STATS_SECONDS = 600
+    client.force_login(facilitator)
+
+    first, _ = dashboard_queries(client)
+    second, _ = dashboard_queries(client)
+    body = client.get(reverse("dashboard")).content.decode()
+
+    assert second == first - 2  # the days per stage, and the medians of closed cases
+    assert "As of " in body

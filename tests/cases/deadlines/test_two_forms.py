@@ -90,5 +90,8 @@ def test_one_case_at_a_time_and_all_at_once_agree(cases, subtests):
             one, many = one_form(at), many_form(at)
             assert one == many
             codes |= {code for _, code, *_ in many}
+            by = at.date() + dt.timedelta(days=10)  # the hint reads fewer cases, finds the same
+            assert set(deadlines.rows(Case.objects.all(), at=at, due_by=by)) == {
+                row for row in one if row[3] <= by}
 
     assert codes == {d.code for d in deadlines.registry()}  # every deadline was compared
