@@ -86,9 +86,10 @@ def drop_database(url: str, name: str) -> None:
 
 @contextmanager
 def bench_database(script: str, name: str) -> Iterator[str]:
-    """Create ``npp_bench_<name>``, point Django at it, migrate; drop it afterwards."""
+    """Create ``npp_bench_<name>_<pid>``, point Django at it, migrate; drop it afterwards.
+    The process id keeps two runs on one server (two checkouts benchmarking at once) apart."""
     base = require_postgres(script)
-    db_name = BENCH_PREFIX + name
+    db_name = f"{BENCH_PREFIX}{name}_{os.getpid()}"
     url = with_database(base, db_name)
     _create(base, db_name)
     print(f"{script}: database {printable(url)} (created now, dropped at the end); "

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import time
 
@@ -156,7 +155,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     args = parser.parse_args()
     started = time.perf_counter()
-    with bench_database("dashboard.py", f"dashboard_{os.getpid()}"):
+    with bench_database("dashboard.py", "dashboard"):
         missed = run(sorted(args.sizes), max(args.runs, MIN_RUNS))
     print(f"\ndashboard.py: {missed} of {len(PAGES)} pages miss a target; "
           f"took {time.perf_counter() - started:.0f} s.")

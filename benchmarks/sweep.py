@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import random
 import resource
@@ -290,7 +289,7 @@ def main() -> None:
     parser.add_argument("--no-profile", dest="profile", action="store_false")
     args = parser.parse_args()
     started = time.perf_counter()
-    with bench_database("sweep.py", f"sweep_{os.getpid()}"):
+    with bench_database("sweep.py", "sweep"):
         run(sorted(args.sizes), max(args.runs, MIN_RUNS), args.profile)
     print(f"\nsweep.py: took {time.perf_counter() - started:.0f} s.")
 

@@ -18,6 +18,7 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet
 from django.urls import reverse
 
 from cases import deadlines
+from cases.clinical import add_years
 from cases.clock import IST, ist_date
 from cases.models import Case
 from cases.selectors import case_planned_infusion_date, cases_eligibility
@@ -290,15 +291,9 @@ def birthday_risk(cases: QuerySet[Case], now: dt.datetime, params=None) -> Secti
         risk_case=F("pk"), risk_born=F("patient__date_of_birth"),
     ).order_by().values_list("risk_case", "risk_born")
     count, found = counted_top(at_risk, "u.risk_born, u.risk_case")
-    loaded = Case.objects.select_related("patient", "hospital").in_bulk([pk for pk, _ in found])
-    top = [loaded[pk] for pk, _ in found]
     today = ist_date(now)
-    rule = deadlines.get("second_birthday")
-    rows = []
-    for case in top:
-        clock = next(iter(rule.clocks(case, deadlines.Context(at=now))), None)
-        rows.append(Row(case.pk, "2nd birthday before the predicted infusion",
-                        clock.due_on if clock else None, today, urgent=True, case=case))
+    rows = [Row(pk, "2nd birthday before the predicted infusion",
+                add_years(_date(born), 2), today, urgent=True) for pk, born in found]
     return Section("birthday_risk", "2nd birthday before the predicted infusion", count, rows,
                    deadlines_url(params, code="second_birthday", risk=1), note=basis.basis(),
                    extra={"prediction": basis})
