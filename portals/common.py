@@ -24,6 +24,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -205,15 +206,29 @@ def checklist_with_forms(
     allowed = uploadable_type_ids(user, case)
     items = []
     for line in checklist_for(user, case):
-        form = None
+        form, html = None, ""
         if line.document_type.pk in allowed:
             if bound is not None and bound.posted_type_pk() == str(line.document_type.pk):
                 form, bound = bound, None
+                form.place(line.document_type)
             else:
-                form = PortalUploadForm(document_types=types)
-            form.place(line.document_type)
-        items.append({"line": line, "form": form})
+                form = PortalUploadForm(document_types=types).place(line.document_type)
+                html = _blank_form_fields(form)
+        items.append({"line": line, "form": form, "form_html": html})
     return items, bound
+
+
+# A blank upload form on a checklist line renders the same on every page for its document
+# type (its element ids, the lab values it asks for): rendered once per process.
+_BLANK_FORM_FIELDS: dict[tuple, str] = {}
+
+
+def _blank_form_fields(form: PortalUploadForm) -> str:
+    key = (form.line_type.pk, form.line_type.code, form.line_type.is_lab)
+    if key not in _BLANK_FORM_FIELDS:
+        _BLANK_FORM_FIELDS[key] = render_to_string(
+            "portals/includes/form_fields.html", {"form": form, "fields": form.shown_fields()})
+    return _BLANK_FORM_FIELDS[key]
 
 
 def handle_upload(

@@ -57,3 +57,19 @@ def test_the_doctor_and_hospital_case_pages_do_not_grow_with_documents_or_result
 
     assert after == before
     assert max(after) <= MAX_QUERIES
+
+
+def test_a_blank_line_form_renders_as_it_would_fresh(client, case_a, facilitator, doctor1):
+    from django.template.loader import render_to_string
+
+    from portals.common import _blank_form_fields, checklist_with_forms
+    from portals.forms import PortalUploadForm, uploadable_types
+
+    case = walk_to(case_a, "documents", facilitator)
+    items, _ = checklist_with_forms(doctor1, case, None)
+    for item in (i for i in items if i["form"] is not None):
+        fresh = PortalUploadForm(document_types=uploadable_types(doctor1, case)).place(
+            item["line"].document_type)
+        expected = render_to_string("portals/includes/form_fields.html",
+                                    {"form": fresh, "fields": fresh.shown_fields()})
+        assert item["form_html"] == expected == _blank_form_fields(fresh)
