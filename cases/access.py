@@ -191,14 +191,24 @@ def clinical_access_granted(case: Case) -> bool:
     """Whether a facilitator let the hospital's admins see this case's clinical side.
 
     The grant is the documents app's ``ClinicalAccessGrant``; cases sits below documents and
-    never imports it, so the grant is found through its reverse relation on ``Case``. Asked
-    once per case object (a page asks several times); grants are changed by a facilitator on
-    another request."""
-    if "_npp_clinical_access" not in case.__dict__:
-        case._npp_clinical_access = type(case)._default_manager.filter(
-            pk=case.pk, clinical_access_grant__isnull=False
-        ).exists()
-    return case._npp_clinical_access
+    never imports it, so the grant is found through its reverse relation on ``Case``. A case
+    page asks several times about its own case object (``page_cache``): the answer is kept
+    there for the request; anywhere else it is asked anew."""
+    memo = case.__dict__.get("_npp_page_cache")
+    if memo is not None and "clinical_access" in memo:
+        return memo["clinical_access"]
+    granted = type(case)._default_manager.filter(
+        pk=case.pk, clinical_access_grant__isnull=False
+    ).exists()
+    if memo is not None:
+        memo["clinical_access"] = granted
+    return granted
+
+
+def page_cache(case: Case) -> dict:
+    """Start keeping, on this case object, answers a page asks many times (for one request:
+    a grant made afterwards is not seen through this object)."""
+    return case.__dict__.setdefault("_npp_page_cache", {})
 
 
 def sees_clinical(user: Any, case: Case) -> bool:

@@ -150,6 +150,7 @@ def load_case_page(case: Case) -> Case:
     """Read what a case page shows many times once: the documents and their types, the lab
     results, the eligibility overrides and the latest weight. The page then makes the same
     few queries however many documents, versions and results the case has."""
+    access.page_cache(case)
     prefetch_related_objects([case], "lab_results", "eligibility_overrides")
     prefetch_case_documents(case)
     latest_weight(case.patient)
