@@ -350,11 +350,9 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     @admin.display(description="2nd birthday", ordering="patient__date_of_birth")
     def second_birthday_left(self, obj: Case) -> str:
         """Days left to the 2nd birthday (cases.deadlines), in red under the warning window."""
-        from django.template.loader import render_to_string
-
         from .templatetags.deadlines import second_birthday
 
-        return render_to_string("cases/_second_birthday.html", second_birthday(obj))
+        return second_birthday(obj)
 
     def save_model(self, request, obj: Case, form, change: bool) -> None:
         if change:
