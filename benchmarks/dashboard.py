@@ -107,6 +107,7 @@ def generate(size: int, have: int, people, now, rng) -> int:
 
 
 def run(sizes: list[int], runs: int) -> int:
+    from django.core.cache import cache
     from django.test import override_settings
     from django.utils import timezone
 
@@ -121,6 +122,7 @@ def run(sizes: list[int], runs: int) -> int:
         have = generate(size, have, people, now, rng)
         heading(f"{size:,} open cases; {machine()}")
         for name, (url, keep) in PAGES.items():
+            cache.clear()  # statistics kept from the previous size are not this size's
             with override_settings(NPP_DASHBOARD_STATS_SECONDS=keep):
                 client.get(url)  # the process's first request also fills Django's caches
                 result = measure(client, url, runs)

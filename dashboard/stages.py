@@ -46,12 +46,15 @@ DAY = dt.timedelta(days=1)
 def cached(name: str, cases: QuerySet[Case], now: dt.datetime, compute):
     """``(computed_at, compute())``, kept ``NPP_DASHBOARD_STATS_SECONDS`` per filtered set of
     cases: statistics over months need not be recomputed on every page."""
+    keep = settings.NPP_DASHBOARD_STATS_SECONDS
+    if not keep:  # 0: recomputed on every page
+        return now, compute()
     scope = hashlib.sha256(str(cases.query).encode()).hexdigest()[:16]
     key = f"npp:dashboard:{name}:{scope}"
     found = cache.get(key)
     if found is None:
         found = (now, compute())
-        cache.set(key, found, settings.NPP_DASHBOARD_STATS_SECONDS)
+        cache.set(key, found, keep)
     return found
 
 
