@@ -8,16 +8,16 @@ who is told (``notify``: roles) and how far ahead (``ahead``); and the product i
 - for one case by ``clocks(case, at=...)``: the case pages, the portals, the API. Python over
   the case's own facts; ``Clock`` values, soonest first;
 - for many cases by ``rows(cases, at=...)``: the dashboard, the next-deadlines list and the
-  reminder sweep. The database computes one row per clock (``case_id``, ``code``, ``key``,
-  ``due_on``, ``due_at``, ``paused``), so nothing is loaded case by case.
+  reminder sweep. The database computes one row per clock (``ROW_FIELDS``: the case's id, the
+  code, a key, ``due_on``, ``due_at``, ``paused``), so nothing is loaded case by case.
 
 Both forms come from one declaration: a ``Deadline`` subclass decorated with ``@deadline``,
 whose ``clocks`` and ``rows`` methods read the same fields with the same arithmetic, and
 ``tests/cases/deadlines/`` checks them against each other on generated cases.
 
 Only the clock of a stage's expected duration (``stage_expected``) stops while a case is on
-hold: time on hold still runs against the 2nd birthday, the permit's validity and the
-cold-chain window (DOMAIN.md §1.5, §2.1, §2.3). The stage clock lives on the case
+hold: time on hold still runs against the 2nd birthday, the permit's validity, the
+cold-chain window and every other clock (DOMAIN.md §1.5, §2.1, §2.3). The stage clock lives on the case
 (``Case.stage_clock_from``: when the stage began, moved later by each hold's length), set by
 ``cases.services.case_apply`` through ``stage_clock_after``.
 
@@ -44,8 +44,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FACILITATOR", "DOCTOR", "HOSPITAL", "GUARDIAN",
-    "Clock", "Context", "Deadline", "clocks", "deadline", "get", "registry", "rows",
-    "stage_clock_after",
+    "ROW_FIELDS", "Clock", "Context", "Deadline", "Status", "clocks", "deadline", "get",
+    "registry", "rows", "stage_clock_after",
 ]
 
 # Who is told (the reminder rules map each to recipients).
@@ -242,13 +242,13 @@ def clocks(case: Case, *, at: dt.datetime | None = None, codes: Iterable[str] | 
 
 
 def rows(cases: QuerySet[Case], *, at: dt.datetime | None = None,
-         codes: Iterable[str] | None = None, product: str | None = "Zolgensma",
-         where=None, due_by: dt.date | None = None) -> QuerySet:
-    """The clocks of ``cases`` as one SQL query (a union of each deadline's ``rows``), with the
-    ``ROW_FIELDS`` columns; order it (``order_by("dl_due_on", ...)``) and slice it. Met clocks
-    are not in it. ``product``: whose deadlines run (one product today). ``where(deadline,
-    piece, ctx)`` narrows each piece (e.g. ``piece.filter(dl_due_on__lte=...)``); ``due_by``
-    keeps only clocks due on or before that India date."""
+         codes: Iterable[str] | None = None, where=None,
+         due_by: dt.date | None = None) -> QuerySet:
+    """The clocks of ``cases`` as one SQL query (a union of each deadline's ``rows``, a
+    product's own deadlines over that product's cases), with the ``ROW_FIELDS`` columns; order
+    it (``order_by("dl_due_on", ...)``) and slice it. Met clocks are not in it.
+    ``where(deadline, piece, ctx)`` narrows each piece (e.g. ``piece.filter(dl_due_on__lte=
+    ...)``); ``due_by`` keeps only clocks due on or before that India date."""
     ctx = Context(at=at or timezone.now(), due_by=due_by)
 
     def narrowed(deadline: Deadline, piece: QuerySet) -> QuerySet:
@@ -256,9 +256,15 @@ def rows(cases: QuerySet[Case], *, at: dt.datetime | None = None,
             piece = where(deadline, piece, ctx)
         return piece if due_by is None else piece.filter(dl_due_on__lte=due_by)
 
+    def of(deadline: Deadline) -> QuerySet[Case]:
+        from ..models import Product  # a subquery, not a join per row
+
+        return cases if deadline.product is None else cases.filter(
+            product__in=Product.objects.filter(name=deadline.product))
+
     wanted = set(codes) if codes is not None else None
-    pieces = [narrowed(d, q) for d in _for_product(product) if wanted is None or d.code in wanted
-              for q in d.rows(cases, ctx)]
+    pieces = [narrowed(d, q) for d in _REGISTRY.values() if wanted is None or d.code in wanted
+              for q in d.rows(of(d), ctx)]
     if not pieces:
         return cases.none().values_list("pk")
     first, *rest = pieces
