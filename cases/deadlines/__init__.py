@@ -33,7 +33,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from django.db.models import BooleanField, CharField, DateField, DateTimeField, F, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    F,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -257,10 +266,13 @@ def rows(cases: QuerySet[Case], *, at: dt.datetime | None = None,
         return piece if due_by is None else piece.filter(dl_due_on__lte=due_by)
 
     def of(deadline: Deadline) -> QuerySet[Case]:
-        from ..models import Product  # a subquery, not a join per row
+        if deadline.product is None:
+            return cases
+        from ..models import Product
 
-        return cases if deadline.product is None else cases.filter(
-            product__in=Product.objects.filter(name=deadline.product))
+        # A scalar subquery the database runs once per query (not a join per row).
+        product = Product.objects.filter(name=deadline.product).values("pk")[:1]
+        return cases.filter(product_id=Subquery(product))
 
     wanted = set(codes) if codes is not None else None
     pieces = [narrowed(d, q) for d in _REGISTRY.values() if wanted is None or d.code in wanted

@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(fields=['state', 'infused_at'], include=('id',), name='case_state_infused'),
+            index=models.Index(fields=['state', 'infused_at'], include=('id', 'product'), name='case_state_infused'),
         ),
         migrations.AddIndex(
             model_name='case',

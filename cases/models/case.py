@@ -135,7 +135,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             # state it runs in (cases.reminders.rules, cases.deadlines).
             # Covering: the monitoring clocks read one slot at a time from this index alone.
             models.Index(fields=["state", "infused_at"], name="case_state_infused",
-                         include=["id"]),
+                         include=["id", "product"]),
             models.Index(fields=["state", "infusion_scheduled_at"], name="case_state_planned"),
             models.Index(fields=["state", "eta"], name="case_state_eta"),
             models.Index(fields=["state", "permit_valid_until"], name="case_state_permit"),
