@@ -100,15 +100,22 @@ def one_sweep(now, rules=None) -> dict:
     from cases.reminders import reminders_sweep
 
     enqueued = []
-    with mock.patch("cases.tasks.deliver_notification_task.delay", enqueued.append), \
-            counting_queries() as queries:
+    with (
+        mock.patch("cases.tasks.deliver_notification_task.delay", enqueued.append),
+        counting_queries() as queries,
+    ):
         if rules is not None:
             rules[1]()
         start = time.perf_counter()
         created = reminders_sweep(now=now, enqueue=True)
         seconds = time.perf_counter() - start
-    return {"seconds": seconds, "queries": queries["n"], "created": created,
-            "enqueued": len(enqueued), "shapes": queries["shapes"]}
+    return {
+        "seconds": seconds,
+        "queries": queries["n"],
+        "created": created,
+        "enqueued": len(enqueued),
+        "shapes": queries["shapes"],
+    }
 
 
 def empty_notifications() -> None:
@@ -178,11 +185,19 @@ def generate(count: int, now, people, done: int) -> int:
 
     started = time.perf_counter()
     states = [*ACTIVE_STATES, CaseState.ON_HOLD, CaseState.REJECTED]
-    total = bulk_cases(count - done, people=people, states=states, now=now,
-                       rng=random.Random(11 + done), start=done)
+    total = bulk_cases(
+        count - done,
+        people=people,
+        states=states,
+        now=now,
+        rng=random.Random(11 + done),
+        start=done,
+    )
     analyze(vacuum=True)
-    print(f"  generated {total - done:,} more open cases ({total:,} in all) in "
-          f"{time.perf_counter() - started:.0f} s")
+    print(
+        f"  generated {total - done:,} more open cases ({total:,} in all) in "
+        f"{time.perf_counter() - started:.0f} s"
+    )
     return total
 
 
@@ -196,48 +211,72 @@ def measure(size: int, now, runs: int) -> dict:
             second.append(one_sweep(now, rules))
             reads.append(read_floor(now))
             writes.append(write_floor(first[-1]["created"]))
-            print(f"  run {i + 1}: first {first[-1]['seconds']:.2f} s, {first[-1]['queries']} "
-                  f"queries, {first[-1]['created']:,} created, {first[-1]['enqueued']:,} enqueued;"
-                  f" second {second[-1]['seconds']:.3f} s, {second[-1]['queries']} queries, "
-                  f"{second[-1]['created']} created, {second[-1]['enqueued']} enqueued; floors: "
-                  f"read {reads[-1]:.3f} s, write {writes[-1]:.3f} s")
+            print(
+                f"  run {i + 1}: first {first[-1]['seconds']:.2f} s, {first[-1]['queries']} "
+                f"queries, {first[-1]['created']:,} created, {first[-1]['enqueued']:,} enqueued;"
+                f" second {second[-1]['seconds']:.3f} s, {second[-1]['queries']} queries, "
+                f"{second[-1]['created']} created, {second[-1]['enqueued']} enqueued; floors: "
+                f"read {reads[-1]:.3f} s, write {writes[-1]:.3f} s"
+            )
         by_rule = dict(rules[0])
     heap_first, heap_second = peak_memory(now)
-    return {"size": size, "first": first, "second": second, "reads": reads, "writes": writes,
-            "by_rule": by_rule, "heap": (heap_first, heap_second)}
+    return {
+        "size": size,
+        "first": first,
+        "second": second,
+        "reads": reads,
+        "writes": writes,
+        "by_rule": by_rule,
+        "heap": (heap_first, heap_second),
+    }
 
 
 def report(result: dict) -> None:
     first, second = result["first"], result["second"]
     f, s = Stats([x["seconds"] for x in first]), Stats([x["seconds"] for x in second])
     reads, writes = Stats(result["reads"]), Stats(result["writes"])
-    print(f"  first sweep  {f.text('s', 1, 3)}; queries {first[0]['queries']}; created "
-          f"{first[0]['created']:,}; heap peak {result['heap'][0]:.1f} MB")
-    print(f"  second sweep {s.text('s', 1, 3)}; queries {second[0]['queries']}; created "
-          f"{[x['created'] for x in second]}; heap peak {result['heap'][1]:.1f} MB")
-    print(f"  read floor   {reads.text('s', 1, 3)}; second / read floor "
-          f"{s.median / reads.median:.1f}")
-    print(f"  write floor  {writes.text('s', 1, 3)}; first / (write + read floor) "
-          f"{f.median / (writes.median + reads.median):.1f}")
+    print(
+        f"  first sweep  {f.text('s', 1, 3)}; queries {first[0]['queries']}; created "
+        f"{first[0]['created']:,}; heap peak {result['heap'][0]:.1f} MB"
+    )
+    print(
+        f"  second sweep {s.text('s', 1, 3)}; queries {second[0]['queries']}; created "
+        f"{[x['created'] for x in second]}; heap peak {result['heap'][1]:.1f} MB"
+    )
+    print(
+        f"  read floor   {reads.text('s', 1, 3)}; second / read floor {s.median / reads.median:.1f}"
+    )
+    print(
+        f"  write floor  {writes.text('s', 1, 3)}; first / (write + read floor) "
+        f"{f.median / (writes.median + reads.median):.1f}"
+    )
     runs = len(first)
     for name, items in result["by_rule"].items():
         firsts, seconds = items[0::2], items[1::2]
-        print(f"    {name:22} first: median {Stats([t for t, _ in firsts]).median * 1000:7.1f} ms, "
-              f"{firsts[0][1]:6,} rows; second: median "
-              f"{Stats([t for t, _ in seconds]).median * 1000:6.1f} ms ({runs} runs)")
-    print("  first sweep's statements: " + ", ".join(
-        f"{n} x {shape}" for shape, n in first[0]["shapes"].most_common(6)))
+        print(
+            f"    {name:22} first: median {Stats([t for t, _ in firsts]).median * 1000:7.1f} ms, "
+            f"{firsts[0][1]:6,} rows; second: median "
+            f"{Stats([t for t, _ in seconds]).median * 1000:6.1f} ms ({runs} runs)"
+        )
+    print(
+        "  first sweep's statements: "
+        + ", ".join(f"{n} x {shape}" for shape, n in first[0]["shapes"].most_common(6))
+    )
 
 
 def targets(results: list[dict]) -> None:
-    heading(f"Targets at {results[-1]['size']:,}: < {MAX_SECONDS:.0f} s median, "
-            f"< {MAX_QUERIES} queries, second sweep creates 0")
+    heading(
+        f"Targets at {results[-1]['size']:,}: < {MAX_SECONDS:.0f} s median, "
+        f"< {MAX_QUERIES} queries, second sweep creates 0"
+    )
     last = results[-1]
     for label, sweeps in (("first", last["first"]), ("second", last["second"])):
         median = Stats([x["seconds"] for x in sweeps]).median
         queries = max(x["queries"] for x in sweeps)
-        print(f"  {label} sweep: median {median:.2f} s ({verdict(median < MAX_SECONDS)}), "
-              f"{queries} queries at most ({verdict(queries < MAX_QUERIES)})")
+        print(
+            f"  {label} sweep: median {median:.2f} s ({verdict(median < MAX_SECONDS)}), "
+            f"{queries} queries at most ({verdict(queries < MAX_QUERIES)})"
+        )
     zero = all(x["created"] == 0 for r in results for x in r["second"])
     print(f"  every second sweep created 0: {verdict(zero)}")
     heading("Growth (median seconds; x10 data each step)")
@@ -245,9 +284,11 @@ def targets(results: list[dict]) -> None:
         for label in ("first", "second"):
             a = Stats([x["seconds"] for x in before[label]]).median
             b = Stats([x["seconds"] for x in after[label]]).median
-            print(f"  {label:6} {before['size']:>7,} -> {after['size']:>7,}: "
-                  f"{a:.3f} s -> {b:.3f} s, x{b / a:.1f} "
-                  f"({verdict(b / a <= 10 * 1.2)} linear or better)")
+            print(
+                f"  {label:6} {before['size']:>7,} -> {after['size']:>7,}: "
+                f"{a:.3f} s -> {b:.3f} s, x{b / a:.1f} "
+                f"({verdict(b / a <= 10 * 1.2)} linear or better)"
+            )
 
 
 def profile_top(now, limit: int = 14) -> None:
@@ -261,15 +302,16 @@ def profile_top(now, limit: int = 14) -> None:
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(limit)
     lines = [line for line in out.getvalue().splitlines() if line.strip()]
     start = next(i for i, line in enumerate(lines) if "ncalls" in line)
-    print("\n".join(lines[start - 1:start + limit + 1]))
+    print("\n".join(lines[start - 1 : start + limit + 1]))
 
 
 def run(sizes: list[int], runs: int, profile: bool) -> None:
     from django.utils import timezone
 
     now = timezone.now()
-    people = bulk_people(hospitals=50, doctors_per_hospital=10, admins_per_hospital=2,
-                         facilitators=5)
+    people = bulk_people(
+        hospitals=50, doctors_per_hospital=10, admins_per_hospital=2, facilitators=5
+    )
     done, results = 0, []
     for size in sizes:
         done = generate(size, now, people, done)

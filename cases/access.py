@@ -197,9 +197,9 @@ def clinical_access_granted(case: Case) -> bool:
     memo = case.__dict__.get("_npp_page_cache")
     if memo is not None and "clinical_access" in memo:
         return memo["clinical_access"]
-    granted = type(case)._default_manager.filter(
-        pk=case.pk, clinical_access_grant__isnull=False
-    ).exists()
+    granted = (
+        type(case)._default_manager.filter(pk=case.pk, clinical_access_grant__isnull=False).exists()
+    )
     if memo is not None:
         memo["clinical_access"] = granted
     return granted

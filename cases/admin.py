@@ -148,8 +148,15 @@ class ConsentInline(AccessInlineMixin, admin.TabularInline):
     allowed = staticmethod(access.may_record_consent)
     model = Consent
     extra = 0
-    fields = ["given_by", "relationship", "verified_how", "notice_version", "given_at",
-              "withdrawn_at", "recorded_by"]
+    fields = [
+        "given_by",
+        "relationship",
+        "verified_how",
+        "notice_version",
+        "given_at",
+        "withdrawn_at",
+        "recorded_by",
+    ]
     readonly_fields = ["recorded_by"]
     can_delete = False
 
@@ -175,18 +182,22 @@ class PatientModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
             save_inline_through(
                 formset,
                 record=lambda values: services.patient_record_consent(
-                    patient=patient, by=by, **values),
+                    patient=patient, by=by, **values
+                ),
                 correct=lambda consent, values: services.patient_change_consent(
-                    consent=consent, by=by, **values),
+                    consent=consent, by=by, **values
+                ),
                 delete=_consents_are_kept,
             )
         elif formset.model is WeightMeasurement:
             save_inline_through(
                 formset,
                 record=lambda values: services.patient_record_weight(
-                    patient=patient, by=by, **values),
+                    patient=patient, by=by, **values
+                ),
                 correct=lambda weight, values: services.patient_correct_weight(
-                    weight=weight, by=by, **values),
+                    weight=weight, by=by, **values
+                ),
                 delete=lambda weight: services.patient_delete_weight(weight=weight, by=by),
             )
         else:  # pragma: no cover - a new inline must say which services save it
@@ -254,8 +265,17 @@ class LabResultInline(AccessInlineMixin, admin.TabularInline):
     allowed = staticmethod(access.may_record_lab_result)
     model = LabResult
     extra = 0
-    fields = ["test", "taken_on", "alt", "ast", "total_bilirubin", "platelets", "troponin_i",
-              "note", "recorded_by"]
+    fields = [
+        "test",
+        "taken_on",
+        "alt",
+        "ast",
+        "total_bilirubin",
+        "platelets",
+        "troponin_i",
+        "note",
+        "recorded_by",
+    ]
     readonly_fields = ["recorded_by"]
     verbose_name_plural = "Lab results after infusion"
 
@@ -292,15 +312,19 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         from .exports import cases_csv
 
         if request.POST.get("confirm") != "yes":
-            return TemplateResponse(request, "admin/cases/case/export_csv.html", {
-                **self.admin_site.each_context(request),
-                "title": "Export cases as CSV",
-                "queryset": queryset,
-                "count": queryset.count(),
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                "select_across": request.POST.get("select_across", "0"),
-                "opts": self.model._meta,
-            })
+            return TemplateResponse(
+                request,
+                "admin/cases/case/export_csv.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Export cases as CSV",
+                    "queryset": queryset,
+                    "count": queryset.count(),
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                    "select_across": request.POST.get("select_across", "0"),
+                    "opts": self.model._meta,
+                },
+            )
         include = request.POST.get("include_identifiers") == "on"
         if include and not access.may_export_identifiers(request.user):
             raise PermissionDenied("You may not export patient identifiers.")
@@ -378,7 +402,7 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
                 "<path:object_id>/transition/<str:name>/",
                 self.admin_site.admin_view(self.transition_view),
                 name="cases_case_transition",
-            )
+            ),
         ]
         return urls + super().get_urls()
 
@@ -472,7 +496,9 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
             messages.error(request, f"{label} refused: " + " ".join(reasons))
         else:
             case.refresh_from_db()
-            messages.success(request, f"{label}: {case.reference} is now '{case.get_state_display()}'.")
+            messages.success(
+                request, f"{label}: {case.reference} is now '{case.get_state_display()}'."
+            )
         return HttpResponseRedirect(change_url)
 
     def override_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -481,8 +507,12 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         change_url = reverse("admin:cases_case_change", args=[case.pk]) + "#npp-eligibility"
         if request.method == "POST" and self.has_change_permission(request, case):
             try:
-                case_override_eligibility(case=case, criterion=request.POST.get("criterion", ""),
-                                          reason=request.POST.get("reason", ""), by=request.user)
+                case_override_eligibility(
+                    case=case,
+                    criterion=request.POST.get("criterion", ""),
+                    reason=request.POST.get("reason", ""),
+                    by=request.user,
+                )
             except (CaseActionError, PermissionDenied) as exc:
                 reasons = exc.messages if isinstance(exc, CaseActionError) else [str(exc)]
                 messages.error(request, "Override refused: " + " ".join(reasons))
@@ -498,7 +528,8 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
             formset,
             record=lambda values: services.case_record_lab_result(case=case, by=by, **values),
             correct=lambda result, values: services.case_correct_lab_result(
-                result=result, by=by, **values),
+                result=result, by=by, **values
+            ),
             delete=lambda result: services.case_delete_lab_result(result=result, by=by),
         )
 
@@ -540,8 +571,18 @@ class NotificationAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     """Read-only. ``uncertain`` rows need a person: the email may or may not have reached the
     mail server, and nothing sends it again; search its Message-ID in the mail server's log."""
 
-    list_display = ["due_at", "kind", "case", "recipient", "recipient_email", "channel",
-                    "status", "sent_at", "attempts", "last_error"]
+    list_display = [
+        "due_at",
+        "kind",
+        "case",
+        "recipient",
+        "recipient_email",
+        "channel",
+        "status",
+        "sent_at",
+        "attempts",
+        "last_error",
+    ]
     list_filter = ["status", "channel", "kind", ("sent_at", admin.EmptyFieldListFilter)]
     list_select_related = ["case", "recipient"]
     search_fields = ["case__reference", "recipient__username", "subject"]

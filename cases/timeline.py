@@ -34,9 +34,9 @@ def case_stage_spans(cases, now: dt.datetime) -> dict[int, list[Span]]:
     case_list = list(cases.only("pk", "created_at", "state", "state_changed_at"))
     content_type = ContentType.objects.get_for_model(Case)
     logs = defaultdict(list)
-    for log in StateLog.objects.filter(content_type=content_type,
-                                       object_id__in=[c.pk for c in case_list]
-                                       ).order_by("object_id", "timestamp", "pk"):
+    for log in StateLog.objects.filter(
+        content_type=content_type, object_id__in=[c.pk for c in case_list]
+    ).order_by("object_id", "timestamp", "pk"):
         logs[log.object_id].append(log)
     return {case.pk: _spans(case, logs[case.pk], now) for case in case_list}
 
@@ -54,12 +54,16 @@ def case_history(case: Case) -> list:
     """The case's transition log, oldest first, with who acted; read once per case object (the
     timeline and the history of a case page share it)."""
     if "_npp_history" not in case.__dict__:
-        case._npp_history = list(StateLog.objects.for_(case).select_related("by", "content_type")
-                                 .order_by("timestamp", "pk"))
+        case._npp_history = list(
+            StateLog.objects.for_(case)
+            .select_related("by", "content_type")
+            .order_by("timestamp", "pk")
+        )
     return case._npp_history
 
 
 # --- The timeline ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Timeline:
@@ -80,13 +84,19 @@ def timeline_stays(spans: list[Span]) -> list[dict]:
     for span in spans:
         last = stays[-1] if stays else None
         held = span.state == CaseState.ON_HOLD and last is not None and not last["side"]
-        resumed = (last is not None and last["held_open"] and span.state == last["state"])
+        resumed = last is not None and last["held_open"] and span.state == last["state"]
         if held or resumed:
             last["parts"].append((span, held))
             last["held_open"] = held
             continue
-        stays.append({"state": span.state, "parts": [(span, False)], "held_open": False,
-                      "side": span.state in SIDE_STATES})
+        stays.append(
+            {
+                "state": span.state,
+                "parts": [(span, False)],
+                "held_open": False,
+                "side": span.state in SIDE_STATES,
+            }
+        )
     return stays
 
 
@@ -102,16 +112,21 @@ def case_timeline(case: Case, now: dt.datetime | None = None, width: int = 640) 
     if case.infused_at:
         # The actual infusion replaces the plan; a deviation recorded with it shows here.
         deviation = case.safety_follow_ups.exists()
-        milestones.append(("Infusion given" + (" (protocol deviation)" if deviation else ""),
-                           case.infused_at))
+        milestones.append(
+            ("Infusion given" + (" (protocol deviation)" if deviation else ""), case.infused_at)
+        )
     elif case.infusion_scheduled_at:
         milestones.append(("Infusion", case.infusion_scheduled_at))
     if case.received_at:
         end = case.received_at + dt.timedelta(days=settings.NPP_COLD_CHAIN_DAYS)
         milestones.append((f"End of {settings.NPP_COLD_CHAIN_DAYS}-day window", end))
     if case.infused_at:
-        milestones.append((f"End of {settings.NPP_MONITORING_DAYS}-day monitoring",
-                           case.infused_at + dt.timedelta(days=settings.NPP_MONITORING_DAYS)))
+        milestones.append(
+            (
+                f"End of {settings.NPP_MONITORING_DAYS}-day monitoring",
+                case.infused_at + dt.timedelta(days=settings.NPP_MONITORING_DAYS),
+            )
+        )
     first = spans[0].start
     last = max([now, *[when for _, when in milestones]]) + dt.timedelta(days=1)
     total = max((last - first).total_seconds(), 1)
@@ -128,24 +143,39 @@ def case_timeline(case: Case, now: dt.datetime | None = None, width: int = 640) 
         start, end = parts[0][0].start, parts[-1][0].end
         paused = sum(((p.end - p.start).total_seconds() for p, held in parts if held), 0.0)
         counted = sum(((p.end - p.start).total_seconds() for p, held in parts if not held), 0.0)
-        timeline.rows.append({
-            "label": labels.get(stay["state"], stay["state"]), "state": stay["state"],
-            "x": x(start), "w": max(round(x(end) - x(start), 1), 2),
-            "y": 24 + index * 22, "days": round(counted / 86400, 1),
-            "paused_days": round(paused / 86400, 1), "ongoing": parts[-1][0].ongoing,
-            "side": stay["side"], "start": timezone.localtime(start),
-            "end": timezone.localtime(end),
-            "pauses": [{"x": x(p.start), "w": max(round(x(p.end) - x(p.start), 1), 2),
-                        "start": timezone.localtime(p.start), "end": timezone.localtime(p.end),
+        timeline.rows.append(
+            {
+                "label": labels.get(stay["state"], stay["state"]),
+                "state": stay["state"],
+                "x": x(start),
+                "w": max(round(x(end) - x(start), 1), 2),
+                "y": 24 + index * 22,
+                "days": round(counted / 86400, 1),
+                "paused_days": round(paused / 86400, 1),
+                "ongoing": parts[-1][0].ongoing,
+                "side": stay["side"],
+                "start": timezone.localtime(start),
+                "end": timezone.localtime(end),
+                "pauses": [
+                    {
+                        "x": x(p.start),
+                        "w": max(round(x(p.end) - x(p.start), 1), 2),
+                        "start": timezone.localtime(p.start),
+                        "end": timezone.localtime(p.end),
                         "days": round((p.end - p.start).total_seconds() / 86400, 1),
-                        "ongoing": p.ongoing}
-                       for p, held in parts if held],
-        })
+                        "ongoing": p.ongoing,
+                    }
+                    for p, held in parts
+                    if held
+                ],
+            }
+        )
     timeline.height = 24 + len(stays) * 22 + 40
     timeline.today_x = x(now)
     for label, when in milestones:
-        timeline.markers.append({"label": label, "x": x(when), "date": timezone.localtime(when),
-                                 "future": when > now})
+        timeline.markers.append(
+            {"label": label, "x": x(when), "date": timezone.localtime(when), "future": when > now}
+        )
     step = 7 if total / 86400 <= 70 else 30
     day = timezone.localdate(first)
     while day <= timezone.localdate(last):
@@ -179,8 +209,14 @@ def calendar_grid(rows: list[dict]) -> list[dict]:
             for day in week:
                 events = by_day.get(day, []) if day.month == month else []
                 status = min((e["status"] for e in events), key=_STATUS_RANK.get, default="")
-                days.append({"date": day, "in_month": day.month == month, "events": events,
-                             "status": status})
+                days.append(
+                    {
+                        "date": day,
+                        "in_month": day.month == month,
+                        "events": events,
+                        "status": status,
+                    }
+                )
             weeks.append(days)
         months.append({"title": dt.date(year, month, 1).strftime("%B %Y"), "weeks": weeks})
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)

@@ -46,8 +46,9 @@ class Item:
 
     @property
     def status(self) -> str:
-        clock = deadlines.Clock(self.deadline, self.label, self.due_on, self.at,
-                                due_at=self.due_at, paused=self.paused)
+        clock = deadlines.Clock(
+            self.deadline, self.label, self.due_on, self.at, due_at=self.due_at, paused=self.paused
+        )
         return clock.status
 
 
@@ -68,11 +69,11 @@ def _when(name: str, now: dt.datetime):
     def where(deadline: deadlines.Deadline, piece: QuerySet, ctx) -> QuerySet:
         if name == "overdue":
             passed = Q(dl_due_at__isnull=False, dl_due_at__lte=now) | Q(
-                dl_due_at__isnull=True, dl_due_on__lt=today)
+                dl_due_at__isnull=True, dl_due_on__lt=today
+            )
             return piece.filter(passed, dl_paused=False)
         if name == "soon":
-            return piece.filter(dl_due_on__lt=today + deadline.ahead,
-                                dl_paused=False)
+            return piece.filter(dl_due_on__lt=today + deadline.ahead, dl_paused=False)
         return piece
 
     return where
@@ -109,8 +110,11 @@ def listing(params, cases: QuerySet[Case], *, user, now: dt.datetime) -> Listing
     basis = ""
     if params.get("risk"):  # the dashboard's "2nd birthday before the predicted infusion"
         found = prediction(now)
-        cases, codes, basis = birthday_before_infusion(cases, now, found), ["second_birthday"], \
-            found.basis()
+        cases, codes, basis = (
+            birthday_before_infusion(cases, now, found),
+            ["second_birthday"],
+            found.basis(),
+        )
     when = params.get("when", "")
     where = _when(when, now) if when in WHEN else None
     within = _number(params.get("within"))
@@ -119,9 +123,11 @@ def listing(params, cases: QuerySet[Case], *, user, now: dt.datetime) -> Listing
         where = near if base is None else (lambda d, p, c: near(d, base(d, p, c), c))
     found = deadlines.rows(cases, at=now, codes=codes, where=where)
     page = Paginator(found.order_by("dl_due_on", "dl_due_at", "dl_case"), PAGE_SIZE).get_page(
-        params.get("page"))
-    return Listing(page, _items(page.object_list, now), _selected(params), _codes(), _states(),
-                   WHEN, basis)
+        params.get("page")
+    )
+    return Listing(
+        page, _items(page.object_list, now), _selected(params), _codes(), _states(), WHEN, basis
+    )
 
 
 def _items(rows, now: dt.datetime) -> list[Item]:
@@ -131,9 +137,19 @@ def _items(rows, now: dt.datetime) -> list[Item]:
     for code in {r[1] for r in rows}:
         labels[code] = deadlines.get(code).row_labels(r[2] for r in rows if r[1] == code)
     today = ist_date(now)
-    return [Item(loaded.get(case_id), deadlines.get(code), labels[code][key], due_on, due_at,
-                 paused, today, now)
-            for case_id, code, key, due_on, due_at, paused in rows]
+    return [
+        Item(
+            loaded.get(case_id),
+            deadlines.get(code),
+            labels[code][key],
+            due_on,
+            due_at,
+            paused,
+            today,
+            now,
+        )
+        for case_id, code, key, due_on, due_at, paused in rows
+    ]
 
 
 def _selected(params) -> dict[str, str]:
@@ -146,5 +162,6 @@ def _codes() -> list[tuple[str, str]]:
 
 
 def _states() -> list[tuple[str, str]]:
-    return [(s.value, s.label) for s in CaseState if s not in (CaseState.CLOSED,
-                                                              CaseState.CANCELLED)]
+    return [
+        (s.value, s.label) for s in CaseState if s not in (CaseState.CLOSED, CaseState.CANCELLED)
+    ]

@@ -39,7 +39,7 @@ from cases.models import Case
 from cases.states import MAIN_LINE, CaseState
 
 # The stages before the infusion, in order; the infusion ends infusion_scheduled.
-BEFORE_INFUSION = MAIN_LINE[:MAIN_LINE.index(CaseState.MONITORING)]
+BEFORE_INFUSION = MAIN_LINE[: MAIN_LINE.index(CaseState.MONITORING)]
 DAY = dt.timedelta(days=1)
 
 
@@ -73,8 +73,7 @@ def _scope(cases: QuerySet[Case], column: str) -> tuple[str, list]:
     return f" AND {column} IN ({sql})", list(params)
 
 
-def ended_stays(cases: QuerySet[Case], *, since: dt.datetime | None = None
-                ) -> tuple[str, list]:
+def ended_stays(cases: QuerySet[Case], *, since: dt.datetime | None = None) -> tuple[str, list]:
     """SQL (and params) of (stay_case, stay_state, stay_days) for each stay that ended, at a
     log row, since ``since``: each case's opening and log rows in order (a window function),
     each stay starting at the row before its own."""
@@ -109,28 +108,37 @@ def current_stays(cases: QuerySet[Case], now: dt.datetime) -> tuple[str, list]:
     its current state."""
     cases_in, params = _scope(cases, "c.id")
     days = _days("%s", "c.state_changed_at")
-    return (f"SELECT c.id AS stay_case, c.state AS stay_state, {days} AS stay_days "
-            f"FROM {Case._meta.db_table} c WHERE TRUE{cases_in}",
-            [connection.ops.adapt_datetimefield_value(now), *params])
+    return (
+        f"SELECT c.id AS stay_case, c.state AS stay_state, {days} AS stay_days "
+        f"FROM {Case._meta.db_table} c WHERE TRUE{cases_in}",
+        [connection.ops.adapt_datetimefield_value(now), *params],
+    )
 
 
 def _percentiles(sql: str, params: list, fractions=(0.5, 0.9)) -> dict[str, dict]:
     """``{state: {"count": n, 0.5: ..., 0.9: ...}}`` over ``sql``'s (case, state, days) rows."""
     if connection.vendor == "postgresql":
-        cols = ", ".join(f"percentile_cont({f}) WITHIN GROUP (ORDER BY s.stay_days)"
-                         for f in fractions)
+        cols = ", ".join(
+            f"percentile_cont({f}) WITHIN GROUP (ORDER BY s.stay_days)" for f in fractions
+        )
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT s.stay_state, count(*), {cols} FROM ({sql}) s "
-                           f"GROUP BY s.stay_state", params)
-            return {state: {"count": n, **dict(zip(fractions, values, strict=True))}
-                    for state, n, *values in cursor.fetchall()}
+            cursor.execute(
+                f"SELECT s.stay_state, count(*), {cols} FROM ({sql}) s GROUP BY s.stay_state",
+                params,
+            )
+            return {
+                state: {"count": n, **dict(zip(fractions, values, strict=True))}
+                for state, n, *values in cursor.fetchall()
+            }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = defaultdict(list)
         for _, state, days in cursor.fetchall():
             found[state].append(days)
-    return {state: {"count": len(values), **{f: percentile(values, f) for f in fractions}}
-            for state, values in found.items()}
+    return {
+        state: {"count": len(values), **{f: percentile(values, f) for f in fractions}}
+        for state, values in found.items()
+    }
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -152,10 +160,15 @@ def stage_durations(cases: QuerySet[Case], now: dt.datetime, days: int = 90) -> 
     rows = []
     for state in MAIN_LINE[:-1]:
         stats = found.get(state.value)
-        rows.append({"state": state.value, "label": state.label,
-                     "count": stats["count"] if stats else 0,
-                     "median": round(stats[0.5], 1) if stats else None,
-                     "p90": round(stats[0.9], 1) if stats else None})
+        rows.append(
+            {
+                "state": state.value,
+                "label": state.label,
+                "count": stats["count"] if stats else 0,
+                "median": round(stats[0.5], 1) if stats else None,
+                "p90": round(stats[0.9], 1) if stats else None,
+            }
+        )
     return rows
 
 
@@ -173,18 +186,21 @@ class Prediction:
     def after(self, state: str) -> float:
         """Days of the stages after ``state``, up to the infusion."""
         index = BEFORE_INFUSION.index(state)
-        return sum(self.medians[s] for s in BEFORE_INFUSION[index + 1:])
+        return sum(self.medians[s] for s in BEFORE_INFUSION[index + 1 :])
 
     def basis(self) -> str:
-        stages = ", ".join(f"{CaseState(s).label} {self.medians[s]:.1f}"
-                           for s in BEFORE_INFUSION)
-        text = (f"Median days per stage over the {self.closed} case"
-                f"{'s' if self.closed != 1 else ''} closed since {self.since:%d %b %Y}: "
-                f"{stages}.")
+        stages = ", ".join(f"{CaseState(s).label} {self.medians[s]:.1f}" for s in BEFORE_INFUSION)
+        text = (
+            f"Median days per stage over the {self.closed} case"
+            f"{'s' if self.closed != 1 else ''} closed since {self.since:%d %b %Y}: "
+            f"{stages}."
+        )
         if self.from_settings:
-            text += (" No closed case went through " + ", ".join(
-                CaseState(s).label for s in self.from_settings)
-                + ": the expected duration from the settings stands in.")
+            text += (
+                " No closed case went through "
+                + ", ".join(CaseState(s).label for s in self.from_settings)
+                + ": the expected duration from the settings stands in."
+            )
         return text
 
 
@@ -194,12 +210,15 @@ def prediction(now: dt.datetime, *, closed_within_days: int = 365) -> Prediction
     since = now - closed_within_days * DAY
     closed = Case.objects.filter(state=CaseState.CLOSED, state_changed_at__gte=since)
     sql, params = ended_stays(closed)
-    per_case = (f"SELECT t.stay_case, t.stay_state, sum(t.stay_days) AS stay_days FROM ({sql}) t "
-                f"GROUP BY t.stay_case, t.stay_state")
+    per_case = (
+        f"SELECT t.stay_case, t.stay_state, sum(t.stay_days) AS stay_days FROM ({sql}) t "
+        f"GROUP BY t.stay_case, t.stay_state"
+    )
     found = _percentiles(per_case, list(params), fractions=(0.5,))
     limits = settings.NPP_STAGE_LIMIT_DAYS
-    result = Prediction(since=since.date(), closed=max(
-        (stats["count"] for stats in found.values()), default=0))
+    result = Prediction(
+        since=since.date(), closed=max((stats["count"] for stats in found.values()), default=0)
+    )
     for state in BEFORE_INFUSION:
         if state.value in found:
             result.medians[state.value] = round(found[state.value][0.5], 1)
@@ -209,29 +228,41 @@ def prediction(now: dt.datetime, *, closed_within_days: int = 365) -> Prediction
     return result
 
 
-def birthday_before_infusion(cases: QuerySet[Case], now: dt.datetime,
-                             basis: Prediction) -> QuerySet[Case]:
+def birthday_before_infusion(
+    cases: QuerySet[Case], now: dt.datetime, basis: Prediction
+) -> QuerySet[Case]:
     """The open cases not yet infused whose 2nd birthday falls on or before their predicted
     infusion date: the time left of their stage (at least none) plus the later stages'
     medians; a scheduled case's own planned date; a held case as if resumed now."""
     birthday = SecondBirthday(F("patient__date_of_birth"))
     instant = Value(now, DateTimeField())
-    condition = Q(state=CaseState.INFUSION_SCHEDULED, infusion_scheduled_at__isnull=False,
-                  birthday_on__lte=india_date("infusion_scheduled_at"))
+    condition = Q(
+        state=CaseState.INFUSION_SCHEDULED,
+        infusion_scheduled_at__isnull=False,
+        birthday_on__lte=india_date("infusion_scheduled_at"),
+    )
     for state in BEFORE_INFUSION[:-1]:
         stage, rest = basis.medians[state] * DAY, basis.after(state) * DAY
         running = Greatest(F("stage_clock_from") + stage, instant) + rest
-        held = Greatest(F("stage_clock_from") + stage + (instant - F("state_changed_at")),
-                        instant) + rest
+        held = (
+            Greatest(F("stage_clock_from") + stage + (instant - F("state_changed_at")), instant)
+            + rest
+        )
         condition |= Q(state=state) & Q(birthday_on__lte=india_date(running))
-        condition |= (Q(state=CaseState.ON_HOLD, hold_from_state=state)
-                      & Q(birthday_on__lte=india_date(held)))
+        condition |= Q(state=CaseState.ON_HOLD, hold_from_state=state) & Q(
+            birthday_on__lte=india_date(held)
+        )
     # No prediction is later than now plus the longest rest of the way (or a scheduled
     # infusion, within the 14-day window): only children turning 2 by then can be at risk,
     # which the date of birth alone tells (the 2nd birthday of a date of birth only grows).
-    longest = max([basis.medians[s] + basis.after(s) for s in BEFORE_INFUSION[:-1]]
-                  + [settings.NPP_COLD_CHAIN_DAYS])
+    longest = max(
+        [basis.medians[s] + basis.after(s) for s in BEFORE_INFUSION[:-1]]
+        + [settings.NPP_COLD_CHAIN_DAYS]
+    )
     latest = ist_date(now) + (longest + 2) * DAY
     born_by = add_years(latest, -2) + DAY
-    return (cases.filter(infused_at__isnull=True, patient__date_of_birth__lte=born_by)
-            .alias(birthday_on=birthday).filter(condition))
+    return (
+        cases.filter(infused_at__isnull=True, patient__date_of_birth__lte=born_by)
+        .alias(birthday_on=birthday)
+        .filter(condition)
+    )

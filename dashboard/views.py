@@ -37,8 +37,9 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     params = request.GET
     cases = selectors.filtered_cases(params, access.cases_visible_to(request.user))
     pipeline = selectors.pipeline(cases, params)
-    stats_at, durations = stages.cached("durations", cases, now,
-                                        lambda: stages.stage_durations(cases, now))
+    stats_at, durations = stages.cached(
+        "durations", cases, now, lambda: stages.stage_durations(cases, now)
+    )
     attention = selectors.needs_attention(cases, now, params)
     week = selectors.this_week(cases, now, params)
     risk = selectors.birthday_risk(cases, now, params)
@@ -47,14 +48,18 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         **admin.site.each_context(request),
         "title": "Dashboard",
         "pipeline_chart": hbar_chart(
-            "Cases in each state", pipeline,
+            "Cases in each state",
+            pipeline,
             description="Number of cases per state, in the order of the state machine; "
-                        "each bar opens the filtered case list."),
+            "each bar opens the filtered case list.",
+        ),
         "duration_chart": grouped_hbar_chart(
-            "Days spent in each stage (last 90 days)", durations,
+            "Days spent in each stage (last 90 days)",
+            durations,
             [("median", "median days", "npp-bar"), ("p90", "90th percentile", "npp-bar-p90")],
             description="Median and 90th percentile days per stage, over closed and open cases.",
-            unit=" d"),
+            unit=" d",
+        ),
         "durations": durations,
         "stats_at": stats_at,
         "attention": attention,
@@ -73,8 +78,9 @@ def deadlines_view(request: HttpRequest) -> HttpResponse:
     """Every clock of the facilitator's cases (or everyone's), soonest first, filterable."""
     _facilitator_only(request)
     now = timezone.now()
-    listing = next_deadlines.listing(request.GET, access.cases_visible_to(request.user),
-                                     user=request.user, now=now)
+    listing = next_deadlines.listing(
+        request.GET, access.cases_visible_to(request.user), user=request.user, now=now
+    )
     context = {
         **admin.site.each_context(request),
         "title": "Next deadlines",
@@ -87,5 +93,8 @@ def deadlines_view(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 def help_view(request: HttpRequest) -> HttpResponse:
     _facilitator_only(request)
-    return render(request, "dashboard/help.html",
-                  {**admin.site.each_context(request), "title": "How cases move"})
+    return render(
+        request,
+        "dashboard/help.html",
+        {**admin.site.each_context(request), "title": "How cases move"},
+    )

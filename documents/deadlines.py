@@ -41,30 +41,52 @@ class DocumentValidity(Deadline):
     def clocks(self, case, ctx: Context) -> Iterator[Clock]:
         target = next_state(case)
         for line in checklist(case, today=ctx.today):
-            if (line.expires_on is not None and line.document_type.required_before == target
-                    and line.status in (LineStatus.OK, LineStatus.EXPIRED)):
-                yield self.clock(ctx, f"{line.document_type.name}: valid until", line.expires_on,
-                                 key=line.document_type.code)
+            if (
+                line.expires_on is not None
+                and line.document_type.required_before == target
+                and line.status in (LineStatus.OK, LineStatus.EXPIRED)
+            ):
+                yield self.clock(
+                    ctx,
+                    f"{line.document_type.name}: valid until",
+                    line.expires_on,
+                    key=line.document_type.code,
+                )
 
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:
-        newer = Document.objects.filter(case=OuterRef("case"), version__gt=OuterRef("version"),
-                                        document_type=OuterRef("document_type"))
+        newer = Document.objects.filter(
+            case=OuterRef("case"),
+            version__gt=OuterRef("version"),
+            document_type=OuterRef("document_type"),
+        )
         docs = Document.objects.filter(
-            _gate_ahead(), case__in=cases, review_status=ReviewStatus.ACCEPTED,
+            _gate_ahead(),
+            case__in=cases,
+            review_status=ReviewStatus.ACCEPTED,
             document_type__validity_days__isnull=False,
         ).exclude(Exists(newer))
         taken = Coalesce("sample_taken_on", Cast("uploaded_at", DateField()))
-        return [self.row_values(docs, case="case_id", key=F("document_type__code"),
-                                due_on=AddDays(taken, F("document_type__validity_days")))]
+        return [
+            self.row_values(
+                docs,
+                case="case_id",
+                key=F("document_type__code"),
+                due_on=AddDays(taken, F("document_type__validity_days")),
+            )
+        ]
 
 
 def _gate_ahead() -> Q:
     """The document's type is required before the state the case is heading for
     (``documents.selectors.next_state`` in SQL)."""
-    condition = Q(case__state=CaseState.REJECTED,
-                  document_type__required_before=CaseState.REGULATORY_REVIEW)
+    condition = Q(
+        case__state=CaseState.REJECTED, document_type__required_before=CaseState.REGULATORY_REVIEW
+    )
     for state, following in zip(MAIN_LINE, MAIN_LINE[1:], strict=False):
         condition |= Q(case__state=state, document_type__required_before=following)
-        condition |= Q(case__state=CaseState.ON_HOLD, case__hold_from_state=state,
-                       document_type__required_before=following)
+        condition |= Q(
+            case__state=CaseState.ON_HOLD,
+            case__hold_from_state=state,
+            document_type__required_before=following,
+        )
     return condition

@@ -30,23 +30,32 @@ from .selectors import LineStatus, checklists_for_cases
 TO_ACT = (LineStatus.MISSING, LineStatus.REJECTED, LineStatus.EXPIRED)
 # The checklist of a case in documents: every type required up to the regulator's gate.
 TARGET = CaseState.REGULATORY_REVIEW
-UP_TO_TARGET = MAIN_LINE[:MAIN_LINE.index(TARGET) + 1]
+UP_TO_TARGET = MAIN_LINE[: MAIN_LINE.index(TARGET) + 1]
 
 
 def _in_order(today: dt.date) -> Exists:
     """The newest version of the outer type on the outer-outer case is pending review, or
     accepted and not expired before the gate (``selectors._line`` in SQL)."""
-    newer = Document.objects.filter(case=OuterRef("case"), document_type=OuterRef("document_type"),
-                                    version__gt=OuterRef("version"))
+    newer = Document.objects.filter(
+        case=OuterRef("case"),
+        document_type=OuterRef("document_type"),
+        version__gt=OuterRef("version"),
+    )
     taken = Coalesce("sample_taken_on", Cast("uploaded_at", DateField()))
-    expired = Q(document_type__validity_days__isnull=False,
-                document_type__required_before=TARGET, expires_on__lt=today)
+    expired = Q(
+        document_type__validity_days__isnull=False,
+        document_type__required_before=TARGET,
+        expires_on__lt=today,
+    )
     return Exists(
         Document.objects.filter(case=OuterRef(OuterRef("pk")), document_type=OuterRef("pk"))
         .exclude(Exists(newer))
         .alias(expires_on=AddDays(taken, "document_type__validity_days"))
-        .filter(Q(review_status=ReviewStatus.PENDING)
-                | (Q(review_status=ReviewStatus.ACCEPTED) & ~expired)))
+        .filter(
+            Q(review_status=ReviewStatus.PENDING)
+            | (Q(review_status=ReviewStatus.ACCEPTED) & ~expired)
+        )
+    )
 
 
 def to_act(today: dt.date) -> Exists:
@@ -58,11 +67,14 @@ def to_act(today: dt.date) -> Exists:
 def _due(now: dt.datetime) -> list:
     every = dt.timedelta(days=setting("NPP_REMINDER_DOCUMENTS_EVERY_DAYS"))
     # Judged on the sweep's day, so `send_reminders --now` sees expiry as of that day.
-    due = (Case.objects.filter(state=CaseState.DOCUMENTS, state_changed_at__lte=now - every)
-           .filter(to_act(today_ist(now)))
-           .alias(period=PeriodStart("state_changed_at", now, every)))
-    return [annotated(due, kind="documents_missing", due_at=F("period"),
-                      day=india_day_text("period"))]
+    due = (
+        Case.objects.filter(state=CaseState.DOCUMENTS, state_changed_at__lte=now - every)
+        .filter(to_act(today_ist(now)))
+        .alias(period=PeriodStart("state_changed_at", now, every))
+    )
+    return [
+        annotated(due, kind="documents_missing", due_at=F("period"), day=india_day_text("period"))
+    ]
 
 
 documents_missing = ReminderRule("documents_missing", "", _due, roles=(DOCTOR,))
@@ -73,6 +85,8 @@ def lines_context(notifications: list) -> list[dict]:
     when it goes out)."""
     cases = {n.case_id: n.case for n in notifications}
     checklists = checklists_for_cases(list(cases.values()), target=TARGET, today=today_ist())
-    lines = {case.pk: [line for line in found if line.status in TO_ACT]
-             for case, found in checklists.items()}
+    lines = {
+        case.pk: [line for line in found if line.status in TO_ACT]
+        for case, found in checklists.items()
+    }
     return [{"lines": lines[n.case_id]} for n in notifications]

@@ -60,8 +60,11 @@ def accepted_lab_values(case) -> dict:
     if docs is None:
         return accepted_lab_values_for([case])[case.pk]
     newest: dict = {}
-    for doc in sorted((d for d in docs if _baseline(d)),
-                      key=lambda d: (d.sample_taken_on, d.version), reverse=True):
+    for doc in sorted(
+        (d for d in docs if _baseline(d)),
+        key=lambda d: (d.sample_taken_on, d.version),
+        reverse=True,
+    ):
         newest.setdefault(doc.document_type.code, doc)
     return _values(newest)
 
@@ -69,8 +72,11 @@ def accepted_lab_values(case) -> dict:
 def _baseline(doc) -> bool:
     from .models import ReviewStatus
 
-    return (doc.review_status == ReviewStatus.ACCEPTED and doc.sample_taken_on is not None
-            and doc.document_type.code in BASELINE_SOURCES)
+    return (
+        doc.review_status == ReviewStatus.ACCEPTED
+        and doc.sample_taken_on is not None
+        and doc.document_type.code in BASELINE_SOURCES
+    )
 
 
 def accepted_lab_values_for(cases) -> dict:

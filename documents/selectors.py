@@ -39,8 +39,9 @@ class ChecklistLine:
     def passes_gate(self) -> bool:
         """Whether the line lets the case through its gate: ok, or uploaded and waiting for a
         review that does not hold the case (``DocumentType.review_before_gate``)."""
-        return self.ok or (self.status == LineStatus.PENDING
-                           and not self.document_type.review_before_gate)
+        return self.ok or (
+            self.status == LineStatus.PENDING and not self.document_type.review_before_gate
+        )
 
     def describe(self) -> str:
         name = self.document_type.name
@@ -71,8 +72,9 @@ def next_state(case: Case) -> str | None:
     return MAIN_LINE[_ORDER[state] + 1]
 
 
-def _line(case: Case, doc_type: DocumentType, newest: Document | None, gate_ahead: bool,
-          today: dt.date) -> ChecklistLine:
+def _line(
+    case: Case, doc_type: DocumentType, newest: Document | None, gate_ahead: bool, today: dt.date
+) -> ChecklistLine:
     # The newest version decides: a doctor uploads again because something changed.
     if newest is None:
         return ChecklistLine(doc_type, LineStatus.MISSING, None)
@@ -95,8 +97,13 @@ def _gated_types() -> list[DocumentType]:
     return list(DocumentType.objects.exclude(required_before=""))
 
 
-def _lines(case: Case, target: str | None, types: list[DocumentType],
-           newest: dict[int, Document], today: dt.date) -> list[ChecklistLine]:
+def _lines(
+    case: Case,
+    target: str | None,
+    types: list[DocumentType],
+    newest: dict[int, Document],
+    today: dt.date,
+) -> list[ChecklistLine]:
     target = target or next_state(case) or CaseState.CLOSED
     target_index = _ORDER[target]
     return [
@@ -108,14 +115,17 @@ def _lines(case: Case, target: str | None, types: list[DocumentType],
 
 # --- A page that reads a case's documents many times loads them once -----------------------------
 
+
 def prefetch_case_documents(case: Case) -> Case:
     """Load every version of the case's documents and the document types once, on the case
     object: the checklist, the document list and the lab values of a case page then read them
     without a query each. Only for a page's own case object (an upload after this needs
     ``forget_case_documents``)."""
     case._npp_documents = list(
-        case.documents.select_related("document_type", "uploaded_by", "reviewed_by")
-        .order_by("document_type__sort_order", "document_type_id", "-version"))
+        case.documents.select_related("document_type", "uploaded_by", "reviewed_by").order_by(
+            "document_type__sort_order", "document_type_id", "-version"
+        )
+    )
     case._npp_document_types = list(DocumentType.objects.all())
     return case
 
@@ -136,8 +146,9 @@ def prefetched_documents(case: Case) -> list[Document] | None:
     return getattr(case, "_npp_documents", None)
 
 
-def checklist(case: Case, target: str | None = None, *, today: dt.date | None = None
-              ) -> list[ChecklistLine]:
+def checklist(
+    case: Case, target: str | None = None, *, today: dt.date | None = None
+) -> list[ChecklistLine]:
     """Every document required up to and including ``target`` (default: the next state).
 
     Two queries whatever the number of types: the types, and the case's documents (none when
@@ -146,8 +157,7 @@ def checklist(case: Case, target: str | None = None, *, today: dt.date | None = 
     docs = prefetched_documents(case)
     if docs is None:
         types = _gated_types()
-        docs = case.documents.filter(document_type__in=types).order_by("document_type",
-                                                                          "-version")
+        docs = case.documents.filter(document_type__in=types).order_by("document_type", "-version")
     else:
         types = [t for t in case_document_types(case) if t.required_before]
     newest: dict[int, Document] = {}
@@ -156,14 +166,16 @@ def checklist(case: Case, target: str | None = None, *, today: dt.date | None = 
     return _lines(case, target, types, newest, today or today_ist())
 
 
-def checklists_for_cases(cases: list[Case], *, target: str | None = None,
-                         today: dt.date | None = None) -> dict[Case, list[ChecklistLine]]:
+def checklists_for_cases(
+    cases: list[Case], *, target: str | None = None, today: dt.date | None = None
+) -> dict[Case, list[ChecklistLine]]:
     """The checklist of many cases in two queries (for lists and reminders), up to ``target``
     (default: each case's next state)."""
     types = _gated_types()
     newest: dict[int, dict[int, Document]] = {case.pk: {} for case in cases}
     docs = Document.objects.filter(case__in=cases, document_type__in=types).order_by(
-        "case_id", "document_type_id", "-version")
+        "case_id", "document_type_id", "-version"
+    )
     for doc in docs:
         newest[doc.case_id].setdefault(doc.document_type_id, doc)
     today = today or today_ist()
@@ -176,6 +188,7 @@ def checklist_blockers(case: Case, target: str) -> list[str]:
 
 
 # --- Scope: cases.access decides, these filter ------------------------------------------------
+
 
 def visible_types_q(user: Any, case: Case) -> dict:
     """Filter kwargs limiting documents to the types ``user`` may see on ``case`` (the same

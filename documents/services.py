@@ -90,8 +90,8 @@ def document_upload(
         with transaction.atomic():
             # Lock the case so two uploads of the same type get consecutive versions, and so
             # that it cannot be closed or cancelled between this check and the commit.
-            locked = Case.objects.select_for_update().only("pk", "state", "reference").get(
-                pk=case.pk
+            locked = (
+                Case.objects.select_for_update().only("pk", "state", "reference").get(pk=case.pk)
             )
             _refuse_if_ended(locked)
             last = case.documents.filter(document_type=document_type).aggregate(v=Max("version"))
@@ -124,9 +124,13 @@ def document_upload(
 def _refuse_if_ended(case: Case) -> None:
     # A non-field error: the portal shows it above the form, not beside the file input.
     if case.state in CASE_ENDED:
-        raise ValidationError({NON_FIELD_ERRORS: ValidationError(
-            CASE_ENDED[case.state], code="case_ended", params={"reference": case.reference}
-        )})
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: ValidationError(
+                    CASE_ENDED[case.state], code="case_ended", params={"reference": case.reference}
+                )
+            }
+        )
 
 
 def _check_sample_date(case: Case, taken: dt.date) -> None:
@@ -177,7 +181,9 @@ def case_grant_clinical_access(*, case: Case, by: Any, reason: str) -> ClinicalA
         grant, _ = ClinicalAccessGrant.objects.update_or_create(
             case=case, defaults={"granted_by": by, "reason": reason}
         )
-        _log_clinical_access(case, by, "grant_clinical_access", f"Clinical access granted: {reason}")
+        _log_clinical_access(
+            case, by, "grant_clinical_access", f"Clinical access granted: {reason}"
+        )
     return grant
 
 
@@ -193,8 +199,12 @@ def case_revoke_clinical_access(*, case: Case, by: Any, reason: str = "") -> boo
         deleted, _ = ClinicalAccessGrant.objects.filter(case=case).delete()
         if deleted:
             why = (reason or "").strip()
-            _log_clinical_access(case, by, "revoke_clinical_access",
-                                 "Clinical access revoked" + (f": {why}" if why else "."))
+            _log_clinical_access(
+                case,
+                by,
+                "revoke_clinical_access",
+                "Clinical access revoked" + (f": {why}" if why else "."),
+            )
     return bool(deleted)
 
 
@@ -209,8 +219,9 @@ def _log_clinical_access(case: Case, by: Any, action: str, label: str) -> Docume
     )
 
 
-def document_access_log(*, document: Document, by: Any, ip_address: str | None,
-                        action: str = "download") -> DocumentAccess:
+def document_access_log(
+    *, document: Document, by: Any, ip_address: str | None, action: str = "download"
+) -> DocumentAccess:
     return DocumentAccess.objects.create(
         document_id=document.pk,
         case_reference=document.case.reference,

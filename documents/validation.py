@@ -338,9 +338,7 @@ def max_pdf_pages() -> int:
 
 
 def max_pdf_decompressed_bytes() -> int:
-    return int(
-        settings.NPP_UPLOAD_MAX_PDF_DECOMPRESSED_BYTES
-    )
+    return int(settings.NPP_UPLOAD_MAX_PDF_DECOMPRESSED_BYTES)
 
 
 def _check_pdf(data: bytes) -> int:

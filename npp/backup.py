@@ -56,6 +56,7 @@ class MissingDatabase(BackupError):
 
 # --- The database, without ever showing its password ------------------------------------------
 
+
 @dataclass(frozen=True)
 class Database:
     engine: str  # "postgresql" or "sqlite"
@@ -71,10 +72,15 @@ class Database:
         """From a ``DATABASES`` entry (the test database's name included)."""
         engine = conf["ENGINE"].rsplit(".", 1)[-1]
         if engine.startswith("postgres"):
-            return cls("postgresql", str(conf["NAME"]), str(conf.get("HOST") or ""),
-                       str(conf.get("PORT") or ""), str(conf.get("USER") or ""),
-                       str(conf.get("PASSWORD") or ""),
-                       str((conf.get("OPTIONS") or {}).get("sslmode", "")))
+            return cls(
+                "postgresql",
+                str(conf["NAME"]),
+                str(conf.get("HOST") or ""),
+                str(conf.get("PORT") or ""),
+                str(conf.get("USER") or ""),
+                str(conf.get("PASSWORD") or ""),
+                str((conf.get("OPTIONS") or {}).get("sslmode", "")),
+            )
         if engine == "sqlite3":
             return cls("sqlite", str(conf["NAME"]))
         raise BackupError(f"Backups support PostgreSQL and SQLite, not {engine}.")
@@ -90,21 +96,33 @@ class Database:
     def libpq_env(self) -> dict[str, str]:
         """The environment for pg_dump / pg_restore: connection facts, password included."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-        pairs = {"PGHOST": self.host, "PGPORT": self.port, "PGUSER": self.user,
-                 "PGPASSWORD": self.password, "PGSSLMODE": self.sslmode, "PGDATABASE": self.name}
+        pairs = {
+            "PGHOST": self.host,
+            "PGPORT": self.port,
+            "PGUSER": self.user,
+            "PGPASSWORD": self.password,
+            "PGSSLMODE": self.sslmode,
+            "PGDATABASE": self.name,
+        }
         env.update({k: v for k, v in pairs.items() if v})
         return env
 
     def connect(self):
         import psycopg
 
-        params = {"dbname": self.name, "host": self.host or None, "port": self.port or None,
-                  "user": self.user or None, "password": self.password or None,
-                  "sslmode": self.sslmode or None}
+        params = {
+            "dbname": self.name,
+            "host": self.host or None,
+            "port": self.port or None,
+            "user": self.user or None,
+            "password": self.password or None,
+            "sslmode": self.sslmode or None,
+        }
         try:
             # Autocommit: the dump opens its own snapshot transaction explicitly.
-            return psycopg.connect(autocommit=True,
-                                   **{k: v for k, v in params.items() if v is not None})
+            return psycopg.connect(
+                autocommit=True, **{k: v for k, v in params.items() if v is not None}
+            )
         except psycopg.OperationalError as exc:
             if "does not exist" in str(exc):
                 raise MissingDatabase(f"{self.label()} does not exist.") from exc
@@ -137,16 +155,21 @@ def pg_counts(conn) -> dict[str, int]:
 
     counts = {}
     for schema, table in conn.execute(PG_TABLES).fetchall():
-        query = sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema),
-                                                            sql.Identifier(table))
+        query = sql.SQL("SELECT count(*) FROM {}.{}").format(
+            sql.Identifier(schema), sql.Identifier(table)
+        )
         counts[f"{schema}.{table}"] = conn.execute(query).fetchone()[0]
     return counts
 
 
 def sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    names = [row[0] for row in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name")]
+    names = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
+    ]
     return {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
 
 
@@ -170,12 +193,12 @@ def _sqlite(uri: str) -> Iterator[sqlite3.Connection]:
 
 # --- Dumping ---------------------------------------------------------------------------------------
 
+
 def _run(command: list[str], db: Database, what: str) -> None:
     tool = command[0]
     if shutil.which(tool) is None:
         raise BackupError(f"`{tool}` is not installed (apt-get install postgresql-client).")
-    done = subprocess.run(command, env=db.libpq_env(), capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(command, env=db.libpq_env(), capture_output=True, text=True, check=False)
     if done.returncode != 0:
         detail = "\n".join(done.stderr.strip().splitlines()[-5:])
         raise BackupError(f"{what} failed ({tool} exit {done.returncode}):\n{detail}")
@@ -188,8 +211,18 @@ def dump_postgres(db: Database, target: Path) -> dict[str, int]:
         snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
         counts = pg_counts(conn)
         # The snapshot lives as long as this transaction: pg_dump must finish inside it.
-        _run(["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={target}",
-              "--dbname", db.name], db, "pg_dump")
+        _run(
+            [
+                "pg_dump",
+                "--format=custom",
+                f"--snapshot={snapshot}",
+                f"--file={target}",
+                "--dbname",
+                db.name,
+            ],
+            db,
+            "pg_dump",
+        )
         conn.execute("ROLLBACK")
     return counts
 
@@ -202,6 +235,7 @@ def dump_sqlite(db: Database, target: Path) -> dict[str, int]:
 
 
 # --- Hashing and the manifest -----------------------------------------------------------------------
+
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
@@ -222,8 +256,9 @@ def store_files(store: Path) -> dict[str, Path]:
     return found
 
 
-def _manifest(db: Database, counts: dict[str, int], files: dict[str, Path],
-              created: dt.datetime) -> dict[str, Any]:
+def _manifest(
+    db: Database, counts: dict[str, int], files: dict[str, Path], created: dt.datetime
+) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "created_at": created.isoformat(),
@@ -237,8 +272,10 @@ def _manifest(db: Database, counts: dict[str, int], files: dict[str, Path],
 
 # --- Writing the archive --------------------------------------------------------------------------------
 
-def backup_create(*, database: dict[str, Any], store: Path, dest_dir: Path,
-                  now: dt.datetime | None = None) -> tuple[Path, dict[str, Any]]:
+
+def backup_create(
+    *, database: dict[str, Any], store: Path, dest_dir: Path, now: dt.datetime | None = None
+) -> tuple[Path, dict[str, Any]]:
     """Write a new archive under ``dest_dir``; return its path and manifest."""
     db = Database.from_settings(database)
     created = now or dt.datetime.now(dt.UTC)
@@ -277,6 +314,7 @@ def _free_name(dest_dir: Path, created: dt.datetime) -> Path:
 
 # --- Reading and verifying an archive -----------------------------------------------------------------
 
+
 def archive_extract(archive: Path, into: Path) -> dict[str, Any]:
     """Extract ``archive`` into ``into`` and check every file against its manifest.
 
@@ -289,7 +327,9 @@ def archive_extract(archive: Path, into: Path) -> dict[str, Any]:
         with tarfile.open(archive, "r:gz") as tar:
             tar.extractall(into, filter="data")
     except (tarfile.TarError, EOFError, OSError) as exc:
-        raise BackupError(f"{archive} is not a readable backup archive: {_first_line(exc)}") from exc
+        raise BackupError(
+            f"{archive} is not a readable backup archive: {_first_line(exc)}"
+        ) from exc
     manifest = _read_manifest(into / MANIFEST, archive)
     problems = _compare(manifest["files"], _extracted_files(into))
     if problems:
@@ -298,7 +338,8 @@ def archive_extract(archive: Path, into: Path) -> dict[str, Any]:
         raise BackupError(
             f"Refusing to restore {archive}: it does not match its manifest "
             f"({len(problems)} problem(s)); it was changed or damaged after it was written.\n  "
-            f"{shown}{more}")
+            f"{shown}{more}"
+        )
     return manifest
 
 
@@ -308,8 +349,9 @@ def _read_manifest(path: Path, archive: Path) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise BackupError(f"Refusing to restore {archive}: no readable {MANIFEST} in it.") from exc
     if manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
-        raise BackupError(f"Refusing to restore {archive}: unknown manifest format "
-                          f"{manifest.get('format')!r}.")
+        raise BackupError(
+            f"Refusing to restore {archive}: unknown manifest format {manifest.get('format')!r}."
+        )
     return manifest
 
 
@@ -334,6 +376,7 @@ def _compare(expected: dict[str, str], found: dict[str, Path]) -> list[str]:
 
 # --- Restoring -----------------------------------------------------------------------------------------------
 
+
 def backup_restore(*, archive: Path, database: dict[str, Any], store: Path) -> dict[str, Any]:
     """Verify ``archive``, then restore it into an empty database and an empty store.
 
@@ -347,8 +390,10 @@ def backup_restore(*, archive: Path, database: dict[str, Any], store: Path) -> d
         root = Path(scratch)
         manifest = archive_extract(Path(archive), root)
         if manifest.get("engine") != db.engine:
-            raise BackupError(f"Refusing to restore: the backup is of a {manifest.get('engine')} "
-                              f"database and the target is {db.label()}.")
+            raise BackupError(
+                f"Refusing to restore: the backup is of a {manifest.get('engine')} "
+                f"database and the target is {db.label()}."
+            )
         _require_empty(db, store)
         restore = restore_postgres if db.engine == "postgresql" else restore_sqlite
         restore(db, root / manifest["database"])
@@ -361,11 +406,15 @@ def _require_empty(db: Database, store: Path) -> None:
     problems = []
     tables = _existing_relations(db)
     if tables:
-        problems.append(f"the database {db.label()} is not empty ({len(tables)} relation(s), "
-                        f"e.g. {', '.join(tables[:3])}); restore into a new, empty database")
+        problems.append(
+            f"the database {db.label()} is not empty ({len(tables)} relation(s), "
+            f"e.g. {', '.join(tables[:3])}); restore into a new, empty database"
+        )
     if store.exists() and (not store.is_dir() or any(store.iterdir())):
-        problems.append(f"the document store {store} is not empty; move it away or point "
-                        "NPP_PRIVATE_STORAGE_ROOT at an empty folder")
+        problems.append(
+            f"the document store {store} is not empty; move it away or point "
+            "NPP_PRIVATE_STORAGE_ROOT at an empty folder"
+        )
     if problems:
         raise BackupError("Refusing to restore: " + "; and ".join(problems) + ".")
 
@@ -382,7 +431,8 @@ def _existing_relations(db: Database) -> list[str]:
     except MissingDatabase as exc:
         raise BackupError(
             f"{exc} Create it empty first, e.g. `createdb -h {db.host or 'localhost'} "
-            f"-U {db.user or 'postgres'} {db.name}`, then restore again.") from exc
+            f"-U {db.user or 'postgres'} {db.name}`, then restore again."
+        ) from exc
     with conn:
         return [f"{schema}.{name}" for schema, name in conn.execute(PG_RELATIONS).fetchall()]
 
@@ -390,8 +440,20 @@ def _existing_relations(db: Database) -> list[str]:
 def restore_postgres(db: Database, dump: Path) -> None:
     # One transaction: a failure leaves the target as empty as it was. Ownership and grants
     # are those of the restoring user, so a backup restores on a server with other roles.
-    _run(["pg_restore", "--exit-on-error", "--single-transaction", "--no-owner",
-          "--no-privileges", "--dbname", db.name, str(dump)], db, "pg_restore")
+    _run(
+        [
+            "pg_restore",
+            "--exit-on-error",
+            "--single-transaction",
+            "--no-owner",
+            "--no-privileges",
+            "--dbname",
+            db.name,
+            str(dump),
+        ],
+        db,
+        "pg_restore",
+    )
 
 
 def restore_sqlite(db: Database, copy: Path) -> None:
@@ -413,8 +475,13 @@ def _move_store(extracted: Path, store: Path) -> None:
 def _check_counts(db: Database, manifest: dict[str, Any]) -> None:
     restored = database_counts(db)
     expected = manifest["tables"]
-    wrong = [f"{table}: {restored.get(table)} rows, expected {rows}"
-             for table, rows in sorted(expected.items()) if restored.get(table) != rows]
+    wrong = [
+        f"{table}: {restored.get(table)} rows, expected {rows}"
+        for table, rows in sorted(expected.items())
+        if restored.get(table) != rows
+    ]
     if wrong:
-        raise BackupError("The restore finished but row counts differ from the manifest:\n  "
-                          + "\n  ".join(wrong[:SHOWN]))
+        raise BackupError(
+            "The restore finished but row counts differ from the manifest:\n  "
+            + "\n  ".join(wrong[:SHOWN])
+        )

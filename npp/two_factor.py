@@ -35,7 +35,9 @@ class LoginForm(AuthenticationForm):
     """Username and password for everyone; staff with an authenticator also give its code."""
 
     otp_token = forms.CharField(
-        label="Authenticator code (facilitators only)", required=False, max_length=8,
+        label="Authenticator code (facilitators only)",
+        required=False,
+        max_length=8,
         help_text=CODE_HELP,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
@@ -51,15 +53,19 @@ class LoginForm(AuthenticationForm):
         token = (cleaned.get("otp_token") or "").strip()
         if not token or not device.verify_token(token):
             raise forms.ValidationError(
-                "Enter the current 6-digit code from your authenticator app.", code="otp")
+                "Enter the current 6-digit code from your authenticator app.", code="otp"
+            )
         user.otp_device = device  # django-otp marks the session verified on login
         return cleaned
 
 
 class CodeForm(forms.Form):
-    token = forms.CharField(label="Authenticator code", max_length=8, help_text=CODE_HELP,
-                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
-                                                          "inputmode": "numeric"}))
+    token = forms.CharField(
+        label="Authenticator code",
+        max_length=8,
+        help_text=CODE_HELP,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 def _qr_data_uri(url: str) -> str:
@@ -79,7 +85,8 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
     setting_up = device is None
     if setting_up:
         device, _ = TOTPDevice.objects.get_or_create(
-            user=request.user, confirmed=False, defaults={"name": "Authenticator app"})
+            user=request.user, confirmed=False, defaults={"name": "Authenticator app"}
+        )
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):
@@ -88,7 +95,9 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
                 device.save(update_fields=["confirmed"])
             otp_login(request, device)
             return redirect(next_url)
-        form.add_error("token", "That code is not right; check the time on your phone and try again.")
+        form.add_error(
+            "token", "That code is not right; check the time on your phone and try again."
+        )
     context = {"form": form, "next": next_url, "setting_up": setting_up}
     if setting_up:
         context["qr"] = _qr_data_uri(device.config_url)

@@ -110,9 +110,14 @@ def notifications(request: HttpRequest) -> HttpResponse:
     items = list(notifications_for(request.user))
     unread = [n.pk for n in items if n.read_at is None]
     notifications_mark_read(user=request.user, ids=unread)
-    case_view = "portal:doctor_case" if portal_role(request.user) == DOCTOR else "portal:hospital_case"
-    return render(request, "portals/notifications.html",
-                  {"items": items, "unread": set(unread), "case_view": case_view})
+    case_view = (
+        "portal:doctor_case" if portal_role(request.user) == DOCTOR else "portal:hospital_case"
+    )
+    return render(
+        request,
+        "portals/notifications.html",
+        {"items": items, "unread": set(unread), "case_view": case_view},
+    )
 
 
 # --- Case lists -----------------------------------------------------------------------------
@@ -123,7 +128,8 @@ PAGE_SIZE = 50
 def case_page(request: HttpRequest, queryset) -> Page:
     """One page of a case list (lists stay fast however many cases a hospital has)."""
     return Paginator(queryset.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
 
 
 def permit_expired(case: Case) -> bool:
@@ -228,7 +234,8 @@ def _blank_form_fields(form: PortalUploadForm) -> str:
     key = (form.line_type.pk, form.line_type.code, form.line_type.is_lab)
     if key not in _BLANK_FORM_FIELDS:
         _BLANK_FORM_FIELDS[key] = render_to_string(
-            "portals/includes/form_fields.html", {"form": form, "fields": form.shown_fields()})
+            "portals/includes/form_fields.html", {"form": form, "fields": form.shown_fields()}
+        )
     return _BLANK_FORM_FIELDS[key]
 
 

@@ -48,6 +48,7 @@ def seeded(settings) -> None:
 
 # --- Helpers ---------------------------------------------------------------------------------------
 
+
 def sha256s(root: Path) -> dict[str, str]:
     return {
         str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
@@ -74,8 +75,9 @@ def fresh_postgres_database() -> Iterator[dict]:
         yield {**conf, "NAME": name}
     finally:
         with maintenance.connect() as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 def small_dataset(facilitator, doctor1) -> None:
@@ -107,14 +109,17 @@ def restored_documents_match(database: dict, restored_store: Path) -> int:
 
 # --- PostgreSQL ----------------------------------------------------------------------------------------
 
+
 @postgres_only
 def test_backup_of_seeded_database_restores_every_row_and_file(tmp_path, seeded):
     source = connection.settings_dict
     archive, manifest = backup_create(database=source, store=store(), dest_dir=tmp_path / "b")
 
     assert archive.name.startswith("npp-backup-") and archive.name.endswith(".tar.gz")
-    assert set(manifest["files"]) == {"database.pgdump",
-                                      *(f"private/{name}" for name in sha256s(store()))}
+    assert set(manifest["files"]) == {
+        "database.pgdump",
+        *(f"private/{name}" for name in sha256s(store())),
+    }
     assert manifest["tables"] == database_counts(Database.from_settings(source))
     assert manifest["tables"]["public.cases_case"] >= 12
     restored_store = tmp_path / "restored-private"
@@ -129,8 +134,9 @@ def test_backup_of_seeded_database_restores_every_row_and_file(tmp_path, seeded)
 @postgres_only
 def test_restore_refuses_a_tampered_archive_and_changes_nothing(tmp_path, facilitator, doctor1):
     small_dataset(facilitator, doctor1)
-    archive, _ = backup_create(database=connection.settings_dict, store=store(),
-                               dest_dir=tmp_path / "b")
+    archive, _ = backup_create(
+        database=connection.settings_dict, store=store(), dest_dir=tmp_path / "b"
+    )
     bad = tamper(archive, tmp_path / "tampered.tar.gz")
     restored_store = tmp_path / "restored-private"
     with fresh_postgres_database() as target:
@@ -157,8 +163,9 @@ def test_restore_refuses_a_database_that_is_not_empty(tmp_path, facilitator, doc
 @postgres_only
 def test_restore_refuses_a_document_store_that_is_not_empty(tmp_path, facilitator, doctor1):
     small_dataset(facilitator, doctor1)
-    archive, _ = backup_create(database=connection.settings_dict, store=store(),
-                               dest_dir=tmp_path / "b")
+    archive, _ = backup_create(
+        database=connection.settings_dict, store=store(), dest_dir=tmp_path / "b"
+    )
     occupied = tmp_path / "occupied"
     occupied.mkdir()
     (occupied / "keep.pdf").write_bytes(b"%PDF-1.4 someone else's")
@@ -171,6 +178,7 @@ def test_restore_refuses_a_document_store_that_is_not_empty(tmp_path, facilitato
 
 
 # --- SQLite (the embedded default) ---------------------------------------------------------------
+
 
 @sqlite_only
 def test_sqlite_backup_of_seeded_database_restores_every_row_and_file(tmp_path, seeded):
@@ -201,8 +209,11 @@ def test_sqlite_file_round_trip_and_refusals(tmp_path):
     target = {**conf, "NAME": str(tmp_path / "restored.sqlite3")}
 
     with pytest.raises(BackupError, match="does not match its manifest"):
-        backup_restore(archive=tamper(archive, tmp_path / "bad.tar.gz"), database=target,
-                       store=tmp_path / "restored")
+        backup_restore(
+            archive=tamper(archive, tmp_path / "bad.tar.gz"),
+            database=target,
+            store=tmp_path / "restored",
+        )
     backup_restore(archive=archive, database=target, store=tmp_path / "restored")
     with pytest.raises(BackupError, match="is not empty"):
         backup_restore(archive=archive, database=target, store=tmp_path / "restored")

@@ -24,8 +24,12 @@ PASSWORD = "demo-pass-2026"
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
-        env={**clean, **env}, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        timeout=120,
     )
 
 
@@ -37,8 +41,9 @@ PRODUCTION = {
 
 
 def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", NPP_VAR_DIR=str(tmp_path),
-                     **PRODUCTION)
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", NPP_VAR_DIR=str(tmp_path), **PRODUCTION
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
@@ -79,8 +84,9 @@ def test_five_failed_logins_lock_the_username_from_that_address_with_a_clear_mes
     assert "locked" in locked.content.decode()
     assert "_auth_user_id" not in client.session
     # Another address is not locked out of the same account.
-    other = client.post(reverse("login"), {"username": "doctor1", "password": PASSWORD},
-                        REMOTE_ADDR="10.0.0.9")
+    other = client.post(
+        reverse("login"), {"username": "doctor1", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9"
+    )
     assert other.status_code == 302
     # Thirty minutes later the lock lifts.
     with time_machine.travel(timezone.now() + timezone.timedelta(minutes=31)):
@@ -100,14 +106,17 @@ def test_a_facilitator_needs_the_authenticator_code_to_open_the_admin(client, fa
     no_code = client.post(reverse("login"), {"username": "facilitator", "password": PASSWORD})
     assert no_code.status_code == 200
     assert "6-digit code" in no_code.content.decode()
-    wrong = client.post(reverse("login"), {"username": "facilitator", "password": PASSWORD,
-                                           "otp_token": "000000"})
+    wrong = client.post(
+        reverse("login"), {"username": "facilitator", "password": PASSWORD, "otp_token": "000000"}
+    )
     assert wrong.status_code == 200
     device.refresh_from_db()
     device.throttling_failure_count = 0  # the wrong code throttles the next try; reset it
     device.save()
-    ok = client.post(reverse("login"), {"username": "facilitator", "password": PASSWORD,
-                                        "otp_token": _code(device)})
+    ok = client.post(
+        reverse("login"),
+        {"username": "facilitator", "password": PASSWORD, "otp_token": _code(device)},
+    )
     assert ok.status_code == 302
     assert client.get(reverse("admin:cases_case_changelist")).status_code == 200
 
@@ -155,24 +164,36 @@ def test_every_change_to_a_patient_is_in_the_read_only_audit_trail(client, facil
     url = reverse("admin:cases_patient_change", args=[patient.pk])
     form = client.get(url).context["adminform"].form
     data = {k: ("" if v is None else v) for k, v in form.initial.items()}
-    data.update({
-        "full_name": patient.full_name, "guardian_phone": "+91 90000 11111",
-        "date_of_birth": patient.date_of_birth.isoformat(),
-        "genetic_test_date": patient.genetic_test_date.isoformat(),
-        "smn1_biallelic_confirmed": "on",
-        "consents-TOTAL_FORMS": "0", "consents-INITIAL_FORMS": "0",
-        "weights-TOTAL_FORMS": "0", "weights-INITIAL_FORMS": "0",
-    })
+    data.update(
+        {
+            "full_name": patient.full_name,
+            "guardian_phone": "+91 90000 11111",
+            "date_of_birth": patient.date_of_birth.isoformat(),
+            "genetic_test_date": patient.genetic_test_date.isoformat(),
+            "smn1_biallelic_confirmed": "on",
+            "consents-TOTAL_FORMS": "0",
+            "consents-INITIAL_FORMS": "0",
+            "weights-TOTAL_FORMS": "0",
+            "weights-INITIAL_FORMS": "0",
+        }
+    )
     data.pop("active_infection", None)
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    entry = LogEntry.objects.get_for_object(Patient.objects.get(pk=patient.pk)).filter(
-        action=LogEntry.Action.UPDATE).latest("timestamp")
+    entry = (
+        LogEntry.objects.get_for_object(Patient.objects.get(pk=patient.pk))
+        .filter(action=LogEntry.Action.UPDATE)
+        .latest("timestamp")
+    )
     assert entry.actor == facilitator
     assert "guardian_phone" in entry.changes_dict
     # The trail can be read, never edited or deleted, through the admin.
     log_url = reverse("admin:auditlog_logentry_change", args=[entry.pk])
     assert client.get(log_url).status_code == 200
-    assert client.post(reverse("admin:auditlog_logentry_delete", args=[entry.pk]),
-                       {"post": "yes"}).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:auditlog_logentry_delete", args=[entry.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     assert LogEntry.objects.filter(pk=entry.pk).exists()

@@ -52,9 +52,21 @@ if TYPE_CHECKING:
     from ..models import Case
 
 __all__ = [
-    "FACILITATOR", "DOCTOR", "HOSPITAL", "GUARDIAN",
-    "ROW_FIELDS", "Clock", "Context", "Deadline", "Status", "clocks", "deadline", "get",
-    "registry", "rows", "stage_clock_after",
+    "DOCTOR",
+    "FACILITATOR",
+    "GUARDIAN",
+    "HOSPITAL",
+    "ROW_FIELDS",
+    "Clock",
+    "Context",
+    "Deadline",
+    "Status",
+    "clocks",
+    "deadline",
+    "get",
+    "registry",
+    "rows",
+    "stage_clock_after",
 ]
 
 # Who is told (the reminder rules map each to recipients).
@@ -183,18 +195,25 @@ class Deadline:
     def clock(self, ctx: Context, label: str, due_on: dt.date, **kwargs: Any) -> Clock:
         return Clock(self, label, due_on, ctx.at, **kwargs)
 
-    def row_values(self, queryset: QuerySet, *, key=None, due_on, due_at=None,
-                   paused=None, case="pk") -> QuerySet:
+    def row_values(
+        self, queryset: QuerySet, *, key=None, due_on, due_at=None, paused=None, case="pk"
+    ) -> QuerySet:
         """``queryset`` reduced to the ``ROW_FIELDS`` columns; ``case`` names the case's id
         (``"case_id"`` on a related model's rows)."""
-        return queryset.annotate(
-            dl_case=F(case),
-            dl_code=Value(self.code, output_field=CharField()),
-            dl_key=key if key is not None else Value("", output_field=CharField()),
-            dl_due_on=Cast(due_on, DateField()),
-            dl_due_at=due_at if due_at is not None else Cast(Value(None), DateTimeField()),
-            dl_paused=paused if paused is not None else Value(False, output_field=BooleanField()),
-        ).order_by().values_list(*ROW_FIELDS)
+        return (
+            queryset.annotate(
+                dl_case=F(case),
+                dl_code=Value(self.code, output_field=CharField()),
+                dl_key=key if key is not None else Value("", output_field=CharField()),
+                dl_due_on=Cast(due_on, DateField()),
+                dl_due_at=due_at if due_at is not None else Cast(Value(None), DateTimeField()),
+                dl_paused=paused
+                if paused is not None
+                else Value(False, output_field=BooleanField()),
+            )
+            .order_by()
+            .values_list(*ROW_FIELDS)
+        )
 
     def __repr__(self) -> str:
         return f"<Deadline {self.code}>"
@@ -238,21 +257,43 @@ def _for_product(product: str | None) -> list[Deadline]:
     return [d for d in _REGISTRY.values() if d.product in (None, product)]
 
 
-def clocks(case: Case, *, at: dt.datetime | None = None, codes: Iterable[str] | None = None,
-           ctx: Context | None = None) -> list[Clock]:
+def clocks(
+    case: Case,
+    *,
+    at: dt.datetime | None = None,
+    codes: Iterable[str] | None = None,
+    ctx: Context | None = None,
+) -> list[Clock]:
     """Every clock of ``case`` as of ``at`` (now), soonest first; met clocks last."""
     ctx = ctx or Context(at=at or timezone.now())
     wanted = set(codes) if codes is not None else None
     product = case.product.name if case.product_id else None
-    found = [c for d in _for_product(product) if wanted is None or d.code in wanted
-             for c in d.clocks(case, ctx)]
-    return sorted(found, key=lambda c: (c.met, c.due_on, c.due_at or dt.datetime.max.replace(
-        tzinfo=dt.UTC), c.code, c.key))
+    found = [
+        c
+        for d in _for_product(product)
+        if wanted is None or d.code in wanted
+        for c in d.clocks(case, ctx)
+    ]
+    return sorted(
+        found,
+        key=lambda c: (
+            c.met,
+            c.due_on,
+            c.due_at or dt.datetime.max.replace(tzinfo=dt.UTC),
+            c.code,
+            c.key,
+        ),
+    )
 
 
-def rows(cases: QuerySet[Case], *, at: dt.datetime | None = None,
-         codes: Iterable[str] | None = None, where=None,
-         due_by: dt.date | None = None) -> QuerySet:
+def rows(
+    cases: QuerySet[Case],
+    *,
+    at: dt.datetime | None = None,
+    codes: Iterable[str] | None = None,
+    where=None,
+    due_by: dt.date | None = None,
+) -> QuerySet:
     """The clocks of ``cases`` as one SQL query (a union of each deadline's ``rows``, a
     product's own deadlines over that product's cases), with the ``ROW_FIELDS`` columns; order
     it (``order_by("dl_due_on", ...)``) and slice it. Met clocks are not in it.
@@ -275,8 +316,12 @@ def rows(cases: QuerySet[Case], *, at: dt.datetime | None = None,
         return cases.filter(product_id=Subquery(product))
 
     wanted = set(codes) if codes is not None else None
-    pieces = [narrowed(d, q) for d in _REGISTRY.values() if wanted is None or d.code in wanted
-              for q in d.rows(of(d), ctx)]
+    pieces = [
+        narrowed(d, q)
+        for d in _REGISTRY.values()
+        if wanted is None or d.code in wanted
+        for q in d.rows(of(d), ctx)
+    ]
     if not pieces:
         return cases.none().values_list("pk")
     first, *rest = pieces
@@ -285,8 +330,10 @@ def rows(cases: QuerySet[Case], *, at: dt.datetime | None = None,
 
 # --- The stage clock: what a hold pauses ------------------------------------------------------
 
-def stage_clock_after(transition: str, clock_from: dt.datetime | None,
-                      state_changed_at: dt.datetime, now: dt.datetime) -> dt.datetime:
+
+def stage_clock_after(
+    transition: str, clock_from: dt.datetime | None, state_changed_at: dt.datetime, now: dt.datetime
+) -> dt.datetime:
     """``Case.stage_clock_from`` after ``transition`` at ``now``: a hold leaves it (the clock
     stands still from the hold's start, ``state_changed_at``), a resume moves it later by the
     time on hold, and any other transition starts a new stage's clock now."""

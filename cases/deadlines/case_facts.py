@@ -60,27 +60,37 @@ class StageExpected(Deadline):
 
     def clocks(self, case: models.Case, ctx: Context) -> Iterator[Clock]:
         due_at = self.due_at(case)
-        if due_at is None or case.state not in (*stage_limits(), CaseState.INFUSION_SCHEDULED,
-                                                CaseState.ON_HOLD):
+        if due_at is None or case.state not in (
+            *stage_limits(),
+            CaseState.INFUSION_SCHEDULED,
+            CaseState.ON_HOLD,
+        ):
             return
         paused = case.state == CaseState.ON_HOLD
         if paused:  # what is left when the hold began, counted from now
             due_at = ctx.at + (due_at - case.state_changed_at)
         stage = case.hold_from_state if paused else case.state
-        yield self.clock(ctx, self.row_label(stage), ist_date(due_at), due_at=due_at,
-                         paused=paused, key=stage)
+        yield self.clock(
+            ctx, self.row_label(stage), ist_date(due_at), due_at=due_at, paused=paused, key=stage
+        )
 
     # SQL: the same arithmetic, one CASE over the stages.
     def due_at_sql(self, state_field: str = "state"):
-        whens = [When(**{state_field: state}, then=F("stage_clock_from") + days * DAY)
-                 for state, days in stage_limits().items()]
-        whens.append(When(**{state_field: CaseState.INFUSION_SCHEDULED},
-                          then=F("infusion_scheduled_at") + DAY))
+        whens = [
+            When(**{state_field: state}, then=F("stage_clock_from") + days * DAY)
+            for state, days in stage_limits().items()
+        ]
+        whens.append(
+            When(
+                **{state_field: CaseState.INFUSION_SCHEDULED}, then=F("infusion_scheduled_at") + DAY
+            )
+        )
         return Case(*whens, output_field=DateTimeField())
 
     def running(self) -> Q:
-        return (Q(state__in=list(stage_limits()))
-                | Q(state=CaseState.INFUSION_SCHEDULED, infusion_scheduled_at__isnull=False))
+        return Q(state__in=list(stage_limits())) | Q(
+            state=CaseState.INFUSION_SCHEDULED, infusion_scheduled_at__isnull=False
+        )
 
     def due_by(self, when: dt.datetime) -> Q:
         """Running stages overdue at ``when``, in terms the (state, stage_clock_from) and
@@ -96,12 +106,19 @@ class StageExpected(Deadline):
             Q(hold_from_state__in=list(stage_limits()))
             | Q(hold_from_state=CaseState.INFUSION_SCHEDULED, infusion_scheduled_at__isnull=False),
             state=CaseState.ON_HOLD,
-        ).alias(due=Value(ctx.at, output_field=DateTimeField())
-                + (self.due_at_sql("hold_from_state") - F("state_changed_at")))
+        ).alias(
+            due=Value(ctx.at, output_field=DateTimeField())
+            + (self.due_at_sql("hold_from_state") - F("state_changed_at"))
+        )
         return [
             self.row_values(running, key=F("state"), due_on=india_date("due"), due_at=F("due")),
-            self.row_values(held, key=F("hold_from_state"), due_on=india_date("due"),
-                            due_at=F("due"), paused=Value(True, output_field=BooleanField())),
+            self.row_values(
+                held,
+                key=F("hold_from_state"),
+                due_on=india_date("due"),
+                due_at=F("due"),
+                paused=Value(True, output_field=BooleanField()),
+            ),
         ]
 
 
@@ -124,9 +141,10 @@ class PermitValidity(Deadline):
         return settings.NPP_REMINDER_PERMIT_EXPIRY_DAYS * DAY
 
     def applies(self) -> Q:
-        return (Q(state__in=PERMIT_STATES)
-                | Q(state=CaseState.ON_HOLD, hold_from_state__in=PERMIT_STATES)) & Q(
-            permit_valid_until__isnull=False)
+        return (
+            Q(state__in=PERMIT_STATES)
+            | Q(state=CaseState.ON_HOLD, hold_from_state__in=PERMIT_STATES)
+        ) & Q(permit_valid_until__isnull=False)
 
     def clocks(self, case: models.Case, ctx: Context) -> Iterator[Clock]:
         stage = case.hold_from_state if case.state == CaseState.ON_HOLD else case.state
@@ -157,5 +175,10 @@ class KitEta(Deadline):
             yield self.clock(ctx, self.label, ist_date(case.eta), due_at=case.eta)
 
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:
-        return [self.row_values(cases.filter(state=CaseState.CUSTOMS, eta__isnull=False),
-                                due_on=india_date("eta"), due_at=F("eta"))]
+        return [
+            self.row_values(
+                cases.filter(state=CaseState.CUSTOMS, eta__isnull=False),
+                due_on=india_date("eta"),
+                due_at=F("eta"),
+            )
+        ]

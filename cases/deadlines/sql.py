@@ -69,9 +69,11 @@ class SecondBirthday(Func):
     def as_sqlite(self, compiler, connection):
         # SQLite rolls 2026-02-29 over to 2026-03-01; one day back is the 28th.
         sql, params = compiler.compile(self.source_expressions[0])
-        return (f"CASE WHEN strftime('%%m-%%d', {sql}) = '02-29' "
-                f"THEN date({sql}, '+2 years', '-1 day') ELSE date({sql}, '+2 years') END",
-                params * 3)
+        return (
+            f"CASE WHEN strftime('%%m-%%d', {sql}) = '02-29' "
+            f"THEN date({sql}, '+2 years', '-1 day') ELSE date({sql}, '+2 years') END",
+            params * 3,
+        )
 
 
 class IsoDate(Func):
@@ -119,21 +121,27 @@ class PeriodStart(Func):
 
     def as_postgresql(self, compiler, connection):
         (start, start_params), (now, now_params) = (
-            compiler.compile(e) for e in self.source_expressions)
+            compiler.compile(e) for e in self.source_expressions
+        )
         every = self.seconds
-        return (f"({start} + floor(extract(epoch from ({now} - {start})) / {every})"
-                f" * interval '{every} seconds')",
-                (*start_params, *now_params, *start_params))
+        return (
+            f"({start} + floor(extract(epoch from ({now} - {start})) / {every})"
+            f" * interval '{every} seconds')",
+            (*start_params, *now_params, *start_params),
+        )
 
     def as_sqlite(self, compiler, connection):
         # Whole seconds: SQLite 3.40 has no sub-second epoch; a boundary moves by under 1 s.
         (start, start_params), (now, now_params) = (
-            compiler.compile(e) for e in self.source_expressions)
+            compiler.compile(e) for e in self.source_expressions
+        )
         every = self.seconds
-        return (f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', {start}, '+' || "
-                f"(((strftime('%%s', {now}) - strftime('%%s', {start})) / {every}) * {every})"
-                f" || ' seconds')",
-                (*start_params, *now_params, *start_params))
+        return (
+            f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', {start}, '+' || "
+            f"(((strftime('%%s', {now}) - strftime('%%s', {start})) / {every}) * {every})"
+            f" || ' seconds')",
+            (*start_params, *now_params, *start_params),
+        )
 
 
 def text(value: str) -> Value:

@@ -51,14 +51,14 @@ class SecondBirthdayDeadline(Deadline):
 
     def clocks(self, case: models.Case, ctx: Context) -> Iterator[Clock]:
         if case.patient_id and case.state not in ENDED and not case.infused_at:
-            yield self.clock(ctx, self.label,
-                             clinical.second_birthday(case.patient.date_of_birth))
+            yield self.clock(ctx, self.label, clinical.second_birthday(case.patient.date_of_birth))
 
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:
         found = _open_not_infused(cases)
         if ctx.due_by is not None:  # only children turning 2 by then (a day's margin: 29 Feb)
-            found = found.filter(patient__date_of_birth__lte=clinical.add_years(ctx.due_by, -2)
-                                 + DAY)
+            found = found.filter(
+                patient__date_of_birth__lte=clinical.add_years(ctx.due_by, -2) + DAY
+            )
         return [self.row_values(found, due_on=SecondBirthday(F("patient__date_of_birth")))]
 
 
@@ -88,8 +88,11 @@ class ColdChain(Deadline):
             yield self.clock(ctx, self.label, ist_date(ends), due_at=ends)
 
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:
-        running = _open_not_infused(cases).filter(received_at__isnull=False).alias(
-            ends=F("received_at") + self.window)
+        running = (
+            _open_not_infused(cases)
+            .filter(received_at__isnull=False)
+            .alias(ends=F("received_at") + self.window)
+        )
         return [self.row_values(running, due_on=india_date("ends"), due_at=F("ends"))]
 
 
@@ -117,8 +120,11 @@ class SyringeWindow(Deadline):
             yield self.clock(ctx, self.label, ist_date(ends), due_at=ends, met=met)
 
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:
-        drawn = cases.exclude(state__in=ENDED).filter(syringe_drawn_at__isnull=False).alias(
-            ends=F("syringe_drawn_at") + self.window)
+        drawn = (
+            cases.exclude(state__in=ENDED)
+            .filter(syringe_drawn_at__isnull=False)
+            .alias(ends=F("syringe_drawn_at") + self.window)
+        )
         unmet = drawn.exclude(infused_at__gte=F("syringe_drawn_at"), infused_at__lte=F("ends"))
         return [self.row_values(unmet, due_on=india_date("ends"), due_at=F("ends"))]
 
@@ -145,18 +151,29 @@ class WeightForOrder(Deadline):
         weight = latest_weight(case.patient)
         if weight is not None:
             due = weight.measured_on + settings.NPP_WEIGHT_MAX_AGE_DAYS * DAY
-            yield self.clock(ctx, self.label, due, detail=f"{weight.weight_kg} kg on "
-                             f"{weight.measured_on:%d %b %Y}")
+            yield self.clock(
+                ctx,
+                self.label,
+                due,
+                detail=f"{weight.weight_kg} kg on {weight.measured_on:%d %b %Y}",
+            )
 
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:
         from ..models import WeightMeasurement
 
-        latest = (WeightMeasurement.objects.filter(patient=OuterRef("patient"))
-                  .order_by("-measured_on", "-id").values("measured_on")[:1])
-        approved = cases.filter(state=CaseState.APPROVED).alias(weighed=Subquery(latest)).filter(
-            weighed__isnull=False)
-        return [self.row_values(approved,
-                                due_on=AddDays("weighed", settings.NPP_WEIGHT_MAX_AGE_DAYS))]
+        latest = (
+            WeightMeasurement.objects.filter(patient=OuterRef("patient"))
+            .order_by("-measured_on", "-id")
+            .values("measured_on")[:1]
+        )
+        approved = (
+            cases.filter(state=CaseState.APPROVED)
+            .alias(weighed=Subquery(latest))
+            .filter(weighed__isnull=False)
+        )
+        return [
+            self.row_values(approved, due_on=AddDays("weighed", settings.NPP_WEIGHT_MAX_AGE_DAYS))
+        ]
 
 
 @deadline
@@ -179,13 +196,19 @@ class PrednisoloneStart(Deadline):
             yield self.clock(ctx, self.label, start)
 
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:
-        planned = cases.filter(state=CaseState.INFUSION_SCHEDULED,
-                               infusion_scheduled_at__isnull=False)
-        return [self.row_values(planned, due_on=AddDays(india_date("infusion_scheduled_at"),
-                                                        clinical.STEROID_START_DAY))]
+        planned = cases.filter(
+            state=CaseState.INFUSION_SCHEDULED, infusion_scheduled_at__isnull=False
+        )
+        return [
+            self.row_values(
+                planned,
+                due_on=AddDays(india_date("infusion_scheduled_at"), clinical.STEROID_START_DAY),
+            )
+        ]
 
 
 # --- After the infusion: the treatment calendar, judged when read ------------------------------
+
 
 def _lab_results(case: models.Case, ctx: Context) -> list:
     return ctx.memo(f"lab_results:{case.pk}", lambda: list(case.lab_results.all()))
@@ -193,8 +216,10 @@ def _lab_results(case: models.Case, ctx: Context) -> list:
 
 def _done(results: list, test: str, day: dt.date) -> bool:
     """A planned test counts as done with a result sampled within 3 days of its date."""
-    return any(r.test == test and abs((r.taken_on - day).days) <= clinical.SLOT_TOLERANCE_DAYS
-               for r in results)
+    return any(
+        r.test == test and abs((r.taken_on - day).days) <= clinical.SLOT_TOLERANCE_DAYS
+        for r in results
+    )
 
 
 def _infusion_day(case: models.Case) -> dt.date | None:
@@ -209,10 +234,14 @@ def _done_sql(test: str, offset_days: int) -> Exists:
 
     tolerance = clinical.SLOT_TOLERANCE_DAYS
     infused_on = OuterRef("infused_on")  # aliased by ``_monitoring``
-    return Exists(LabResult.objects.filter(
-        case=OuterRef("pk"), test=test,
-        taken_on__gte=AddDays(infused_on, offset_days - tolerance),
-        taken_on__lte=AddDays(infused_on, offset_days + tolerance)))
+    return Exists(
+        LabResult.objects.filter(
+            case=OuterRef("pk"),
+            test=test,
+            taken_on__gte=AddDays(infused_on, offset_days - tolerance),
+            taken_on__lte=AddDays(infused_on, offset_days + tolerance),
+        )
+    )
 
 
 def _monitoring(cases: QuerySet, ctx: Context | None = None, offset_days: int = 0) -> QuerySet:
@@ -232,8 +261,11 @@ SLOTS = [(test, week) for test, weeks in clinical.MONITORING_WEEKS.items() for w
 def slot_title(code: str) -> str:
     """A monitoring slot's title as the calendar gives it (``liver_week_6`` -> "Liver
     function tests (...), week 6")."""
-    return next(event.title for event in clinical.treatment_calendar(dt.date(2000, 1, 1))
-                if event.code == code)
+    return next(
+        event.title
+        for event in clinical.treatment_calendar(dt.date(2000, 1, 1))
+        if event.code == code
+    )
 
 
 @deadline
@@ -263,14 +295,15 @@ class MonitoringSlot(Deadline):
         for test, week in SLOTS:
             day = infused_on + 7 * week * DAY
             code = f"{test}_week_{week}"
-            yield self.clock(ctx, slot_title(code), day, key=code,
-                             met=_done(results, test, day))
+            yield self.clock(ctx, slot_title(code), day, key=code, met=_done(results, test, day))
 
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:
         return [
-            self.row_values(_monitoring(cases, ctx, 7 * week).filter(~_done_sql(test, 7 * week)),
-                            key=Value(f"{test}_week_{week}", output_field=CharField()),
-                            due_on=AddDays("infused_on", 7 * week))
+            self.row_values(
+                _monitoring(cases, ctx, 7 * week).filter(~_done_sql(test, 7 * week)),
+                key=Value(f"{test}_week_{week}", output_field=CharField()),
+                due_on=AddDays("infused_on", 7 * week),
+            )
             for test, week in SLOTS
         ]
 
@@ -293,13 +326,16 @@ class LiverReview(Deadline):
         infused_on = _infusion_day(case)
         if infused_on is not None:
             day = infused_on + clinical.LIVER_REVIEW_DAY * DAY
-            yield self.clock(ctx, self.label, day,
-                             met=_done(_lab_results(case, ctx), "liver", day))
+            yield self.clock(ctx, self.label, day, met=_done(_lab_results(case, ctx), "liver", day))
 
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:
         day = clinical.LIVER_REVIEW_DAY
-        return [self.row_values(_monitoring(cases, ctx, day).filter(~_done_sql("liver", day)),
-                                due_on=AddDays("infused_on", day))]
+        return [
+            self.row_values(
+                _monitoring(cases, ctx, day).filter(~_done_sql("liver", day)),
+                due_on=AddDays("infused_on", day),
+            )
+        ]
 
 
 @deadline
@@ -318,14 +354,21 @@ class TaperEnd(Deadline):
     def clocks(self, case: models.Case, ctx: Context) -> Iterator[Clock]:
         infused_on = _infusion_day(case)
         if infused_on is not None:
-            yield self.clock(ctx, self.label, infused_on + clinical.EARLIEST_TAPER_END_DAY * DAY,
-                             met=case.steroid_taper_ended_on is not None)
+            yield self.clock(
+                ctx,
+                self.label,
+                infused_on + clinical.EARLIEST_TAPER_END_DAY * DAY,
+                met=case.steroid_taper_ended_on is not None,
+            )
 
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:
         end = clinical.EARLIEST_TAPER_END_DAY
-        return [self.row_values(_monitoring(cases, ctx, end).filter(
-                                    steroid_taper_ended_on__isnull=True),
-                                due_on=AddDays("infused_on", clinical.EARLIEST_TAPER_END_DAY))]
+        return [
+            self.row_values(
+                _monitoring(cases, ctx, end).filter(steroid_taper_ended_on__isnull=True),
+                due_on=AddDays("infused_on", clinical.EARLIEST_TAPER_END_DAY),
+            )
+        ]
 
 
 @deadline
@@ -352,4 +395,3 @@ class MonitoringPeriod(Deadline):
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:
         running = _monitoring(cases).alias(ends=F("infused_at") + self.period)
         return [self.row_values(running, due_on=india_date("ends"), due_at=F("ends"))]
-

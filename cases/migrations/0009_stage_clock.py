@@ -16,12 +16,16 @@ def replay(apps, schema_editor):
     content_type = ContentType.objects.filter(app_label="cases", model="case").first()
     if content_type is None:
         return
-    held = (StateLog.objects.filter(content_type=content_type, transition__in=["hold", "resume"])
-            .values_list("object_id", flat=True).distinct())
+    held = (
+        StateLog.objects.filter(content_type=content_type, transition__in=["hold", "resume"])
+        .values_list("object_id", flat=True)
+        .distinct()
+    )
     for case in Case.objects.filter(pk__in=list(held)):
         clock, changed = case.created_at, case.created_at
-        for log in StateLog.objects.filter(content_type=content_type, object_id=case.pk
-                                           ).order_by("timestamp", "pk"):
+        for log in StateLog.objects.filter(content_type=content_type, object_id=case.pk).order_by(
+            "timestamp", "pk"
+        ):
             if log.transition == "resume":
                 clock = clock + (log.timestamp - changed)
             elif log.transition != "hold":
@@ -31,7 +35,6 @@ def replay(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("cases", "0008_notification_delivery_attempts"),
         ("django_fsm_log", "0001_initial"),

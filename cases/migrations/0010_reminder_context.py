@@ -6,25 +6,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0009_stage_clock'),
+        ("cases", "0009_stage_clock"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='context',
+            model_name="notification",
+            name="context",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='body',
+            model_name="notification",
+            name="body",
             field=models.TextField(blank=True),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='subject',
+            model_name="notification",
+            name="subject",
             field=models.CharField(blank=True, max_length=200),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0011_sweep_indexes'),
+        ("cases", "0011_sweep_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='syringe_drawn_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='syringe drawn up at'),
+            model_name="case",
+            name="syringe_drawn_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="syringe drawn up at"),
         ),
     ]

@@ -41,12 +41,19 @@ class Notification(models.Model):
     # KEY SHARE, until the sweep commits: case_apply's row lock waits) and cost more than the
     # insert itself at 100,000 cases (docs/benchmarks.md), so they are not in the database;
     # Django still deletes a case's or a user's notifications with them (on_delete).
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications",
-                             db_constraint=False)
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="notifications", db_constraint=False
+    )
     # No index of its own: notification_inbox starts with it.
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True,
-                                  blank=True, related_name="notifications", db_index=False,
-                                  db_constraint=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        db_index=False,
+        db_constraint=False,
+    )
     recipient_email = models.EmailField(blank=True)
     kind = models.CharField(max_length=40)
     channel = models.CharField(max_length=10, choices=Channel.choices)
@@ -79,8 +86,11 @@ class Notification(models.Model):
             models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_key"),
         ]
         indexes = [
-            models.Index(fields=["channel", "status", "due_at"], name="notification_outbox",
-                         condition=models.Q(status__in=["pending", "connecting", "handed_over"])),
+            models.Index(
+                fields=["channel", "status", "due_at"],
+                name="notification_outbox",
+                condition=models.Q(status__in=["pending", "connecting", "handed_over"]),
+            ),
             models.Index(fields=["recipient", "channel", "-due_at"], name="notification_inbox"),
         ]
 

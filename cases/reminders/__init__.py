@@ -28,8 +28,18 @@ from . import outbox, texts
 from .rules import BUILT_IN, ReminderRule, annotated, morning, setting, text
 
 __all__ = [
-    "RETRY_AFTER", "RETRY_BATCH", "RULES", "ReminderRule", "annotated", "morning",
-    "notifications_to_create", "register_rule", "reminders_sweep", "setting", "text", "texts",
+    "RETRY_AFTER",
+    "RETRY_BATCH",
+    "RULES",
+    "ReminderRule",
+    "annotated",
+    "morning",
+    "notifications_to_create",
+    "register_rule",
+    "reminders_sweep",
+    "setting",
+    "text",
+    "texts",
 ]
 
 logger = logging.getLogger(__name__)
@@ -93,12 +103,22 @@ def notifications_to_create(now: dt.datetime) -> list[Notification]:
                 seen.add(row[6])
                 found.append(row)
     cases = Case.objects.select_related("patient", "hospital", "doctor__user").in_bulk(
-        {row[0] for row in found})
+        {row[0] for row in found}
+    )
     users = get_user_model().objects.in_bulk({row[1] for row in found if row[1]})
-    rows = [Notification(case=cases[case], recipient=users.get(user), recipient_email=address,
-                         kind=kind, channel=channel, due_at=_aware(due_at), dedupe_key=key,
-                         context=outbox.load_context(context))
-            for case, user, address, kind, channel, due_at, key, context in found]
+    rows = [
+        Notification(
+            case=cases[case],
+            recipient=users.get(user),
+            recipient_email=address,
+            kind=kind,
+            channel=channel,
+            due_at=_aware(due_at),
+            dedupe_key=key,
+            context=outbox.load_context(context),
+        )
+        for case, user, address, kind, channel, due_at, key, context in found
+    ]
     return texts.with_texts(rows)
 
 
@@ -114,8 +134,11 @@ def _lost_ids(now: dt.datetime) -> list[int]:
     the deliveries that died (their lease expired) into uncertain or failed."""
     clock = timezone.now()
     settle_abandoned(now=clock)
-    return list(Notification.objects.filter(lost(clock), due_at__lte=now).order_by("due_at")
-                .values_list("pk", flat=True)[:RETRY_BATCH])
+    return list(
+        Notification.objects.filter(lost(clock), due_at__lte=now)
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:RETRY_BATCH]
+    )
 
 
 def _enqueue(task, ids: list[int]) -> None:
@@ -123,7 +146,8 @@ def _enqueue(task, ids: list[int]) -> None:
     for sent, pk in enumerate(ids):
         try:
             delay(pk)
-        except Exception:  # noqa: BLE001 - broker down: the next sweep enqueues them again
-            logger.warning("broker unavailable; %s email(s) left for the next sweep",
-                           len(ids) - sent)
+        except Exception:
+            logger.warning(
+                "broker unavailable; %s email(s) left for the next sweep", len(ids) - sent
+            )
             return

@@ -33,21 +33,33 @@ from ..deadlines import DOCTOR, FACILITATOR, GUARDIAN, HOSPITAL
 from ..models import Channel, Notification
 
 # The columns each piece gives, in this order.
-COLUMNS = ("n_case", "n_recipient", "n_address", "n_kind", "n_due_at", "n_key", "n_context",
-           "n_email")
+COLUMNS = (
+    "n_case",
+    "n_recipient",
+    "n_address",
+    "n_kind",
+    "n_due_at",
+    "n_key",
+    "n_context",
+    "n_email",
+)
 
 
 def _has_email(field: str) -> CaseWhen:
-    return CaseWhen(When(**{field: ""}, then=Value(0)), default=Value(1),
-                    output_field=IntegerField())
+    return CaseWhen(
+        When(**{field: ""}, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
 
 
 # How each role is reached from a case: (filter, recipient user id, email field).
 _ROLES = {
     FACILITATOR: (Q(facilitator__isnull=False), "facilitator_id", "facilitator__email"),
     DOCTOR: (Q(), "doctor__user_id", "doctor__user__email"),
-    HOSPITAL: (Q(hospital__admins__user__is_active=True), "hospital__admins__user_id",
-               "hospital__admins__user__email"),
+    HOSPITAL: (
+        Q(hospital__admins__user__is_active=True),
+        "hospital__admins__user_id",
+        "hospital__admins__user__email",
+    ),
 }
 
 
@@ -59,17 +71,36 @@ def _for_role(piece: QuerySet, role: str) -> QuerySet:
             n_recipient=Cast(Value(None), IntegerField()),
             n_address=F("patient__guardian_email"),
             n_who=Value("guardian", output_field=text),
-            n_email=Value(1, output_field=IntegerField()))
+            n_email=Value(1, output_field=IntegerField()),
+        )
     else:
         condition, user, email = _ROLES[role]
         rows = piece.filter(condition).annotate(
-            n_recipient=F(user), n_address=Value("", output_field=text),
-            n_who=Concat(Value("u"), Cast(user, text)), n_email=_has_email(email))
-    return rows.annotate(
-        n_case=F("pk"),
-        n_key=Concat("n_kind", Value(":"), Cast("pk", text), Value(":"), "n_extra", Value(":"),
-                     "n_who", Value(":"), "n_day", Value(":"), output_field=text),
-    ).order_by().values_list(*COLUMNS)
+            n_recipient=F(user),
+            n_address=Value("", output_field=text),
+            n_who=Concat(Value("u"), Cast(user, text)),
+            n_email=_has_email(email),
+        )
+    return (
+        rows.annotate(
+            n_case=F("pk"),
+            n_key=Concat(
+                "n_kind",
+                Value(":"),
+                Cast("pk", text),
+                Value(":"),
+                "n_extra",
+                Value(":"),
+                "n_who",
+                Value(":"),
+                "n_day",
+                Value(":"),
+                output_field=text,
+            ),
+        )
+        .order_by()
+        .values_list(*COLUMNS)
+    )
 
 
 def candidates(pieces: Iterable[QuerySet], roles: Iterable[str]) -> tuple[str, list]:
@@ -81,8 +112,7 @@ def candidates(pieces: Iterable[QuerySet], roles: Iterable[str]) -> tuple[str, l
     return sql, list(params)
 
 
-_CHANNELS = (f"(SELECT '{Channel.IN_APP}' AS channel UNION ALL "
-             f"SELECT '{Channel.EMAIL}' AS channel)")
+_CHANNELS = f"(SELECT '{Channel.IN_APP}' AS channel UNION ALL SELECT '{Channel.EMAIL}' AS channel)"
 _NEW = f"""
     FROM ({{candidates}}) r CROSS JOIN {_CHANNELS} ch
     WHERE CASE WHEN ch.channel = '{Channel.EMAIL}' THEN r.n_email = 1
@@ -95,8 +125,9 @@ def _table() -> str:
     return connection.ops.quote_name(Notification._meta.db_table)
 
 
-def insert(pieces: list[QuerySet], roles: Iterable[str], *, now: dt.datetime
-           ) -> list[tuple[int, str]]:
+def insert(
+    pieces: list[QuerySet], roles: Iterable[str], *, now: dt.datetime
+) -> list[tuple[int, str]]:
     """Insert a rule's new notifications in one statement; ``(id, channel)`` of each row this
     statement inserted (a row another sweep inserted first is not among them)."""
     if not pieces:

@@ -58,7 +58,7 @@ class ReminderRule:
     roles: tuple[str, ...] = ()
 
     @property
-    def __name__(self) -> str:  # noqa: A003 - the benchmark and the dry run print it
+    def __name__(self) -> str:
         return self.name
 
     def recipients(self) -> tuple[str, ...]:
@@ -87,16 +87,28 @@ def annotated(cases: QuerySet, *, kind, due_at, day, extra="", **context) -> Que
 
 # --- The rules --------------------------------------------------------------------------------
 
+
 def _stage_overdue(now: dt.datetime) -> list[QuerySet]:
     """A case longer in one state than its expected duration (hold time not counted), or
     still scheduled the day after its planned infusion: the assigned facilitator."""
     stage = deadlines.get("stage_expected")
-    limit = CaseWhen(*[When(state=state, then=Value(days))
-                       for state, days in setting("NPP_STAGE_LIMIT_DAYS").items()],
-                     output_field=IntegerField())
+    limit = CaseWhen(
+        *[
+            When(state=state, then=Value(days))
+            for state, days in setting("NPP_STAGE_LIMIT_DAYS").items()
+        ],
+        output_field=IntegerField(),
+    )
     due = Case.objects.filter(stage.due_by(now)).alias(due=stage.due_at_sql())
-    return [annotated(due, kind=Concat(text("stage_overdue_"), F("state"), output_field=CharField()), due_at=F("due"),
-                      day=india_day_text("due"), limit=limit)]
+    return [
+        annotated(
+            due,
+            kind=Concat(text("stage_overdue_"), F("state"), output_field=CharField()),
+            due_at=F("due"),
+            day=india_day_text("due"),
+            limit=limit,
+        )
+    ]
 
 
 def _permit_expiring(now: dt.datetime) -> list[QuerySet]:
@@ -105,10 +117,17 @@ def _permit_expiring(now: dt.datetime) -> list[QuerySet]:
     window = setting("NPP_REMINDER_PERMIT_EXPIRY_DAYS")
     horizon = ist_date(now) + window * DAY
     due = Case.objects.filter(state=CaseState.APPROVED, permit_valid_until__lte=horizon).alias(
-        remind_on=AddDays("permit_valid_until", -window))
-    return [annotated(due, kind="permit_expiring",
-                      due_at=Least(Morning("remind_on"), Value(now, DateTimeField())),
-                      day=IsoDate("remind_on"), valid_until=F("permit_valid_until"))]
+        remind_on=AddDays("permit_valid_until", -window)
+    )
+    return [
+        annotated(
+            due,
+            kind="permit_expiring",
+            due_at=Least(Morning("remind_on"), Value(now, DateTimeField())),
+            day=IsoDate("remind_on"),
+            valid_until=F("permit_valid_until"),
+        )
+    ]
 
 
 def _eta_passed(now: dt.datetime) -> list[QuerySet]:
@@ -120,11 +139,14 @@ def _eta_passed(now: dt.datetime) -> list[QuerySet]:
 def _cold_chain(now: dt.datetime) -> list[QuerySet]:
     """Day N after receipt with no infusion recorded."""
     after = setting("NPP_REMINDER_COLD_CHAIN_DAY") * DAY
-    due = (Case.objects.filter(received_at__lte=now - after, infused_at__isnull=True)
-           .exclude(state__in=[CaseState.CANCELLED, CaseState.CLOSED])
-           .alias(remind_at=F("received_at") + after))
-    return [annotated(due, kind="cold_chain", due_at=F("remind_at"),
-                      day=india_day_text("remind_at"))]
+    due = (
+        Case.objects.filter(received_at__lte=now - after, infused_at__isnull=True)
+        .exclude(state__in=[CaseState.CANCELLED, CaseState.CLOSED])
+        .alias(remind_at=F("received_at") + after)
+    )
+    return [
+        annotated(due, kind="cold_chain", due_at=F("remind_at"), day=india_day_text("remind_at"))
+    ]
 
 
 def _day_range(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -137,10 +159,19 @@ def _prednisolone_tomorrow(now: dt.datetime) -> list[QuerySet]:
     guardian's email."""
     today = ist_date(now)
     start, end = _day_range(today - clinical.STEROID_START_DAY * DAY + DAY)
-    due = Case.objects.filter(state=CaseState.INFUSION_SCHEDULED,
-                              infusion_scheduled_at__gte=start, infusion_scheduled_at__lt=end)
-    return [annotated(due, kind="prednisolone_tomorrow",
-                      due_at=Value(morning(today), DateTimeField()), day=today.isoformat())]
+    due = Case.objects.filter(
+        state=CaseState.INFUSION_SCHEDULED,
+        infusion_scheduled_at__gte=start,
+        infusion_scheduled_at__lt=end,
+    )
+    return [
+        annotated(
+            due,
+            kind="prednisolone_tomorrow",
+            due_at=Value(morning(today), DateTimeField()),
+            day=today.isoformat(),
+        )
+    ]
 
 
 def _monitoring_tests(now: dt.datetime) -> list[QuerySet]:
@@ -164,20 +195,35 @@ def _monitoring_tests(now: dt.datetime) -> list[QuerySet]:
         return Q(infused_at__gte=start, infused_at__lt=end)
 
     review = base.filter(infused(tomorrow, clinical.LIVER_REVIEW_DAY))
-    pieces = [annotated(review, kind="liver_review_due", due_at=due_at, day=today.isoformat(),
-                        extra="liver_review_day30", code=text("liver_review_day30"))]
+    pieces = [
+        annotated(
+            review,
+            kind="liver_review_due",
+            due_at=due_at,
+            day=today.isoformat(),
+            extra="liver_review_day30",
+            code=text("liver_review_day30"),
+        )
+    ]
     tolerance = clinical.SLOT_TOLERANCE_DAYS * DAY
     for kind, event_day in (("lab_due_tomorrow", tomorrow), ("lab_overdue", overdue_on)):
         for test, weeks in clinical.MONITORING_WEEKS.items():
             slots = {f"{test}_week_{week}": infused(event_day, 7 * week) for week in weeks}
-            code = CaseWhen(*[When(slot, then=text(c)) for c, slot in slots.items()],
-                            output_field=CharField())
-            done = LabResult.objects.filter(case=OuterRef("pk"), test=test,
-                                            taken_on__gte=event_day - tolerance,
-                                            taken_on__lte=event_day + tolerance)
+            code = CaseWhen(
+                *[When(slot, then=text(c)) for c, slot in slots.items()], output_field=CharField()
+            )
+            done = LabResult.objects.filter(
+                case=OuterRef("pk"),
+                test=test,
+                taken_on__gte=event_day - tolerance,
+                taken_on__lte=event_day + tolerance,
+            )
             due = base.filter(reduce(operator.or_, slots.values())).exclude(Exists(done))
-            pieces.append(annotated(due, kind=kind, due_at=due_at, day=today.isoformat(),
-                                    extra=code, code=code))
+            pieces.append(
+                annotated(
+                    due, kind=kind, due_at=due_at, day=today.isoformat(), extra=code, code=code
+                )
+            )
     return pieces
 
 
@@ -185,9 +231,16 @@ stage_overdue = ReminderRule("stage_overdue", "stage_expected", _stage_overdue)
 permit_expiring = ReminderRule("permit_expiring", "permit_validity", _permit_expiring)
 eta_passed = ReminderRule("eta_passed", "eta", _eta_passed)
 cold_chain = ReminderRule("cold_chain", "cold_chain", _cold_chain)
-prednisolone_tomorrow = ReminderRule("prednisolone_tomorrow", "prednisolone_start",
-                                     _prednisolone_tomorrow)
+prednisolone_tomorrow = ReminderRule(
+    "prednisolone_tomorrow", "prednisolone_start", _prednisolone_tomorrow
+)
 monitoring_tests = ReminderRule("monitoring_tests", "monitoring_slot", _monitoring_tests)
 
-BUILT_IN = [stage_overdue, permit_expiring, eta_passed, cold_chain, prednisolone_tomorrow,
-            monitoring_tests]
+BUILT_IN = [
+    stage_overdue,
+    permit_expiring,
+    eta_passed,
+    cold_chain,
+    prednisolone_tomorrow,
+    monitoring_tests,
+]

@@ -77,9 +77,14 @@ def _state_label(notification: Notification) -> str:
 def _render(notification: Notification, extra: dict) -> tuple[str, str, str]:
     """Subject, text body and HTML body. The guardian has no portal account, so their copy
     carries no portal link."""
-    context = {"case": notification.case, "state_label": _state_label(notification),
-               "guardian": notification.recipient_id is None,
-               "site_url": settings.NPP_SITE_URL, **_builtin(notification), **extra}
+    context = {
+        "case": notification.case,
+        "state_label": _state_label(notification),
+        "guardian": notification.recipient_id is None,
+        "site_url": settings.NPP_SITE_URL,
+        **_builtin(notification),
+        **extra,
+    }
     kind = _template(notification.kind)
     subject = " ".join(render_to_string(f"emails/kinds/{kind}_subject.txt", context).split())
     context["message"] = render_to_string(f"emails/kinds/{kind}.txt", context).strip()

@@ -33,7 +33,11 @@ def second_birthday(case, now=None) -> str:
         text = f"turned 2 {clock.days_past} day{pluralize(clock.days_past)} ago"
     return format_html(
         '<span class="npp-bday{}" title="2nd birthday {}: the infusion must be before it">{}'
-        "</span>", red, f"{clock.due_on:%d %b %Y}", text)
+        "</span>",
+        red,
+        f"{clock.due_on:%d %b %Y}",
+        text,
+    )
 
 
 @register.inclusion_tag("cases/_deadlines.html")

@@ -24,7 +24,13 @@ from cases.selectors import (
     case_for,
     cases_for,
 )
-from cases.services import TRANSITION_FACTS, CaseActionError, CaseConflict, case_apply, transition_label
+from cases.services import (
+    TRANSITION_FACTS,
+    CaseActionError,
+    CaseConflict,
+    case_apply,
+    transition_label,
+)
 from cases.states import CaseState
 from cases.timeline import calendar_grid
 from documents.selectors import checklists_for_cases, next_state

@@ -17,17 +17,22 @@ from tests.factories import walk_to
 pytestmark = pytest.mark.django_db
 
 
-def test_the_timeline_has_a_row_per_stage_visited_with_the_hold_and_milestones(
-    case_a, facilitator
-):
+def test_the_timeline_has_a_row_per_stage_visited_with_the_hold_and_milestones(case_a, facilitator):
     case = walk_to(case_a, "approved", facilitator)
     case = case_apply(case=case, transition="hold", by=facilitator, hold_reason="Funding")
     case = case_apply(case=case, transition="resume", by=facilitator)
     case = walk_to(case, "infusion_scheduled", facilitator)
     timeline = case_timeline(case)
     labels = [row["label"] for row in timeline.rows]
-    assert labels == ["Application", "Document collection", "Regulatory review",
-                      "Approved (Form 12B)", "Customs", "Delivery", "Infusion scheduled"]
+    assert labels == [
+        "Application",
+        "Document collection",
+        "Regulatory review",
+        "Approved (Form 12B)",
+        "Customs",
+        "Delivery",
+        "Infusion scheduled",
+    ]
     assert len(timeline.rows[3]["pauses"]) == 1  # the hold, drawn inside its stage
     assert timeline.rows[-1]["ongoing"] is True
     markers = {m["label"] for m in timeline.markers}
@@ -50,7 +55,10 @@ def test_a_hold_shows_as_a_paused_stretch_not_counted_in_its_stage(case_a, facil
         page = client.get(reverse("admin:cases_case_change", args=[case.pk])).content.decode()
 
     assert (approved["label"], approved["days"], approved["paused_days"]) == (
-        "Approved (Form 12B)", 3.0, 5.0)
+        "Approved (Form 12B)",
+        3.0,
+        5.0,
+    )
     assert [p["days"] for p in approved["pauses"]] == [5.0]
     assert approved["pauses"][0]["x"] > approved["x"]
     assert "Approved (Form 12B) paused (on hold)" in page

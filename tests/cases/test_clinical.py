@@ -218,8 +218,15 @@ def test_property_float_weights_in_range_always_get_a_kit(weight):
 
 @pytest.mark.parametrize(
     ("text", "denominator"),
-    [("1:25", 25), (" 1 : 50 ", 50), ("1:100", 100), ("<1:25", 25), ("< 1 : 25", 25),
-     ("1:12.5", D("12.5")), ("1:2.5", D("2.5"))],
+    [
+        ("1:25", 25),
+        (" 1 : 50 ", 50),
+        ("1:100", 100),
+        ("<1:25", 25),
+        ("< 1 : 25", 25),
+        ("1:12.5", D("12.5")),
+        ("1:2.5", D("2.5")),
+    ],
 )
 def test_parse_titer_reads_titres_as_labs_print_them(text, denominator):
     # DOMAIN.md §1.10: <1:25 is below the first dilution and counts as 25.

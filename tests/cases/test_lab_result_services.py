@@ -27,8 +27,9 @@ def infused(case_a, facilitator):
 
 
 def _record(case, by, **values):
-    return case_record_lab_result(case=case, by=by, **{"test": "liver", "taken_on": TODAY(),
-                                                        "alt": Decimal("30"), **values})
+    return case_record_lab_result(
+        case=case, by=by, **{"test": "liver", "taken_on": TODAY(), "alt": Decimal("30"), **values}
+    )
 
 
 @pytest.mark.parametrize("who", ["facilitator", "doctor1"])
@@ -94,8 +95,12 @@ def test_a_result_is_removed_only_by_the_same_roles(infused, doctor1, doctor2, f
 
 
 def _post_case_page(client, case, facilitator, rows, initial=0):
-    data = {"priority": case.priority, "facilitator": facilitator.pk,
-            "lab_results-TOTAL_FORMS": str(len(rows)), "lab_results-INITIAL_FORMS": str(initial)}
+    data = {
+        "priority": case.priority,
+        "facilitator": facilitator.pk,
+        "lab_results-TOTAL_FORMS": str(len(rows)),
+        "lab_results-INITIAL_FORMS": str(initial),
+    }
     for n, row in enumerate(rows):
         data.update({f"lab_results-{n}-{name}": value for name, value in row.items()})
     return client.post(reverse("admin:cases_case_change", args=[case.pk]), data)
@@ -106,8 +111,9 @@ def spy(monkeypatch):
     calls = []
     for name in ("case_record_lab_result", "case_correct_lab_result", "case_delete_lab_result"):
         real = getattr(services, name)
-        monkeypatch.setattr(services, name,
-                            lambda real=real, name=name, **kw: calls.append(name) or real(**kw))
+        monkeypatch.setattr(
+            services, name, lambda real=real, name=name, **kw: calls.append(name) or real(**kw)
+        )
     return calls
 
 
@@ -133,8 +139,7 @@ def test_the_case_pages_inline_records_corrects_and_removes_through_the_services
 
 def test_a_refused_inline_row_saves_nothing(client, infused, facilitator):
     client.force_login(facilitator)
-    row = {"test": "liver", "taken_on": (TODAY() + dt.timedelta(days=2)).isoformat(),
-           "alt": "30"}
+    row = {"test": "liver", "taken_on": (TODAY() + dt.timedelta(days=2)).isoformat(), "alt": "30"}
 
     response = _post_case_page(client, infused, facilitator, [row])
 

@@ -36,10 +36,14 @@ def _sort_key(row: dict) -> str:
 
 def _as_dict(row: Notification, subject: str, body: str, html: str) -> dict:
     return {
-        "case": row.case.reference, "kind": row.kind,
+        "case": row.case.reference,
+        "kind": row.kind,
         "recipient": row.recipient.username if row.recipient else row.recipient_email,
-        "channel": row.channel, "due_at": timezone.localtime(row.due_at).isoformat(),
-        "subject": subject, "body": body, "html_body": html,
+        "channel": row.channel,
+        "due_at": timezone.localtime(row.due_at).isoformat(),
+        "subject": subject,
+        "body": body,
+        "html_body": html,
     }
 
 
@@ -51,8 +55,9 @@ def test_every_reminder_reads_as_the_sweep_rendered_it_before(mailoutbox):
             if row.channel == Channel.EMAIL:
                 assert deliver(row.pk).result == "sent"
                 email = mailoutbox[-1]
-                now_rendered.append(_as_dict(row, email.subject, email.body,
-                                             email.alternatives[0].content))
+                now_rendered.append(
+                    _as_dict(row, email.subject, email.body, email.alternatives[0].content)
+                )
         for row in with_texts(r for r in rows if r.channel == Channel.IN_APP):
             now_rendered.append(_as_dict(row, row.subject, row.body, row.html_body))
 

@@ -60,7 +60,7 @@ def run_two(now, *, hold_first: bool) -> dict:
                 b_started.set()
             created = reminders_sweep(now=now)
             results[name] = {"created": created, "ended": time.monotonic()}
-        except Exception as exc:  # noqa: BLE001 - the test reports what each thread got
+        except Exception as exc:
             results[name] = {"error": exc}
         finally:
             connection.close()
@@ -68,8 +68,10 @@ def run_two(now, *, hold_first: bool) -> dict:
     def delay(pk: int) -> None:
         enqueued.append((threading.current_thread().name, pk))
 
-    with mock.patch.object(outbox, "insert", held_insert), \
-            mock.patch("cases.tasks.deliver_notification_task.delay", delay):
+    with (
+        mock.patch.object(outbox, "insert", held_insert),
+        mock.patch("cases.tasks.deliver_notification_task.delay", delay),
+    ):
         threads = [threading.Thread(target=sweep, args=(name,), name=name) for name in "ab"]
         for thread in threads:
             thread.start()
@@ -91,9 +93,7 @@ def assert_each_once(outcome: dict) -> None:
     assert sorted(by_pk) == emails and set(by_pk.values()) == {1}  # each email enqueued once
 
 
-def test_a_sweep_that_overlaps_another_waits_for_its_rows_and_creates_none_of_them(
-    due_everywhere
-):
+def test_a_sweep_that_overlaps_another_waits_for_its_rows_and_creates_none_of_them(due_everywhere):
     outcome = run_two(due_everywhere, hold_first=True)
 
     assert_each_once(outcome)
@@ -112,5 +112,6 @@ def test_sweeps_started_together_create_every_reminder_once(due_everywhere):
         new = Notification.objects.exclude(pk__in=before)
         assert sum(r["created"] for r in outcome["results"].values()) == new.count()
         enqueued = [pk for _, pk in outcome["enqueued"]]
-        assert sorted(enqueued) == sorted(new.filter(channel=Channel.EMAIL)
-                                          .values_list("pk", flat=True))
+        assert sorted(enqueued) == sorted(
+            new.filter(channel=Channel.EMAIL).values_list("pk", flat=True)
+        )

@@ -93,11 +93,13 @@ def test_needs_attention_lists_eta_passed_cold_chain_and_rejected_documents(
 ):
     in_customs = walk_to(case_a, "customs", facilitator)
     scheduled = walk_to(case_b, "infusion_scheduled", facilitator)
-    third = walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "documents",
-                    facilitator)
+    third = walk_to(
+        CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "documents", facilitator
+    )
     rejected = upload_document(third, "prescription", doctor1, accept=False)
-    document_review(document=rejected, by=facilitator, status=ReviewStatus.REJECTED,
-                    note="Unsigned")
+    document_review(
+        document=rejected, by=facilitator, status=ReviewStatus.REJECTED, note="Unsigned"
+    )
 
     later = in_customs.eta + dt.timedelta(hours=1)
     sections = needs_attention(Case.objects.all(), later)
@@ -113,12 +115,15 @@ def test_needs_attention_lists_eta_passed_cold_chain_and_rejected_documents(
 def test_a_stage_past_its_limit_needs_attention(case_a, facilitator):
     walk_to(case_a, "documents", facilitator)
 
-    overdue = section(needs_attention(Case.objects.all(), timezone.now() + dt.timedelta(15)),
-                      "stage_overdue")
+    overdue = section(
+        needs_attention(Case.objects.all(), timezone.now() + dt.timedelta(15)), "stage_overdue"
+    )
 
     assert overdue.count == 1
     assert (overdue.rows[0].what, overdue.rows[0].detail) == (
-        "Stage overdue", "Document collection: expected within 14 days")
+        "Stage overdue",
+        "Document collection: expected within 14 days",
+    )
 
 
 def test_a_case_on_hold_is_not_overdue_in_its_stage(case_a, facilitator):
@@ -130,12 +135,22 @@ def test_a_case_on_hold_is_not_overdue_in_its_stage(case_a, facilitator):
 
 
 def test_a_second_birthday_within_60_days_needs_attention(facilitator, doctor1):
-    near = CaseFactory(patient=PatientFactory(
-        date_of_birth=timezone.localdate().replace(year=timezone.localdate().year - 2)
-        + dt.timedelta(days=59)), doctor=doctor1.doctor, facilitator=facilitator)
-    CaseFactory(patient=PatientFactory(
-        date_of_birth=timezone.localdate().replace(year=timezone.localdate().year - 2)
-        + dt.timedelta(days=61)), doctor=doctor1.doctor, facilitator=facilitator)
+    near = CaseFactory(
+        patient=PatientFactory(
+            date_of_birth=timezone.localdate().replace(year=timezone.localdate().year - 2)
+            + dt.timedelta(days=59)
+        ),
+        doctor=doctor1.doctor,
+        facilitator=facilitator,
+    )
+    CaseFactory(
+        patient=PatientFactory(
+            date_of_birth=timezone.localdate().replace(year=timezone.localdate().year - 2)
+            + dt.timedelta(days=61)
+        ),
+        doctor=doctor1.doctor,
+        facilitator=facilitator,
+    )
 
     found = section(needs_attention(Case.objects.all(), timezone.now()), "second_birthday")
 
@@ -195,8 +210,9 @@ def test_a_rejected_document_replaced_by_a_newer_version_no_longer_needs_attenti
 ):
     case = walk_to(case_a, "documents", facilitator)
     rejected = upload_document(case, "prescription", doctor1, accept=False)
-    document_review(document=rejected, by=facilitator, status=ReviewStatus.REJECTED,
-                    note="Unsigned")
+    document_review(
+        document=rejected, by=facilitator, status=ReviewStatus.REJECTED, note="Unsigned"
+    )
     assert section(needs_attention(Case.objects.all(), timezone.now()), "rejected").count == 1
     upload_document(case, "prescription", doctor1, accept=False)  # the signed one, v2
     assert section(needs_attention(Case.objects.all(), timezone.now()), "rejected").count == 0
@@ -204,8 +220,15 @@ def test_a_rejected_document_replaced_by_a_newer_version_no_longer_needs_attenti
 
 # --- The 2nd birthday against the predicted infusion -------------------------------------------
 
-DAYS = {"application": 2, "documents": 10, "regulatory_review": 3, "approved": 4, "customs": 2,
-        "delivery": 1, "infusion_scheduled": 2}
+DAYS = {
+    "application": 2,
+    "documents": 10,
+    "regulatory_review": 3,
+    "approved": 4,
+    "customs": 2,
+    "delivery": 1,
+    "infusion_scheduled": 2,
+}
 
 
 def closed_case(doctor1, facilitator, start: dt.datetime):
@@ -225,15 +248,21 @@ def turning_two_in(days: int) -> dt.date:
     return birthday.replace(year=birthday.year - 2)
 
 
-def test_a_birthday_before_the_predicted_infusion_is_counted_with_its_basis(
-    facilitator, doctor1
-):
+def test_a_birthday_before_the_predicted_infusion_is_counted_with_its_basis(facilitator, doctor1):
     closed_case(doctor1, facilitator, timezone.now() - dt.timedelta(days=200))
     with time_machine.travel(timezone.now() - dt.timedelta(days=1), tick=False):
-        cases = [walk_to(CaseFactory(patient=PatientFactory(date_of_birth=turning_two_in(d)),
-                                     doctor=doctor1.doctor, facilitator=facilitator),
-                         "documents", facilitator)
-                 for d in (15, 30)]
+        cases = [
+            walk_to(
+                CaseFactory(
+                    patient=PatientFactory(date_of_birth=turning_two_in(d)),
+                    doctor=doctor1.doctor,
+                    facilitator=facilitator,
+                ),
+                "documents",
+                facilitator,
+            )
+            for d in (15, 30)
+        ]
     # In documents for a day: 9 days left of its median 10, then 3 + 4 + 2 + 1 + 2 = 21 days.
 
     risk = selectors.birthday_risk(Case.objects.all(), timezone.now())
@@ -256,6 +285,7 @@ def test_without_closed_cases_the_prediction_says_it_uses_the_expected_durations
 
 # --- Fixed size ------------------------------------------------------------------------------------
 
+
 def dashboard_queries(client) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(reverse("dashboard"))
@@ -273,8 +303,9 @@ def test_the_dashboard_makes_the_same_queries_and_rows_for_few_cases_or_many(
     with time_machine.travel(timezone.now() - dt.timedelta(days=20), tick=False):
         for _ in range(8):
             for state in ("documents", "customs", "approved"):
-                walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), state,
-                        facilitator)
+                walk_to(
+                    CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), state, facilitator
+                )
     many, size = dashboard_queries(client)
 
     assert few == many
@@ -282,15 +313,17 @@ def test_the_dashboard_makes_the_same_queries_and_rows_for_few_cases_or_many(
     assert (overdue.count, len(overdue.rows)) == (24, selectors.TOP)
     body = client.get(reverse("dashboard")).content.decode()
     assert f'href="{overdue.href.replace("&", "&amp;")}">All 24 &rarr;' in body
-    assert body.count("<tr class=\"npp-sev-") <= 11 * selectors.TOP  # 11 lists at most
+    assert body.count('<tr class="npp-sev-') <= 11 * selectors.TOP  # 11 lists at most
 
 
 # --- The next-deadlines list -----------------------------------------------------------------------
 
+
 def test_next_deadlines_lists_my_cases_soonest_first_and_filters(client, facilitator, doctor1):
     other = FacilitatorFactory(username="other")
-    mine = walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "customs",
-                   facilitator)
+    mine = walk_to(
+        CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "customs", facilitator
+    )
     theirs = walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=other), "customs", other)
     client.force_login(facilitator)
 
@@ -300,26 +333,29 @@ def test_next_deadlines_lists_my_cases_soonest_first_and_filters(client, facilit
 
     assert mine.reference in body and theirs.reference not in body
     assert theirs.reference in everyone
-    table = body[body.index("<tbody>"):]
-    assert table.index("Kit due (ETA)") < table.index("Customs: expected within 5 days") < \
-        table.index("Form 12B permit valid until") < table.index("2nd birthday: infuse before")
-    etas = etas[etas.index("<tbody>"):]
+    table = body[body.index("<tbody>") :]
+    assert (
+        table.index("Kit due (ETA)")
+        < table.index("Customs: expected within 5 days")
+        < table.index("Form 12B permit valid until")
+        < table.index("2nd birthday: infuse before")
+    )
+    etas = etas[etas.index("<tbody>") :]
     assert "Kit due (ETA)" in etas and "2nd birthday: infuse" not in etas
 
 
-def test_next_deadlines_shows_a_paused_stage_and_hides_it_from_overdue(client, facilitator,
-                                                                      case_a):
+def test_next_deadlines_shows_a_paused_stage_and_hides_it_from_overdue(client, facilitator, case_a):
     case = walk_to(case_a, "documents", facilitator)
     case_apply(case=case, transition="hold", by=facilitator, hold_reason="Funding.")
     client.force_login(facilitator)
 
     listed = client.get(reverse("dashboard-deadlines"), {"code": "stage_expected"})
-    overdue = client.get(reverse("dashboard-deadlines"),
-                         {"code": "stage_expected", "when": "overdue"})
+    overdue = client.get(
+        reverse("dashboard-deadlines"), {"code": "stage_expected", "when": "overdue"}
+    )
 
     assert "<strong>paused</strong> (14 left)" in listed.content.decode()
     assert case.reference not in overdue.content.decode()
-
 
 
 def test_the_statistics_over_months_are_kept_a_few_minutes(client, facilitator, case_a, settings):

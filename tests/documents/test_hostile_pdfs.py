@@ -262,10 +262,19 @@ def test_a_dictionary_key_that_only_looks_like_a_file_holder_is_not_an_attachmen
     # A font resource may be called /EF; only a file specification holding a stream counts.
     writer = blank()
     writer.pages[0][NameObject("/Resources")] = DictionaryObject(
-        {NameObject("/Font"): DictionaryObject({NameObject("/EF"): DictionaryObject(
-            {NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-             NameObject("/BaseFont"): NameObject("/Helvetica")}
-        )})}
+        {
+            NameObject("/Font"): DictionaryObject(
+                {
+                    NameObject("/EF"): DictionaryObject(
+                        {
+                            NameObject("/Type"): NameObject("/Font"),
+                            NameObject("/Subtype"): NameObject("/Type1"),
+                            NameObject("/BaseFont"): NameObject("/Helvetica"),
+                        }
+                    )
+                }
+            )
+        }
     )
 
     assert validate_upload(written(writer), "report.pdf").page_count == 1

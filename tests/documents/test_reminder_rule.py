@@ -47,8 +47,9 @@ def test_the_sql_and_the_checklist_agree_on_which_cases_have_something_to_act_on
     from tests.factories import CaseFactory, upload_document, walk_to
 
     def in_documents():
-        return walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "documents",
-                       facilitator)
+        return walk_to(
+            CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "documents", facilitator
+        )
 
     def complete(case, skip=()):
         for doc_type in DocumentType.objects.filter(required_before=TARGET):
@@ -59,8 +60,12 @@ def test_the_sql_and_the_checklist_agree_on_which_cases_have_something_to_act_on
     complete(all_ok)
     complete(missing, skip={"cbc"})
     complete(rejected)
-    document_review(document=upload_document(rejected, "prescription", facilitator, accept=False),
-                    by=facilitator, status=ReviewStatus.REJECTED, note="Unsigned")
+    document_review(
+        document=upload_document(rejected, "prescription", facilitator, accept=False),
+        by=facilitator,
+        status=ReviewStatus.REJECTED,
+        note="Unsigned",
+    )
     complete(expired, skip={"troponin"})
     upload_document(expired, "troponin", facilitator, sample_days_ago=31)
     complete(pending)
@@ -69,9 +74,14 @@ def test_the_sql_and_the_checklist_agree_on_which_cases_have_something_to_act_on
 
     for day in (today, today + dt.timedelta(days=40)):  # in 40 days every result has expired
         by_sql = set(Case.objects.filter(to_act(day)).values_list("pk", flat=True))
-        by_checklist = {case.pk for case, lines in checklists_for_cases(
-            list(Case.objects.all()), target=TARGET, today=day).items()
-            if any(line.status in TO_ACT for line in lines)}
+        by_checklist = {
+            case.pk
+            for case, lines in checklists_for_cases(
+                list(Case.objects.all()), target=TARGET, today=day
+            ).items()
+            if any(line.status in TO_ACT for line in lines)
+        }
         assert by_sql == by_checklist
     assert {c.pk for c in (missing, rejected, expired)} == set(
-        Case.objects.filter(to_act(today)).values_list("pk", flat=True))
+        Case.objects.filter(to_act(today)).values_list("pk", flat=True)
+    )

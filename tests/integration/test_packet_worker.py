@@ -46,8 +46,23 @@ def database_url(settings_dict: dict) -> str:
 
 def start_worker(queue: str, env: dict, log: Path) -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "celery", "-A", "npp", "worker", "-Q", queue, "-n", f"{queue}@%h",
-        "-P", "solo", "-l", "info", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "npp",
+        "worker",
+        "-Q",
+        queue,
+        "-n",
+        f"{queue}@%h",
+        "-P",
+        "solo",
+        "-l",
+        "info",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
     ]
     with log.open("wb") as handle:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)

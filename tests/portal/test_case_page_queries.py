@@ -39,8 +39,12 @@ def more_of_everything(case, doctor, facilitator):
     rejected = upload_document(case, "prescription", doctor, accept=False)
     document_review(document=rejected, by=facilitator, status=ReviewStatus.REJECTED, note="No")
     for days in range(12):
-        case_record_lab_result(case=case, by=doctor, test="liver",
-                               taken_on=timezone.localdate() - dt.timedelta(days=days % 2))
+        case_record_lab_result(
+            case=case,
+            by=doctor,
+            test="liver",
+            taken_on=timezone.localdate() - dt.timedelta(days=days % 2),
+        )
 
 
 @pytest.mark.parametrize("state", ["documents", "infusion_scheduled", "monitoring"])
@@ -48,8 +52,10 @@ def test_the_doctor_and_hospital_case_pages_do_not_grow_with_documents_or_result
     client, case_a, facilitator, doctor1, hospital1, state
 ):
     case = walk_to(case_a, state, facilitator)
-    pages = [(doctor1, reverse("portal:doctor_case", args=[case.pk])),
-             (hospital1, reverse("portal:hospital_case", args=[case.pk]))]
+    pages = [
+        (doctor1, reverse("portal:doctor_case", args=[case.pk])),
+        (hospital1, reverse("portal:hospital_case", args=[case.pk])),
+    ]
     before = [page_queries(client, user, url) for user, url in pages]
 
     more_of_everything(case, doctor1, facilitator)
@@ -69,7 +75,9 @@ def test_a_blank_line_form_renders_as_it_would_fresh(client, case_a, facilitator
     items, _ = checklist_with_forms(doctor1, case, None)
     for item in (i for i in items if i["form"] is not None):
         fresh = PortalUploadForm(document_types=uploadable_types(doctor1, case)).place(
-            item["line"].document_type)
-        expected = render_to_string("portals/includes/form_fields.html",
-                                    {"form": fresh, "fields": fresh.shown_fields()})
+            item["line"].document_type
+        )
+        expected = render_to_string(
+            "portals/includes/form_fields.html", {"form": fresh, "fields": fresh.shown_fields()}
+        )
         assert item["form_html"] == expected == _blank_form_fields(fresh)

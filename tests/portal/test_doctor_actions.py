@@ -39,9 +39,7 @@ def test_doctor_starts_document_collection_on_own_case(client, doctor1, case_a):
     assert "is now 'Document collection'" in error_text(response)
 
 
-def test_refused_start_shows_the_guard_message_and_changes_nothing(
-    client, doctor1, facilitator
-):
+def test_refused_start_shows_the_guard_message_and_changes_nothing(client, doctor1, facilitator):
     too_old = PatientFactory(date_of_birth=timezone.localdate() - dt.timedelta(days=800))
     case = CaseFactory(doctor=doctor1.doctor, facilitator=facilitator, patient=too_old)
     client.force_login(doctor1)
@@ -60,8 +58,11 @@ def test_doctor_records_the_infusion_on_own_case(client, doctor1, facilitator, c
     client.force_login(doctor1)
 
     response = _run(
-        client, case, "record_infusion",
-        infused_at=_local(timezone.now() - dt.timedelta(hours=1)), kit_lot_numbers="AVX001A",
+        client,
+        case,
+        "record_infusion",
+        infused_at=_local(timezone.now() - dt.timedelta(hours=1)),
+        kit_lot_numbers="AVX001A",
     )
 
     case.refresh_from_db()
@@ -78,8 +79,11 @@ def test_infusion_in_the_future_is_refused_and_nothing_half_saved(
     client.force_login(doctor1)
 
     response = _run(
-        client, case, "record_infusion",
-        infused_at=_local(timezone.now() + dt.timedelta(days=1)), kit_lot_numbers="AVX001A",
+        client,
+        case,
+        "record_infusion",
+        infused_at=_local(timezone.now() + dt.timedelta(days=1)),
+        kit_lot_numbers="AVX001A",
     )
 
     assert "The infusion time cannot be in the future." in error_text(response)

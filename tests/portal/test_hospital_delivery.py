@@ -52,7 +52,10 @@ def shipment_papers(delivering, hospital1, facilitator, pdf):
     """Temperature log and delivery receipt on file and accepted, as document guards want."""
     for code in ("temperature_log", "delivery_receipt"):
         document = document_upload(
-            case=delivering, document_type=doc_type(code), data=pdf, filename=f"{code}.pdf",
+            case=delivering,
+            document_type=doc_type(code),
+            data=pdf,
+            filename=f"{code}.pdf",
             by=hospital1,
         )
         document_review(document=document, by=facilitator, status="accepted")
@@ -75,9 +78,7 @@ def test_hospital_admin_confirms_delivery_and_schedules_the_infusion(
     assert response.context["confirm"] is None  # nothing left to confirm
 
 
-def test_the_form_asks_for_the_temperature_log_when_none_is_on_file(
-    client, hospital1, delivering
-):
+def test_the_form_asks_for_the_temperature_log_when_none_is_on_file(client, hospital1, delivering):
     client.force_login(hospital1)
     response = _confirm(client, delivering)
     assert "This field is required." in response.content.decode()
@@ -157,8 +158,13 @@ def test_clinical_documents_are_hidden_from_hospital_admins_until_granted(
 ):
     case = walk_to(case_a, "documents", doctor1)
     lft = document_upload(
-        case=case, document_type=doc_type("liver_function"), data=pdf, filename="lft.pdf",
-        by=doctor1, sample_taken_on=timezone.localdate(), alt=Decimal("37.5"),
+        case=case,
+        document_type=doc_type("liver_function"),
+        data=pdf,
+        filename="lft.pdf",
+        by=doctor1,
+        sample_taken_on=timezone.localdate(),
+        alt=Decimal("37.5"),
     )
     client.force_login(hospital1)
     page_url = reverse("portal:hospital_case", args=[case.pk])
@@ -182,9 +188,15 @@ def test_refusals_do_not_quote_clinical_values_to_hospital_admins(
 ):
     # A newer liver panel, accepted, with ALT far above 2 x ULN: eligibility now fails.
     bad_lft = document_upload(
-        case=delivering, document_type=doc_type("liver_function"), data=pdf_upload().read(),
-        filename="lft-new.pdf", by=doctor1, sample_taken_on=timezone.localdate(),
-        alt=Decimal("612.5"), ast=Decimal(30), total_bilirubin=Decimal("0.5"),
+        case=delivering,
+        document_type=doc_type("liver_function"),
+        data=pdf_upload().read(),
+        filename="lft-new.pdf",
+        by=doctor1,
+        sample_taken_on=timezone.localdate(),
+        alt=Decimal("612.5"),
+        ast=Decimal(30),
+        total_bilirubin=Decimal("0.5"),
     )
     document_review(document=bad_lft, by=facilitator, status="accepted")
     client.force_login(hospital1)

@@ -23,10 +23,12 @@ replay = importlib.import_module("cases.migrations.0009_stage_clock").replay
 
 def test_the_migration_replays_holds_as_case_apply_records_them(doctor1, facilitator):
     with time_machine.travel(START, tick=False) as clock:
-        held = walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "documents",
-                       facilitator)
-        walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "approved",
-                facilitator)
+        held = walk_to(
+            CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "documents", facilitator
+        )
+        walk_to(
+            CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "approved", facilitator
+        )
         for hold_day, resume_day in ((2, 5), (7, 8)):
             clock.move_to(START + dt.timedelta(days=hold_day))
             held = case_apply(case=held, transition="hold", by=facilitator, hold_reason="Funds.")

@@ -31,8 +31,19 @@ pytestmark = pytest.mark.django_db
 
 IST = ZoneInfo("Asia/Kolkata")
 START = dt.datetime(2026, 1, 5, 10, 0, tzinfo=IST)
-STATES = ["application", "documents", "regulatory_review", "approved", "customs", "delivery",
-          "infusion_scheduled", "monitoring", "closed", "rejected", "cancelled"]
+STATES = [
+    "application",
+    "documents",
+    "regulatory_review",
+    "approved",
+    "customs",
+    "delivery",
+    "infusion_scheduled",
+    "monitoring",
+    "closed",
+    "rejected",
+    "cancelled",
+]
 
 
 def one_form(at: dt.datetime) -> set[tuple]:
@@ -52,30 +63,50 @@ def many_form(at: dt.datetime) -> set[tuple]:
 def cases(facilitator, doctor1):
     with time_machine.travel(START, tick=False) as clock:
         for n, state in enumerate(STATES):
-            patient = PatientFactory(date_of_birth=dt.date(2024, 2, 29) if n == 0
-                                     else dt.date(2024, 6, 1) + dt.timedelta(days=17 * n))
-            bring_to(CaseFactory(patient=patient, doctor=doctor1.doctor, facilitator=facilitator),
-                     state, facilitator)
-        documents = walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator),
-                            "documents", facilitator)
+            patient = PatientFactory(
+                date_of_birth=dt.date(2024, 2, 29)
+                if n == 0
+                else dt.date(2024, 6, 1) + dt.timedelta(days=17 * n)
+            )
+            bring_to(
+                CaseFactory(patient=patient, doctor=doctor1.doctor, facilitator=facilitator),
+                state,
+                facilitator,
+            )
+        documents = walk_to(
+            CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "documents", facilitator
+        )
         upload_document(documents, "liver_function", facilitator, sample_days_ago=20)
         upload_document(documents, "cbc", facilitator, accept=False)
         monitoring = Case.objects.get(state="monitoring")
         clock.move_to(START + dt.timedelta(days=9))
-        case_record_lab_result(case=monitoring, by=facilitator, test="liver",
-                               taken_on=(START + dt.timedelta(days=8)).date())
+        case_record_lab_result(
+            case=monitoring,
+            by=facilitator,
+            test="liver",
+            taken_on=(START + dt.timedelta(days=8)).date(),
+        )
         for state, held_after in (("approved", 2), ("documents", 20), ("infusion_scheduled", 1)):
-            case = walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), state,
-                           facilitator)
+            case = walk_to(
+                CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), state, facilitator
+            )
             clock.move_to(timezone.now() + dt.timedelta(days=held_after))
             case_apply(case=case, transition="hold", by=facilitator, **default_facts("hold"))
-        late = walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator),
-                       "infusion_scheduled", facilitator)
+        late = walk_to(
+            CaseFactory(doctor=doctor1.doctor, facilitator=facilitator),
+            "infusion_scheduled",
+            facilitator,
+        )
         reweigh_on_infusion_day(late, timezone.now())
-        case_apply(case=late, transition="record_infusion", by=facilitator,
-                   syringe_drawn_at=timezone.now() - dt.timedelta(hours=9),
-                   infused_at=timezone.now(), kit_lot_numbers="AVX001A",
-                   infusion_deviation_note="Pump failure; restarted after 9 hours.")
+        case_apply(
+            case=late,
+            transition="record_infusion",
+            by=facilitator,
+            syringe_drawn_at=timezone.now() - dt.timedelta(hours=9),
+            infused_at=timezone.now(),
+            kit_lot_numbers="AVX001A",
+            infusion_deviation_note="Pump failure; restarted after 9 hours.",
+        )
         resumed = Case.objects.filter(state="on_hold").first()
         clock.move_to(timezone.now() + dt.timedelta(days=3))
         case_apply(case=resumed, transition="resume", by=facilitator)
@@ -92,6 +123,7 @@ def test_one_case_at_a_time_and_all_at_once_agree(cases, subtests):
             codes |= {code for _, code, *_ in many}
             by = at.date() + dt.timedelta(days=10)  # the hint reads fewer cases, finds the same
             assert set(deadlines.rows(Case.objects.all(), at=at, due_by=by)) == {
-                row for row in one if row[3] <= by}
+                row for row in one if row[3] <= by
+            }
 
     assert codes == {d.code for d in deadlines.registry()}  # every deadline was compared
