@@ -88,6 +88,7 @@ def test_with_the_broker_down_a_packet_build_says_so_and_can_be_retried(
     client, case_a, facilitator, django_capture_on_commit_callbacks
 ):
     case = walk_to(case_a, "documents", facilitator)
+    give_documents(case, "regulatory_review", facilitator)  # ready to build
     client.force_login(facilitator)
     url = reverse("documents:packet_build", args=[case.pk, "application"])
     with broker_down(), django_capture_on_commit_callbacks(execute=True):

@@ -286,12 +286,16 @@ def _stale_after() -> dt.timedelta:
 def packet_build_request(*, case: Case, kind: str, by: Any) -> PacketBuild:
     """Queue a build of ``kind`` for ``case``, or return the one already under way.
 
+    Raises ``PacketError`` with what is missing when the enclosures are not ready.
+
     The task is sent once the row has committed, so the worker always finds it.
     """
     if kind not in PacketKind.values:
         raise ValueError(f"Unknown packet kind {kind!r}.")
     if not access.may_build_packets(by, case):
         raise PermissionDenied("Only facilitators build packets.")
+    # What is already known to stop the build is said now, not by a failed build later.
+    select_enclosures(case, kind)
     with transaction.atomic():
         # Lock the case so two clicks queue one build between them.
         Case.objects.select_for_update().only("pk").get(pk=case.pk)
