@@ -158,6 +158,11 @@ class ConsentInline(AccessInlineMixin, admin.TabularInline):
         formset.form.base_fields["notice_version"].initial = settings.NPP_PRIVACY_NOTICE_VERSION
         return formset
 
+    def get_min_num(self, request, obj=None, **kwargs) -> int:
+        # DPDP Act s.9(1): a child's data is processed only with the guardian's verifiable
+        # consent, so a new patient is added with it (it also gates the regulator later).
+        return 1 if obj is None else 0
+
 
 def _consents_are_kept(consent: Consent) -> None:
     raise PermissionDenied("A consent is never deleted; record its withdrawal instead.")
@@ -168,6 +173,12 @@ class PatientModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     list_display = ["full_name", "date_of_birth", "sex", "guardian_name", "city", "state"]
     search_fields = ["full_name", "guardian_name"]
     inlines = [ConsentInline, WeightInline]
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if not obj.weights.exists():
+            messages.warning(request, f"No weight is recorded for {obj}: the application cannot "
+                                      "go to the regulator, nor the kit be ordered, without one.")
+        return super().response_add(request, obj, post_url_continue)
 
     def save_formset(self, request, form, formset, change) -> None:
         patient, by = form.instance, request.user
@@ -193,7 +204,8 @@ class PatientModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
             raise NotImplementedError(f"No service saves {formset.model.__name__} rows.")
 
     fieldsets = [
-        ("Child", {"fields": ["full_name", "date_of_birth", "sex", "city", "state"]}),
+        ("Child", {"fields": ["full_name", "date_of_birth", "gestational_age_weeks", "sex", "city",
+                             "state"]}),
         (
             "Guardian",
             {
@@ -240,11 +252,16 @@ STAGE_FIELDSETS = [
             "infusion_scheduled_at",
             "infused_at",
             "kit_lot_numbers",
+            "kit_band_low_kg",
+            "kit_band_high_kg",
+            "band_change_decision",
+            "infusion_deviation_note",
         ],
     ),
     (
         "Hold, cancellation, closing",
-        ["hold_from_state", "hold_reason", "cancellation_reason", "close_override_reason"],
+        ["hold_from_state", "hold_reason", "cancellation_reason", "close_reason",
+         "close_override_reason", "steroid_taper_ended_on"],
     ),
 ]
 FACT_FIELDS = [name for _, names in STAGE_FIELDSETS for name in names]
