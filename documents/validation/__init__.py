@@ -48,7 +48,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image, ImageOps
 from pypdf import PdfReader
@@ -68,12 +67,43 @@ from pypdf.generic import (
     StreamObject,
 )
 
-PDF = "application/pdf"
-JPEG = "image/jpeg"
-PNG = "image/png"
+from .filetypes import (
+    FALLBACK_STEM,
+    JPEG,
+    MAX_FILENAME_LENGTH,
+    PDF,
+    PNG,
+    detect_content_type,
+    sanitise_filename,
+)
+from .limits import (
+    lab_sample_max_age_days,
+    max_image_pixels,
+    max_pdf_decompressed_bytes,
+    max_pdf_pages,
+    max_upload_bytes,
+    megabytes,
+)
 
-MAX_FILENAME_LENGTH = 120
-FALLBACK_STEM = "document"
+# The package's public names, as importable from ``documents.validation`` as before the split.
+__all__ = [
+    "FALLBACK_STEM",
+    "JPEG",
+    "MAX_FILENAME_LENGTH",
+    "PDF",
+    "PNG",
+    "ValidatedUpload",
+    "check_sample_date",
+    "detect_content_type",
+    "lab_sample_max_age_days",
+    "max_image_pixels",
+    "max_pdf_decompressed_bytes",
+    "max_pdf_pages",
+    "max_upload_bytes",
+    "megabytes",
+    "sanitise_filename",
+    "validate_upload",
+]
 
 # Messages are constants so that forms and tests share one source.
 FILENAME_NUL = "The file name contains a NUL character. Please rename the file and upload it again."
@@ -107,12 +137,8 @@ IMAGE_TOO_LARGE = (
     "Please upload a smaller photo or scan."
 )
 
-_MAGIC = ((b"%PDF-", PDF), (b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG))
-_EXTENSIONS = {PDF: (".pdf",), JPEG: (".jpg", ".jpeg", ".jpe", ".jfif"), PNG: (".png",)}
 _PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG"}
 
-_SAFE_PUNCTUATION = frozenset(" .-_()")
-_SAFE_CATEGORIES = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Nd"})
 _PNG_MODES = frozenset({"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"})
 
 
@@ -129,11 +155,6 @@ class ValidatedUpload:
     sha256: str
     page_count: int
     data: bytes = field(repr=False)
-
-
-def max_upload_bytes() -> int:
-    """The size limit, so a form can refuse a large upload before reading it into memory."""
-    return int(settings.NPP_UPLOAD_MAX_BYTES)
 
 
 def validate_upload(data: bytes, filename: str, *, max_bytes: int | None = None) -> ValidatedUpload:
@@ -164,59 +185,6 @@ def validate_upload(data: bytes, filename: str, *, max_bytes: int | None = None)
         page_count=page_count,
         data=stored,
     )
-
-
-def detect_content_type(data: bytes) -> str | None:
-    """PDF, JPEG or PNG by magic bytes at offset 0, else None; the parse decides the rest."""
-    for magic, content_type in _MAGIC:
-        if data.startswith(magic):
-            return content_type
-    return None
-
-
-def sanitise_filename(name: str, *, content_type: str | None = None) -> str:
-    """A safe display name: last path part, safe characters only, at most 120 characters.
-
-    Keeps letters (any script), digits, space, ``.``, ``-``, ``_`` and parentheses; drops control
-    and format characters (NUL included: ``validate_upload`` refuses those names before getting
-    here); replaces anything else with ``_``. With ``content_type`` the extension is made to match
-    it (``scan.JPEG`` -> ``scan.jpg``, ``evil.exe`` holding a PNG -> ``evil.exe.png``). Never empty.
-    """
-    # NFKC first: it turns look-alikes such as a fullwidth solidus into "/" before the split.
-    base = re.split(r"[/\\]", unicodedata.normalize("NFKC", name))[-1]
-    base = " ".join("".join(_safe_char(char) for char in base).split())
-    stem, extension = _split_extension(base, content_type)
-    # Leading dots would hide the file on Unix; trailing dots and spaces vanish on Windows.
-    stem = stem.strip(" .")[: MAX_FILENAME_LENGTH - len(extension)].rstrip(" .") or FALLBACK_STEM
-    return stem + extension
-
-
-def _safe_char(char: str) -> str:
-    category = unicodedata.category(char)
-    if char in _SAFE_PUNCTUATION or category in _SAFE_CATEGORIES:
-        return char
-    if char.isspace():
-        return " "
-    return "" if category.startswith("C") else "_"
-
-
-def _split_extension(base: str, content_type: str | None) -> tuple[str, str]:
-    if content_type is None:
-        stem, dot, extension = base.rpartition(".")
-        if dot and stem and 0 < len(extension) <= 10 and " " not in extension:
-            return stem, "." + extension.lower()
-        return base, ""
-    for alias in _EXTENSIONS[content_type]:
-        if base.lower().endswith(alias):
-            return base[: -len(alias)], _EXTENSIONS[content_type][0]
-    return base, _EXTENSIONS[content_type][0]
-
-
-def megabytes(limit: int) -> str:
-    megabytes = limit / (1024 * 1024)
-    if megabytes >= 0.1:
-        return f"{megabytes:.1f}".removesuffix(".0") + " MB"
-    return f"{limit:,} bytes"  # only tiny limits, as in tests
 
 
 # PDF -------------------------------------------------------------------------------------------
@@ -331,16 +299,6 @@ _DECODED_WHOLE = {
     "/Br": BrotliDecode,
 }
 _SHRINKING = frozenset({"/ASCIIHexDecode", "/AHx", "/ASCII85Decode", "/A85"})
-
-
-def max_pdf_pages() -> int:
-    return int(settings.NPP_UPLOAD_MAX_PDF_PAGES)
-
-
-def max_pdf_decompressed_bytes() -> int:
-    return int(
-        settings.NPP_UPLOAD_MAX_PDF_DECOMPRESSED_BYTES
-    )
 
 
 def _check_pdf(data: bytes) -> int:
@@ -713,10 +671,6 @@ SAMPLE_BEFORE_BIRTH = (
 )
 
 
-def lab_sample_max_age_days() -> int:
-    return int(settings.NPP_LAB_SAMPLE_MAX_AGE_DAYS)
-
-
 def check_sample_date(taken: dt.date, *, today: dt.date, born: dt.date | None = None) -> None:
     """Refuse a lab sample date that cannot be right: in the future, before the child was born,
     or more than ``NPP_LAB_SAMPLE_MAX_AGE_DAYS`` (default 365) days ago.
@@ -742,10 +696,6 @@ def check_sample_date(taken: dt.date, *, today: dt.date, born: dt.date | None = 
 
 
 # Images ----------------------------------------------------------------------------------------
-
-
-def _max_image_pixels() -> int:
-    return int(settings.NPP_UPLOAD_MAX_IMAGE_PIXELS)
 
 
 def _reencode_image(data: bytes, content_type: str) -> bytes:
@@ -775,12 +725,12 @@ def _check_pixels(size: tuple[int, int]) -> None:
     width, height = size
     if width < 1 or height < 1:
         raise ValidationError(IMAGE_UNREADABLE, code="image_unreadable")
-    if width * height > _max_image_pixels():
+    if width * height > max_image_pixels():
         raise _too_many_pixels()
 
 
 def _too_many_pixels() -> ValidationError:
-    limit = f"{_max_image_pixels() / 1_000_000:g}"
+    limit = f"{max_image_pixels() / 1_000_000:g}"
     return ValidationError(IMAGE_TOO_LARGE, code="image_too_large", params={"limit": limit})
 
 
