@@ -37,19 +37,16 @@ bomb could expand to 20 GB; inflating 256 MB takes about 0.7 s on one core), and
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import io
 import re
 import unicodedata
-import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from PIL import Image, ImageOps
 from pypdf import PdfReader
 from pypdf.errors import LimitReachedError
 from pypdf.filters import (
@@ -76,6 +73,7 @@ from .filetypes import (
     detect_content_type,
     sanitise_filename,
 )
+from .images import IMAGE_TOO_LARGE, IMAGE_UNREADABLE, reencode_image
 from .limits import (
     lab_sample_max_age_days,
     max_image_pixels,
@@ -84,14 +82,20 @@ from .limits import (
     max_upload_bytes,
     megabytes,
 )
+from .sample_dates import SAMPLE_BEFORE_BIRTH, SAMPLE_IN_FUTURE, SAMPLE_TOO_OLD, check_sample_date
 
 # The package's public names, as importable from ``documents.validation`` as before the split.
 __all__ = [
     "FALLBACK_STEM",
+    "IMAGE_TOO_LARGE",
+    "IMAGE_UNREADABLE",
     "JPEG",
     "MAX_FILENAME_LENGTH",
     "PDF",
     "PNG",
+    "SAMPLE_BEFORE_BIRTH",
+    "SAMPLE_IN_FUTURE",
+    "SAMPLE_TOO_OLD",
     "ValidatedUpload",
     "check_sample_date",
     "detect_content_type",
@@ -128,18 +132,6 @@ PDF_NO_PAGES = "This PDF has no pages."
 PDF_TOO_COMPLEX = (
     "This PDF is too complex to be checked. Please print it to a new PDF and upload that."
 )
-IMAGE_UNREADABLE = (
-    "This image could not be read; it may be damaged or incomplete. "
-    "Please take or save the picture again."
-)
-IMAGE_TOO_LARGE = (
-    "This image has too many pixels (the limit is %(limit)s megapixels). "
-    "Please upload a smaller photo or scan."
-)
-
-_PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG"}
-
-_PNG_MODES = frozenset({"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"})
 
 
 @dataclass(frozen=True)
@@ -176,7 +168,7 @@ def validate_upload(data: bytes, filename: str, *, max_bytes: int | None = None)
     if content_type == PDF:
         stored, page_count = data, _check_pdf(data)
     else:
-        stored, page_count = _reencode_image(data, content_type), 1
+        stored, page_count = reencode_image(data, content_type), 1
     return ValidatedUpload(
         filename=sanitise_filename(filename, content_type=content_type),
         content_type=content_type,
@@ -656,109 +648,3 @@ def _all_references(reader: PdfReader) -> list[IndirectObject]:
     references = _in_file_references(reader)
     references += [IndirectObject(number, 0, reader) for number in reader.xref_objStm]
     return references
-
-
-# Lab sample dates ------------------------------------------------------------------------------
-
-SAMPLE_IN_FUTURE = "The sample date cannot be in the future."
-SAMPLE_TOO_OLD = (
-    "The sample date (%(taken)s) is more than %(days)s days ago; "
-    "check the date on the report and enter it again."
-)
-SAMPLE_BEFORE_BIRTH = (
-    "The sample date (%(taken)s) is before the child's date of birth (%(born)s); "
-    "check the date on the report and enter it again."
-)
-
-
-def check_sample_date(taken: dt.date, *, today: dt.date, born: dt.date | None = None) -> None:
-    """Refuse a lab sample date that cannot be right: in the future, before the child was born,
-    or more than ``NPP_LAB_SAMPLE_MAX_AGE_DAYS`` (default 365) days ago.
-
-    A year back is generous: a baseline result counts for 30 days (``NPP_LAB_VALIDITY_DAYS``) and
-    the children are under two, so an older date is almost always a typing slip (1900-01-01, a
-    wrong year) that would otherwise show as a valid-looking, long-expired result.
-    """
-    shown = f"{taken:%d %b %Y}"
-    if taken > today:
-        raise ValidationError(SAMPLE_IN_FUTURE, code="sample_in_future")
-    if born is not None and taken < born:
-        raise ValidationError(
-            SAMPLE_BEFORE_BIRTH,
-            code="sample_before_birth",
-            params={"taken": shown, "born": f"{born:%d %b %Y}"},
-        )
-    days = lab_sample_max_age_days()
-    if taken < today - dt.timedelta(days=days):
-        raise ValidationError(
-            SAMPLE_TOO_OLD, code="sample_too_old", params={"taken": shown, "days": days}
-        )
-
-
-# Images ----------------------------------------------------------------------------------------
-
-
-def _reencode_image(data: bytes, content_type: str) -> bytes:
-    """Verify, decode and re-encode an image; the result holds pixels and nothing else."""
-    formats = [_PILLOW_FORMATS[content_type]]
-    try:
-        # Pillow's own bomb guard is global state (Image.MAX_IMAGE_PIXELS) that we leave alone;
-        # our limit is lower and checked from the header before any pixel is decoded, and
-        # Pillow's warning is made an error in case a setting raises our limit above its.
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=formats) as probe:
-                _check_pixels(probe.size)
-                probe.verify()
-            with Image.open(io.BytesIO(data), formats=formats) as image:
-                image.load()
-                return _encode(image, formats[0])
-    except ValidationError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _too_many_pixels() from exc
-    except Exception as exc:  # Pillow raises OSError, ValueError, SyntaxError, struct.error, ...
-        raise ValidationError(IMAGE_UNREADABLE, code="image_unreadable") from exc
-
-
-def _check_pixels(size: tuple[int, int]) -> None:
-    width, height = size
-    if width < 1 or height < 1:
-        raise ValidationError(IMAGE_UNREADABLE, code="image_unreadable")
-    if width * height > max_image_pixels():
-        raise _too_many_pixels()
-
-
-def _too_many_pixels() -> ValidationError:
-    limit = f"{max_image_pixels() / 1_000_000:g}"
-    return ValidationError(IMAGE_TOO_LARGE, code="image_too_large", params={"limit": limit})
-
-
-def _encode(image: Image.Image, pillow_format: str) -> bytes:
-    """Re-encode upright, keeping only pixels, transparency and the scan resolution (dpi)."""
-    # A broken EXIF block costs the orientation, not the upload.
-    with contextlib.suppress(Exception):
-        ImageOps.exif_transpose(image, in_place=True)
-    options: dict[str, Any] = {}
-    if pillow_format == "JPEG":
-        options["quality"] = 90
-        if image.mode not in ("L", "RGB"):
-            image = image.convert("RGB")
-    elif image.mode not in _PNG_MODES:
-        image = image.convert("RGBA")
-    elif image.info.get("transparency") is not None:
-        options["transparency"] = image.info["transparency"]
-    if dpi := _plausible_dpi(image.info.get("dpi")):
-        options["dpi"] = dpi
-    image.info = {}  # Pillow writes some metadata (comment, ICC profile) from here by default
-    output = io.BytesIO()
-    image.save(output, format=pillow_format, **options)
-    return output.getvalue()
-
-
-def _plausible_dpi(dpi: object) -> tuple[float, float] | None:
-    if not isinstance(dpi, tuple) or len(dpi) != 2:
-        return None
-    if all(isinstance(value, (int, float)) and 1 <= value <= 10_000 for value in dpi):
-        return (float(dpi[0]), float(dpi[1]))
-    return None
