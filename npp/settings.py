@@ -330,7 +330,7 @@ NPP_UPLOAD_MAX_IMAGE_PIXELS = env.int("NPP_UPLOAD_MAX_IMAGE_PIXELS", default=40_
 # PDFs above this many pages are refused (a full application packet has a few dozen).
 NPP_UPLOAD_MAX_PDF_PAGES = env.int("NPP_UPLOAD_MAX_PDF_PAGES", default=500)
 # PDFs whose streams hold more than this once decompressed are refused (decompression bombs):
-# about 13 times NPP_UPLOAD_MAX_BYTES, above what real scans reach; see documents/validation.py.
+# about 13 times NPP_UPLOAD_MAX_BYTES, above what real scans reach; see documents/validation/limits.py.
 NPP_UPLOAD_MAX_PDF_DECOMPRESSED_BYTES = env.int(
     "NPP_UPLOAD_MAX_PDF_DECOMPRESSED_BYTES", default=256 * 1024 * 1024
 )
@@ -361,7 +361,7 @@ NPP_STAGE_LIMIT_DAYS = {
 # Clinical settings read by cases/clinical.py ([default] values; see DOMAIN.md §1.6, §4).
 NPP_AAV9_TITER_MAX_DENOMINATOR = env.int("NPP_AAV9_TITER_MAX_DENOMINATOR", default=50)
 NPP_LAB_VALIDITY_DAYS = env.int("NPP_LAB_VALIDITY_DAYS", default=30)
-# documents/validation.py: a lab sample date further back than this (or before the child's birth)
+# documents/validation/limits.py: a lab sample date further back than this (or before the child's birth)
 # is refused as a typing slip: results count for 30 days and the children are under two.
 NPP_LAB_SAMPLE_MAX_AGE_DAYS = env.int("NPP_LAB_SAMPLE_MAX_AGE_DAYS", default=365)
 # Upper limits of normal: placeholders, DOMAIN.md gives no numbers. Confirm with the lab.
