@@ -27,7 +27,7 @@ from cases.selectors import (
 from cases.services import TRANSITION_FACTS, CaseActionError, CaseConflict, case_apply, transition_label
 from cases.states import CaseState
 from cases.timeline import calendar_grid
-from documents.selectors import checklists_for_cases, next_state
+from documents.selectors import LineStatus, checklists_for_cases, next_state
 from portals.common import (
     case_page,
     checklist_with_forms,
@@ -53,10 +53,27 @@ def doctor_case_list(request: HttpRequest) -> HttpResponse:
             {
                 "case": case,
                 "next_step": CaseState(target).label if target else "",
-                "missing": [line for line in lines if not line.ok],
+                **owed_by_doctor(request.user, case, lines),
             }
         )
     return render(request, "portals/doctor/case_list.html", {"rows": rows, "page": page})
+
+
+def owed_by_doctor(user: Any, case: Case, lines: list) -> dict[str, list]:
+    """What the doctor owes on ``case`` (documents only they supply that are missing, rejected
+    or expired, and the actions they may take now), and who owes the rest."""
+    mine, others = [], []
+    for line in lines:
+        if line.ok:
+            continue
+        if line.status == LineStatus.PENDING:
+            others.append((line, "Facilitator (review)"))
+        elif line.document_type.uploadable_by_doctor:
+            mine.append(line)
+        else:
+            others.append((line, line.document_type.get_provider_display()))
+    actions = [transition_label(name) for name in available_transitions(case, user)]
+    return {"mine": mine, "actions": actions, "others": others}
 
 
 def _doctor_actions(user: Any, case: Case, bound: TransitionForm | None) -> list[dict]:
