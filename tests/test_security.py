@@ -176,3 +176,48 @@ def test_every_change_to_a_patient_is_in_the_read_only_audit_trail(client, facil
     assert client.post(reverse("admin:auditlog_logentry_delete", args=[entry.pk]),
                        {"post": "yes"}).status_code == 403
     assert LogEntry.objects.filter(pk=entry.pk).exists()
+
+
+def _cache_directives(response) -> set[str]:
+    return {part.strip() for part in response.get("Cache-Control", "").split(",") if part.strip()}
+
+
+@pytest.mark.django_db
+def test_every_page_showing_patient_data_says_no_store_and_private(
+    client, case_a, facilitator, doctor1, hospital1
+):
+    from tests.factories import upload_document
+
+    document = upload_document(case_a, "cbc", doctor1)
+    pages = {
+        facilitator: [reverse("admin:cases_case_change", args=[case_a.pk]),
+                      reverse("admin:cases_case_changelist"), reverse("dashboard"),
+                      reverse("documents:download", args=[document.pk])],
+        doctor1: [reverse("portal:doctor_cases"), reverse("portal:doctor_case", args=[case_a.pk]),
+                  reverse("portal:notifications"),
+                  reverse("documents:download", args=[document.pk])],
+        hospital1: [reverse("portal:hospital_cases"),
+                    reverse("portal:hospital_case", args=[case_a.pk])],
+    }
+    for user, urls in pages.items():
+        client.force_login(user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert {"no-store", "private"} <= _cache_directives(response), (user, url)
+
+
+def test_static_files_keep_their_own_caching():
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from npp.middleware import NoStoreMiddleware
+
+    def static_file(request):
+        response = HttpResponse("body{}", content_type="text/css")
+        response["Cache-Control"] = "max-age=315360000, public, immutable"
+        return response
+
+    request = RequestFactory().get("/static/npp/portal.abc123.css")
+    response = NoStoreMiddleware(static_file)(request)
+    assert response["Cache-Control"] == "max-age=315360000, public, immutable"
