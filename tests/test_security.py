@@ -16,6 +16,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.models import Patient
+from tests.manifest import write_static_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "demo-pass-2026"
@@ -37,8 +38,10 @@ PRODUCTION = {
 
 
 def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
+    static_root = tmp_path / "staticfiles"
+    write_static_manifest(static_root)  # what collectstatic leaves (tests/test_static_files.py)
     result = _manage("check", "--deploy", "--fail-level", "WARNING", NPP_VAR_DIR=str(tmp_path),
-                     **PRODUCTION)
+                     DJANGO_STATIC_ROOT=str(static_root), **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
