@@ -255,8 +255,9 @@ NPP_DELIVERY_LEASE_SECONDS = NPP_DELIVERY_TIME_LIMIT + EMAIL_TIMEOUT
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
+    # An empty override (as .env.example has them) means REDIS_URL, not Celery's amqp default.
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or REDIS_URL
     # A message a worker fetched but did not acknowledge (it died) goes back to the queue
     # once it is this old. Longer than a delivery's lease, so the redelivered task finds the
     # dead worker's claim expired and takes over (or marks it uncertain), and longer than a
@@ -274,14 +275,14 @@ else:
     _results = VAR_DIR / "celery" / "results"
     for _folder in (_queue, _processed, _results):
         _folder.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),
         "processed_folder": str(_processed),
         "store_processed": False,
     }
-    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=f"file://{_results}")
+    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or f"file://{_results}"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

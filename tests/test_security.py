@@ -224,3 +224,33 @@ def test_static_files_keep_their_own_caching():
     request = RequestFactory().get("/static/npp/portal.abc123.css")
     response = NoStoreMiddleware(static_file)(request)
     assert response["Cache-Control"] == "max-age=315360000, public, immutable"
+
+
+def _example_values() -> dict[str, str]:
+    """``.env.example`` as django-environ reads it (``KEY=value`` lines; the rest comments)."""
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+def test_the_env_example_as_written_is_a_clean_production_profile(tmp_path):
+    values = _example_values()
+    assert values["DJANGO_SECRET_KEY"] == ""  # the one value each installation must fill in
+    static_root = tmp_path / "staticfiles"
+    write_static_manifest(static_root)
+    env = {**values, "DJANGO_SECRET_KEY": PRODUCTION["DJANGO_SECRET_KEY"],
+           # Where files go on this machine, not the example's ./var.
+           "NPP_VAR_DIR": str(tmp_path / "var"), "NPP_PRIVATE_STORAGE_ROOT": str(tmp_path / "p"),
+           "DJANGO_STATIC_ROOT": str(static_root)}
+
+    checked = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    shown = _manage("shell", "-v", "0", "-c", "from django.conf import settings as s; "
+                    "print(s.DEBUG, s.CELERY_BROKER_URL, s.CELERY_RESULT_BACKEND)", **env)
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "System check identified no issues" in checked.stdout
+    # Empty optional overrides fall back to REDIS_URL instead of Celery's amqp default.
+    assert shown.stdout.split() == ["False", values["REDIS_URL"], values["REDIS_URL"]], shown.stderr
