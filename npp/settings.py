@@ -119,6 +119,12 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # largest cost under load (docs/benchmarks.md).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that does not answer (a lost route, a firewall dropping packets) fails the
+    # request after this many seconds, as a styled 503 (npp.errors), instead of after the
+    # kernel's two minutes. A DATABASE_URL ?connect_timeout= wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DJANGO_DB_CONNECT_TIMEOUT", default=5))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing at once when the web server and the worker
     # both write (the embedded default runs both on one file).
