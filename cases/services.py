@@ -142,7 +142,9 @@ def case_apply(
             if found.deviations:
                 _raise_safety_follow_up(locked, transition, found.deviations, by)
             for effect in ON_COMMIT_EFFECTS[transition]:
-                transaction.on_commit(lambda effect=effect: effect(locked))
+                # robust: an effect that fails (the broker down) is logged; the transition
+                # has committed and the user's page still answers.
+                transaction.on_commit(lambda effect=effect: effect(locked), robust=True)
     except ConcurrentTransition as exc:
         raise CaseConflict(
             f"{case.reference} was changed by someone else at the same time. "

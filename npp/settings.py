@@ -260,6 +260,16 @@ NPP_DELIVERY_LEASE_SECONDS = NPP_DELIVERY_TIME_LIMIT + EMAIL_TIMEOUT
 # --- Celery -------------------------------------------------------------------------------
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 REDIS_URL = env.str("REDIS_URL", default="")
+# A broker (Redis) that does not connect, or does not answer a command, within this many
+# seconds is down: a request that queues work (a packet build) says so at once instead of
+# hanging, and a sweep leaves its emails to the next one. Workers and beat reconnect on their
+# own. Redis answers in milliseconds, and a worker's BRPOP waits 1 s server-side, under this.
+NPP_BROKER_TIMEOUT = env.float("NPP_BROKER_TIMEOUT", default=2)
+# Read by the Redis transport (also when only CELERY_BROKER_URL names Redis); others ignore them.
+_BROKER_TIMEOUTS = {
+    "socket_connect_timeout": NPP_BROKER_TIMEOUT,
+    "socket_timeout": NPP_BROKER_TIMEOUT,
+}
 if REDIS_URL:
     # An empty override (as .env.example has them) means REDIS_URL, not Celery's amqp default.
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
@@ -273,6 +283,7 @@ if REDIS_URL:
         "visibility_timeout": NPP_DELIVERY_LEASE_SECONDS + EMAIL_TIMEOUT,
         "unacked_restore_interval": 5,
         "unacked_restore_throttle": 1,
+        **_BROKER_TIMEOUTS,
     }
 else:
     # Embedded default: kombu's filesystem transport; in and out must be the same folder.
@@ -287,6 +298,7 @@ else:
         "data_folder_out": str(_queue),
         "processed_folder": str(_processed),
         "store_processed": False,
+        **_BROKER_TIMEOUTS,
     }
     CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or f"file://{_results}"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -305,12 +317,22 @@ CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Publishing must not hang a web request when the broker is down.
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Publishing must not hang a web request when the broker is down: a refused connection is
+# retried twice within a second (a pooled connection may be stale after a Redis restart), a
+# timeout (NPP_BROKER_TIMEOUT) is not retried.
+CELERY_BROKER_CONNECTION_TIMEOUT = NPP_BROKER_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
 }
+# Outcomes live on the rows (Notification, PacketBuild), so no task keeps a result: publishing
+# a task that keeps one first subscribes to the result store, and with Redis down that was
+# retried 20 times a second apart (19 s) before the publish itself failed. Should anything
+# read a result, the store gives up as fast as the broker.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = NPP_BROKER_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = NPP_BROKER_TIMEOUT
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Every periodic task, in one place.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
