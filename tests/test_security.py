@@ -254,3 +254,49 @@ def test_the_env_example_as_written_is_a_clean_production_profile(tmp_path):
     assert "System check identified no issues" in checked.stdout
     # Empty optional overrides fall back to REDIS_URL instead of Celery's amqp default.
     assert shown.stdout.split() == ["False", values["REDIS_URL"], values["REDIS_URL"]], shown.stderr
+
+
+def _without_csrf_token(response) -> str:
+    import re
+
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", ["000000", ""])
+def test_a_right_password_with_a_wrong_code_looks_exactly_like_a_wrong_password(
+    client, facilitator, code
+):
+    """The sign-in page must not confirm a facilitator's password to someone without the
+    authenticator: both failures give the same page, word for word."""
+    TOTPDevice.objects.create(user=facilitator, name="phone", confirmed=True)
+
+    wrong_password = client.post(reverse("login"), {"username": "facilitator",
+                                                    "password": "not-it", "otp_token": code})
+    wrong_code = client.post(reverse("login"), {"username": "facilitator",
+                                                "password": PASSWORD, "otp_token": code})
+
+    assert wrong_password.status_code == wrong_code.status_code == 200
+    assert _without_csrf_token(wrong_password) == _without_csrf_token(wrong_code)
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_five_wrong_codes_lock_the_account_like_five_wrong_passwords(client, facilitator):
+    device = TOTPDevice.objects.create(user=facilitator, name="phone", confirmed=True)
+    for _ in range(4):
+        response = client.post(reverse("login"), {"username": "facilitator",
+                                                  "password": PASSWORD, "otp_token": "000000"})
+        assert response.status_code == 200
+    fifth = client.post(reverse("login"), {"username": "facilitator", "password": PASSWORD,
+                                           "otp_token": "000000"})
+    assert fifth.status_code == 429
+
+    device.refresh_from_db()
+    device.throttling_failure_count = 0  # django-otp's own throttle, not what is tested here
+    device.save()
+    locked = client.post(reverse("login"), {"username": "facilitator", "password": PASSWORD,
+                                            "otp_token": _code(device)})
+    assert locked.status_code == 429
+    assert "locked" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
