@@ -115,10 +115,7 @@ def case_apply(
         with transaction.atomic():
             locked = Case.objects.select_for_update().get(pk=case.pk)
             method = getattr(locked, transition)
-            if not _permitted(method, locked, by):
-                raise PermissionDenied(
-                    f"You may not '{transition_label(transition)}' on {locked.reference}."
-                )
+            case_check_permission(case=locked, transition=transition, by=by)
             if locked.state != seen_state:
                 raise CaseConflict(
                     f"{locked.reference} was changed by someone else while you were working: "
@@ -190,6 +187,15 @@ def _raise_safety_follow_up(case: Case, transition: str, deviations: list, by: A
         note=case.infusion_deviation_note.strip(),
         raised_by=by if getattr(by, "pk", None) else None,
     )
+
+
+def case_check_permission(*, case: Case, transition: str, by: Any) -> None:
+    """Raise ``PermissionDenied`` unless ``by`` may run ``transition`` on ``case``.
+
+    ``case_apply`` checks it first, under the row lock; views ask it before they read the
+    transition's form, so someone who may not run it learns nothing from a form error."""
+    if not _permitted(getattr(case, transition), case, by):
+        raise PermissionDenied(f"You may not '{transition_label(transition)}' on {case.reference}.")
 
 
 def _permitted(method, case: Case, user: Any) -> bool:
