@@ -290,7 +290,9 @@ else:
     _queue = VAR_DIR / "celery" / "queue"
     _processed = VAR_DIR / "celery" / "processed"
     _results = VAR_DIR / "celery" / "results"
-    for _folder in (_queue, _processed, _results):
+    # Its exchange table; kombu's default is control/ in the working directory.
+    _control = VAR_DIR / "celery" / "control"
+    for _folder in (_queue, _processed, _results, _control):
         _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -298,6 +300,7 @@ else:
         "data_folder_out": str(_queue),
         "processed_folder": str(_processed),
         "store_processed": False,
+        "control_folder": str(_control),
         **_BROKER_TIMEOUTS,
     }
     CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or f"file://{_results}"
