@@ -34,8 +34,11 @@ run: seed
 	  trap 'kill -TERM $$(cat var/celery.pid) 2>/dev/null; rm -f var/celery.pid' EXIT INT TERM; \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
-# The same commands docker-compose.yml runs, for a production-shaped stack.
+# The same commands docker-compose.yml runs, for a production-shaped stack. The production
+# profile serves hashed static files from a manifest only collectstatic writes (without it
+# the server refuses to start: npp/checks.py), so `web` collects them first.
 web: venv
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(VENV)/bin/gunicorn npp.wsgi:application --bind $(HOST):$(PORT) --workers 4
 
 worker: venv

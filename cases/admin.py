@@ -45,6 +45,7 @@ from .services import (
     TRANSITION_FACTS,
     CaseActionError,
     case_apply,
+    case_check_permission,
     case_override_eligibility,
     transition_label,
 )
@@ -451,6 +452,7 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         if name not in TRANSITION_FACTS:
             messages.error(request, "Unknown action.")
             return HttpResponseRedirect(change_url)
+        case_check_permission(case=case, transition=name, by=request.user)  # before the form
         form = transition_form(name, case, data=request.POST, user=request.user)
         label = transition_label(name)
         if not form.is_valid():

@@ -116,11 +116,7 @@ def case_apply(
         with transaction.atomic():
             locked = Case.objects.select_for_update().get(pk=case.pk)
             method = getattr(locked, transition)
-            # Whatever state the case is in, so an outsider learns nothing about it.
-            if not access.may_run(by, locked, transition):
-                raise PermissionDenied(
-                    f"You may not '{transition_label(transition)}' on {locked.reference}."
-                )
+            case_check_permission(case=locked, transition=transition, by=by)
             if locked.state != seen_state:
                 raise CaseConflict(
                     f"{locked.reference} was changed by someone else while you were working: "
@@ -188,6 +184,16 @@ def _raise_safety_follow_up(case: Case, transition: str, deviations: list, by: A
         note=case.infusion_deviation_note.strip(),
         raised_by=by if getattr(by, "pk", None) else None,
     )
+
+
+def case_check_permission(*, case: Case, transition: str, by: Any) -> None:
+    """Raise ``PermissionDenied`` unless ``by`` may run ``transition`` on ``case``, whatever
+    state the case is in, so an outsider learns nothing about it.
+
+    ``case_apply`` checks it first, under the row lock; views ask it before they read the
+    transition's form, so someone who may not run it learns nothing from a form error."""
+    if not access.may_run(by, case, transition):
+        raise PermissionDenied(f"You may not '{transition_label(transition)}' on {case.reference}.")
 
 
 def _record_facts(case: Case, facts: dict[str, Any]) -> None:

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files keep their caching), before everything that may answer.
+    "npp.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -117,6 +119,12 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # largest cost under load (docs/benchmarks.md).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that does not answer (a lost route, a firewall dropping packets) fails the
+    # request after this many seconds, as a styled 503 (npp.errors), instead of after the
+    # kernel's two minutes. A DATABASE_URL ?connect_timeout= wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DJANGO_DB_CONNECT_TIMEOUT", default=5))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing at once when the web server and the worker
     # both write (the embedded default runs both on one file).
@@ -215,7 +223,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` gathers them (the production profile refuses to start until it has:
+# npp.checks).
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -250,9 +260,20 @@ NPP_DELIVERY_LEASE_SECONDS = NPP_DELIVERY_TIME_LIMIT + EMAIL_TIMEOUT
 # --- Celery -------------------------------------------------------------------------------
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 REDIS_URL = env.str("REDIS_URL", default="")
+# A broker (Redis) that does not connect, or does not answer a command, within this many
+# seconds is down: a request that queues work (a packet build) says so at once instead of
+# hanging, and a sweep leaves its emails to the next one. Workers and beat reconnect on their
+# own. Redis answers in milliseconds, and a worker's BRPOP waits 1 s server-side, under this.
+NPP_BROKER_TIMEOUT = env.float("NPP_BROKER_TIMEOUT", default=2)
+# Read by the Redis transport (also when only CELERY_BROKER_URL names Redis); others ignore them.
+_BROKER_TIMEOUTS = {
+    "socket_connect_timeout": NPP_BROKER_TIMEOUT,
+    "socket_timeout": NPP_BROKER_TIMEOUT,
+}
 if REDIS_URL:
-    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
+    # An empty override (as .env.example has them) means REDIS_URL, not Celery's amqp default.
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or REDIS_URL
     # A message a worker fetched but did not acknowledge (it died) goes back to the queue
     # once it is this old. Longer than a delivery's lease, so the redelivered task finds the
     # dead worker's claim expired and takes over (or marks it uncertain), and longer than a
@@ -262,22 +283,27 @@ if REDIS_URL:
         "visibility_timeout": NPP_DELIVERY_LEASE_SECONDS + EMAIL_TIMEOUT,
         "unacked_restore_interval": 5,
         "unacked_restore_throttle": 1,
+        **_BROKER_TIMEOUTS,
     }
 else:
     # Embedded default: kombu's filesystem transport; in and out must be the same folder.
     _queue = VAR_DIR / "celery" / "queue"
     _processed = VAR_DIR / "celery" / "processed"
     _results = VAR_DIR / "celery" / "results"
-    for _folder in (_queue, _processed, _results):
+    # Its exchange table; kombu's default is control/ in the working directory.
+    _control = VAR_DIR / "celery" / "control"
+    for _folder in (_queue, _processed, _results, _control):
         _folder.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),
         "processed_folder": str(_processed),
         "store_processed": False,
+        "control_folder": str(_control),
+        **_BROKER_TIMEOUTS,
     }
-    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=f"file://{_results}")
+    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or f"file://{_results}"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -294,12 +320,22 @@ CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Publishing must not hang a web request when the broker is down.
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Publishing must not hang a web request when the broker is down: a refused connection is
+# retried twice within a second (a pooled connection may be stale after a Redis restart), a
+# timeout (NPP_BROKER_TIMEOUT) is not retried.
+CELERY_BROKER_CONNECTION_TIMEOUT = NPP_BROKER_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
 }
+# Outcomes live on the rows (Notification, PacketBuild), so no task keeps a result: publishing
+# a task that keeps one first subscribes to the result store, and with Redis down that was
+# retried 20 times a second apart (19 s) before the publish itself failed. Should anything
+# read a result, the store gives up as fast as the broker.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = NPP_BROKER_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = NPP_BROKER_TIMEOUT
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Every periodic task, in one place.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {

@@ -21,6 +21,9 @@ admin.site.site_header = "NPP import cases"
 admin.site.site_title = "NPP import cases"
 admin.site.index_title = "Facilitator desk"
 
+# Our styled pages, safe to render with the database down (503 then, with Retry-After).
+handler500 = "npp.errors.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/portal/", permanent=False)),
     # Before the admin: its login page hands over to the shared one.

@@ -24,7 +24,14 @@ from cases.selectors import (
     case_for,
     cases_for,
 )
-from cases.services import TRANSITION_FACTS, CaseActionError, CaseConflict, case_apply, transition_label
+from cases.services import (
+    TRANSITION_FACTS,
+    CaseActionError,
+    CaseConflict,
+    case_apply,
+    case_check_permission,
+    transition_label,
+)
 from cases.states import CaseState
 from cases.timeline import calendar_grid
 from documents.selectors import LineStatus, checklists_for_cases, next_state
@@ -143,6 +150,7 @@ def doctor_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     case = case_for(request.user, pk)
     if name not in TRANSITION_FACTS:
         raise Http404("No such action.")
+    case_check_permission(case=case, transition=name, by=request.user)  # 403 before the form
     form = ordered_transition_form(name, case, data=request.POST)
     label = transition_label(name)
     if not form.is_valid():

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import Case
 from cases.selectors import available_transitions, case_for, cases_for
-from cases.services import CaseActionError, CaseConflict, case_apply, transition_label
+from cases.services import CaseActionError, CaseConflict, case_apply, case_check_permission, transition_label
 from documents.services import document_upload
 from portals.common import (
     case_page,
@@ -107,6 +107,7 @@ def hospital_confirm_delivery(request: HttpRequest, pk: int) -> HttpResponse:
     """
     user = request.user
     case = case_for(user, pk)
+    case_check_permission(case=case, transition=CONFIRM_DELIVERY, by=user)  # 403 before the form
     checklist, _ = checklist_with_forms(user, case, None)
     form, log_form = _confirm_forms(user, case, checklist, request.POST, request.FILES)
     label = transition_label(CONFIRM_DELIVERY)
