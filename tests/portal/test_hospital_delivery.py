@@ -24,7 +24,7 @@ def _local(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
-def _confirm(client, case, *, infusion_in=dt.timedelta(days=3), log=None):
+def _confirm(client, case, *, infusion_in=dt.timedelta(days=3), log=None, receipt=None):
     name = "confirm_delivery_and_schedule"
     received = timezone.now() - dt.timedelta(hours=2)
     data = {
@@ -35,9 +35,12 @@ def _confirm(client, case, *, infusion_in=dt.timedelta(days=3), log=None):
         f"{name}-infusion_scheduled_at": _local(received + infusion_in),
         f"{name}-note": "",
         "temperature_log-document_type": doc_type("temperature_log").pk,
+        "delivery_receipt-document_type": doc_type("delivery_receipt").pk,
     }
     if log is not None:
         data["temperature_log-upload"] = log
+    if receipt is not None:
+        data["delivery_receipt-upload"] = receipt
     url = reverse("portal:hospital_confirm_delivery", args=[case.pk])
     return client.post(url, data, follow=True)
 
@@ -63,8 +66,9 @@ def test_hospital_admin_confirms_delivery_and_schedules_the_infusion(
 ):
     client.force_login(hospital1)
     page = client.get(reverse("portal:hospital_case", args=[delivering.pk]))
-    _, log_form = page.context["confirm"]
+    _, log_form, receipt_form = page.context["confirm"]
     assert not log_form.fields["upload"].required  # a log is already on file
+    assert not receipt_form.fields["upload"].required  # and a receipt
 
     response = _confirm(client, delivering)
 
@@ -95,24 +99,41 @@ def test_another_hospitals_admin_gets_404(client, hospital2, delivering):
     assert Document.objects.count() == documents_before
 
 
-def test_refused_confirmation_shows_the_guard_and_keeps_the_valid_log(
+def test_refused_confirmation_shows_the_guard_and_stores_nothing(
+    client, hospital1, delivering
+):
+    """Issue 13: three refused confirmations left temperature logs v1, v2 and v3 waiting for
+    review. Bad input changes nothing."""
+    documents_before, files_before = Document.objects.count(), stored_files()
+    client.force_login(hospital1)
+
+    for _ in range(3):
+        response = _confirm(client, delivering, infusion_in=dt.timedelta(days=15),
+                            log=pdf_upload("logger.pdf"), receipt=pdf_upload("receipt.pdf"))
+
+    assert "within 14 x 24 hours of receipt" in error_text(response)
+    assert "within 14 x 24 hours of receipt" in response.content.decode()  # beside the form too
+    assert "Nothing was saved" in error_text(response)
+    delivering.refresh_from_db()
+    assert delivering.state == "delivery"
+    assert delivering.received_at is None  # no fact half-saved
+    assert Document.objects.count() == documents_before
+    assert stored_files() == files_before
+
+
+def test_the_log_and_the_receipt_go_with_the_confirmation_in_one_form(
     client, hospital1, delivering
 ):
     client.force_login(hospital1)
 
-    response = _confirm(
-        client, delivering, infusion_in=dt.timedelta(days=15), log=pdf_upload("logger.pdf")
-    )
+    response = _confirm(client, delivering, log=pdf_upload("logger.pdf"),
+                        receipt=pdf_upload("receipt.pdf"))
 
-    assert "within 14 x 24 hours of receipt" in error_text(response)
-    assert "within 14 x 24 hours of receipt" in response.content.decode()  # beside the form too
     delivering.refresh_from_db()
-    assert delivering.state == "delivery"
-    assert delivering.received_at is None  # no fact half-saved
-    # Decision: the log is a document in its own right and is kept, pending review.
-    log = Document.objects.get(case=delivering, document_type__code="temperature_log")
-    assert (log.document_type.code, log.original_filename) == ("temperature_log", "logger.pdf")
-    assert "Saved the temperature log" in error_text(response)
+    assert delivering.state == "infusion_scheduled", error_text(response)
+    assert set(Document.objects.filter(case=delivering).values_list(
+        "document_type__code", "original_filename")) >= {
+        ("temperature_log", "logger.pdf"), ("delivery_receipt", "receipt.pdf")}
 
 
 def test_a_bad_temperature_log_stops_the_confirmation_and_stores_nothing(
@@ -122,7 +143,7 @@ def test_a_bad_temperature_log_stops_the_confirmation_and_stores_nothing(
     client.force_login(hospital1)
     bad = SimpleUploadedFile("log.pdf", b"<html>not a pdf</html>", "application/pdf")
 
-    response = _confirm(client, delivering, log=bad)
+    response = _confirm(client, delivering, log=bad, receipt=pdf_upload("receipt.pdf"))
 
     assert validation.UNSUPPORTED_TYPE in error_text(response)
     delivering.refresh_from_db()
