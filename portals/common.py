@@ -114,10 +114,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
 PAGE_SIZE = 50
 
 
-def case_page(request: HttpRequest, queryset) -> Page:
+def case_page(request: HttpRequest, queryset, ordering=("-created_at", "-pk")) -> Page:
     """One page of a case list (lists stay fast however many cases a hospital has)."""
-    return Paginator(queryset.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    return Paginator(queryset.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def permit_expired(case: Case) -> bool:

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Case as DbCase
+from django.db.models import Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases.models import Case
 from cases.selectors import available_transitions, case_for, cases_for
 from cases.services import CaseActionError, CaseConflict, case_apply, case_check_permission, transition_label
+from cases.states import CaseState
 from documents.services import document_upload, uploads_all_or_nothing
 from portals.common import (
     case_page,
@@ -39,7 +42,9 @@ CONFIRM_DELIVERY = "confirm_delivery_and_schedule"
 @require_GET
 @hospital_admin_required
 def hospital_case_list(request: HttpRequest) -> HttpResponse:
-    page = case_page(request, cases_for(request.user))
+    # The case waiting for this hospital (the kit to confirm) first, then the newest.
+    waiting = DbCase(When(state=CaseState.DELIVERY, then=Value(0)), default=Value(1))
+    page = case_page(request, cases_for(request.user), ordering=(waiting, "-created_at", "-pk"))
     rows = [{"case": case, "permit_expired": permit_expired(case)} for case in page.object_list]
     return render(request, "portals/hospital/case_list.html", {"rows": rows, "page": page})
 
