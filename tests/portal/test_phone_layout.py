@@ -108,3 +108,37 @@ def test_hospital_list_puts_the_case_to_confirm_first(browser, hospital1, facili
     first = page.locator("table.cases tbody tr").first.inner_text()
     assert waiting.reference in first
     assert page.evaluate(SMALL_TARGETS) == []
+
+
+def test_on_a_phone_the_doctor_list_shows_what_is_theirs_and_who_owes_the_rest(
+        browser, doctor1, facilitator, case_a):
+    """Issue 13 item 3, as a doctor sees it on a phone."""
+    walk_to(case_a, "approved", facilitator)  # next: customs papers, none of them his
+    page = _phone_page(browser, doctor1, reverse("portal:doctor_cases"))
+    row = page.locator("table.cases tbody tr").first
+    assert "Nothing for you now" in row.inner_text()
+    waiting = row.locator('[data-label="Waiting on others"]').inner_text()
+    assert "Regulator (CDSCO)" in waiting  # the Form 12B, with who owes it
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+def test_on_a_phone_the_infusion_given_replaces_the_plan(browser, hospital1, doctor1,
+                                                          facilitator, case_a):
+    """Issue 13 item 5, on the hospital's list and the doctor's case page."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cases.services import case_apply
+    from tests.factories import reweigh_on_infusion_day
+
+    case = walk_to(case_a, "infusion_scheduled", facilitator)
+    given = timezone.now() - dt.timedelta(minutes=30)
+    reweigh_on_infusion_day(case, given)
+    case = case_apply(case=case, transition="record_infusion", by=facilitator, infused_at=given,
+                      kit_lot_numbers="AVX001A")
+    listing = _phone_page(browser, hospital1, reverse("portal:hospital_cases")).inner_text("main")
+    assert f"infusion given {timezone.localtime(given):%d %b %Y}" in listing
+    assert "infusion scheduled" not in listing
+    detail = _phone_page(browser, doctor1, reverse("portal:doctor_case", args=[case.pk]))
+    assert "Infusion given" in detail.inner_text("main")
