@@ -79,7 +79,7 @@ class WebhookEndpointAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         _save_through(request, webhook_endpoint_save, endpoint=obj)
 
 
-class WebhookAttemptInline(ReadOnlyMixin, admin.TabularInline):
+class WebhookAttemptInline(ReadOnlyMixin, FacilitatorOnlyMixin, admin.TabularInline):
     model = WebhookAttempt
     fields = ["number", "started_at", "duration_ms", "response_code", "outcome", "error",
               "response_body"]
@@ -145,7 +145,7 @@ class InboundSourceAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(InboundEvent)
-class InboundEventAdmin(FacilitatorOnlyMixin, ReadOnlyMixin, admin.ModelAdmin):
+class InboundEventAdmin(ReadOnlyMixin, FacilitatorOnlyMixin, admin.ModelAdmin):
     list_display = ["occurred_at", "case", "event_type", "source", "shipment_status",
                     "location", "eta", "celsius", "excursion", "outcome"]
     list_filter = ["event_type", "excursion", "source"]
