@@ -169,6 +169,11 @@ class CaseWithInboundEventsAdmin(_CaseAdmin):
     def case_panel_context(self, request: HttpRequest, case: Case) -> dict:
         return {
             **super().case_panel_context(request, case),
-            "webhooks_base_template": _CaseAdmin.change_form_template,
             "inbound_events": case.inbound_events.select_related("source")[:100],
         }
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        # The add page uses this template too: it extends the previous one either way.
+        context["webhooks_base_template"] = (_CaseAdmin.change_form_template
+                                             or "admin/change_form.html")
+        return super().render_change_form(request, context, *args, **kwargs)

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import access
 
@@ -53,9 +55,6 @@ def webhook_delivery_replay(*, delivery: WebhookDelivery, by: Any) -> bool:
     it; one that lost it, or never got it, processes it), with a full set of attempts. A
     delivery being sent right now is left alone. Returns whether it was queued."""
     _refuse_unless_desk(by, "replay webhooks")
-    from django.db.models import Q
-    from django.utils import timezone
-
     now = timezone.now()
     idle = Q(status__in=[Status.SENT, Status.FAILED, Status.PENDING]) | Q(
         status=Status.CONNECTING, claimed_at__lt=now - LEASE)
