@@ -271,3 +271,33 @@ def test_switching_an_endpoint_back_on_clears_its_failures_and_sends_what_waited
     assert (endpoint.consecutive_failures, endpoint.disabled_at, endpoint.disabled_reason) == (
         0, None, "")
     assert no_broker == [held.pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_deliveries_of_one_row_post_it_once(endpoint, receiver):
+    """Four tasks for one delivery at once (a duplicate from the sweep, a redelivery): the
+    claim is one conditional UPDATE, so one of them posts and the others find nothing."""
+    import threading
+
+    from django.db import connection
+
+    row = queue(endpoint)
+    barrier = threading.Barrier(4)
+    results: list[str] = []
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(deliver(row.pk).result)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(results) == ["nothing to send"] * 3 + ["sent"]
+    assert [r.webhook_id for r in receiver.received] == [row.webhook_id]
