@@ -12,6 +12,8 @@ it with ``transaction.on_commit``.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +25,8 @@ from django_fsm import ConcurrentTransition, Transition, can_proceed
 from . import access, rules
 from .models import Case, CaseSequence
 from .states import CaseState
+
+logger = logging.getLogger(__name__)
 
 # The facts each transition may record on the case, and nothing else. A form or a caller
 # passing anything outside this table is a programming error, not user input.
@@ -246,6 +250,25 @@ def case_create(*, by: Any, **fields: Any) -> Case:
         case.full_clean(exclude=["state"])  # protected: only transitions set it
         case.save()
     return case
+
+
+# The kit is on its way in these states: a courier's newer ETA replaces the one of dispatch.
+ETA_STATES = (CaseState.CUSTOMS, CaseState.DELIVERY)
+
+
+def case_record_eta(*, case: Case, eta: dt.datetime, source: str) -> bool:
+    """Record the kit's new ETA as ``source`` reports it (a courier's signed tracking event,
+    received by the webhooks app). Only while the kit is on its way (``ETA_STATES``); no
+    transition runs and no rule is evaluated. No user acts: the sender's verified signature is
+    its authority, so ``access`` is not asked. Returns whether the ETA changed."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.state not in ETA_STATES or locked.eta == eta:
+            return False
+        locked.eta = eta
+        locked.save(update_fields=["eta", "updated_at"])
+    logger.info("%s: ETA %s reported by %s", locked.reference, eta.isoformat(), source)
+    return True
 
 
 def _refuse_unknown(what: str, values: dict[str, Any], allowed: tuple[str, ...]) -> None:

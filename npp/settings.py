@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "documents",
     "portals",
     "dashboard",
+    "webhooks",
     # The project itself, last: its commands compose every app above (npp/apps.py).
     "npp",
 ]
@@ -257,6 +258,18 @@ NPP_DELIVERY_SOFT_TIME_LIMIT = 10 * EMAIL_TIMEOUT
 NPP_DELIVERY_TIME_LIMIT = NPP_DELIVERY_SOFT_TIME_LIMIT + EMAIL_TIMEOUT
 NPP_DELIVERY_LEASE_SECONDS = NPP_DELIVERY_TIME_LIMIT + EMAIL_TIMEOUT
 
+# --- Webhook delivery timing (webhooks.delivery) ----------------------------------------------
+# An outbound webhook POST waits this long for each step (connect, send, answer).
+NPP_WEBHOOK_TIMEOUT = env.int("NPP_WEBHOOK_TIMEOUT", default=10)
+# A delivery is a connection, a request and an answer: stopped (soft limit) after 3 waits,
+# killed one wait later; its claim (the lease) outlives that by one more. Default: 30, 40, 50 s.
+NPP_WEBHOOK_SOFT_TIME_LIMIT = 3 * NPP_WEBHOOK_TIMEOUT
+NPP_WEBHOOK_TIME_LIMIT = NPP_WEBHOOK_SOFT_TIME_LIMIT + NPP_WEBHOOK_TIMEOUT
+NPP_WEBHOOK_LEASE_SECONDS = NPP_WEBHOOK_TIME_LIMIT + NPP_WEBHOOK_TIMEOUT
+# An endpoint whose deliveries failed this many times in a row (each after all its retries, or
+# refused for good) is disabled, and the facilitators are emailed.
+NPP_WEBHOOK_DISABLE_AFTER_FAILURES = env.int("NPP_WEBHOOK_DISABLE_AFTER_FAILURES", default=5)
+
 # --- Celery -------------------------------------------------------------------------------
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -280,7 +293,8 @@ if REDIS_URL:
     # delivery may run, so a running one is not handed out twice; every worker looks for such
     # messages every 5 s. (Kombu's default is an hour plus a scan every ~100 s.)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": NPP_DELIVERY_LEASE_SECONDS + EMAIL_TIMEOUT,
+        "visibility_timeout": max(NPP_DELIVERY_LEASE_SECONDS + EMAIL_TIMEOUT,
+                                  NPP_WEBHOOK_LEASE_SECONDS + NPP_WEBHOOK_TIMEOUT),
         "unacked_restore_interval": 5,
         "unacked_restore_throttle": 1,
         **_BROKER_TIMEOUTS,
@@ -342,6 +356,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "send-due-reminders": {
         "task": "cases.send_due_reminders",
         "schedule": env.int("NPP_REMINDER_SWEEP_SECONDS", default=15 * 60),
+    },
+    # Webhook deliveries whose task was lost, or whose retry is due (webhooks.delivery.lost).
+    "sweep-webhooks": {
+        "task": "webhooks.sweep",
+        "schedule": env.int("NPP_WEBHOOK_SWEEP_SECONDS", default=60),
     },
 }
 

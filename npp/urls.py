@@ -34,4 +34,6 @@ urlpatterns = [
     path("portal/", include("portals.urls")),
     path("healthz", healthz, name="healthz"),
     path("documents/", include("documents.urls")),
+    # Signed inbound events from couriers and temperature loggers (CSRF-exempt there only).
+    path("webhooks/", include("webhooks.urls")),
 ]
