@@ -185,7 +185,10 @@ def document_review(*, document: Document, by: Any, status: str, note: str = "")
     document.review_note = note
     document.reviewed_by = by
     document.reviewed_at = timezone.now()
-    document.save(update_fields=["review_status", "review_note", "reviewed_by", "reviewed_at"])
+    # One transaction with what the save triggers (the webhook outbox row), wherever called.
+    with transaction.atomic():
+        document.save(update_fields=["review_status", "review_note", "reviewed_by",
+                                     "reviewed_at"])
     return document
 
 
