@@ -31,4 +31,5 @@ urlpatterns = [
     path("portal/", include("portals.urls")),
     path("healthz", healthz, name="healthz"),
     path("documents/", include("documents.urls")),
+    path("api/v1/", include("api.urls")),
 ]
