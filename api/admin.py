@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
+from cases import access
 from cases.admin import FacilitatorOnlyMixin
 
 from .models import ApiToken
@@ -36,13 +37,18 @@ class ApiTokenAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         return {**super().get_changeform_initial_data(request), "expires_at": default_expiry()}
 
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Nothing about a token is edited: its page is read-only; revoking is the action.
+        return False
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return access.may_use_desk(request.user)
+
     @admin.display(description="status")
     def status(self, token: ApiToken) -> str:
         return token.refusal(timezone.now()).removeprefix("This token ").rstrip(".") or "active"
 
     def save_model(self, request, obj, form, change) -> None:
-        if change:
-            return  # nothing about a token changes but its revocation (the action)
         row, token = api_token_create(user=obj.user, name=obj.name, by=request.user,
                                       expires_at=obj.expires_at)
         # The admin goes on with ``obj`` (its log entry); the token goes to response_add only.
@@ -64,7 +70,7 @@ class ApiTokenAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         add_never_cache_headers(response)
         return response
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description="Revoke selected tokens", permissions=["revoke"])
     def revoke(self, request, queryset) -> None:
         revoked = sum(api_token_revoke(token=token, by=request.user) for token in queryset)
         messages.success(request, f"Revoked {revoked} token(s); they are refused from now on.")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from time_machine import travel
 
 from cases.states import CaseState
 from documents.services import case_grant_clinical_access
@@ -43,7 +46,6 @@ def test_the_facilitator_lists_every_case_and_filters_by_state_hospital_doctor(
 
 def test_updated_since_lists_cases_changed_at_or_after_it(api, facilitator, case_a, case_b):
     since = timezone.now() + dt.timedelta(seconds=1)
-    from time_machine import travel
 
     with travel(since + dt.timedelta(minutes=1)):
         walk_to(case_b, CaseState.DOCUMENTS, facilitator)
@@ -132,3 +134,18 @@ def test_the_timeline_gives_each_stay_and_the_milestones(api, facilitator, case_
     assert [span["state"] for span in body["spans"]] == ["application", "documents"]
     assert body["spans"][-1]["ongoing"] is True
     assert body["milestones"] == []
+
+
+def test_the_list_costs_the_same_queries_for_many_cases(api, doctor1):
+    client = api(doctor1)
+    CaseFactory(doctor=doctor1.doctor)
+    client.get("/api/v1/cases/")  # the token's first use writes last_used_at
+
+    with CaptureQueriesContext(connection) as one:
+        client.get("/api/v1/cases/")
+    for _ in range(5):
+        CaseFactory(doctor=doctor1.doctor)
+    with CaptureQueriesContext(connection) as six:
+        client.get("/api/v1/cases/")
+
+    assert len(six) == len(one) <= 4  # the token, the page of cases with its parties

@@ -157,7 +157,9 @@ def test_a_facilitator_creates_a_token_in_the_admin_and_sees_it_once(client, fac
     assert cases_answer(_with(token)) == 200
     # Shown once: the token's own page and the list do not show it again.
     for url in (f"/admin/api/apitoken/{row.pk}/change/", "/admin/api/apitoken/"):
-        assert token not in client.get(url).content.decode()
+        page = client.get(url)
+        assert page.status_code == 200 and row.prefix in page.content.decode()
+        assert token not in page.content.decode()
 
 
 def test_a_facilitator_revokes_tokens_from_the_admin_list(client, facilitator, doctor1):
