@@ -58,7 +58,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    # django.contrib.staticfiles, leaving the unused Redoc out of collectstatic.
+    "api.staticfiles.CollectedStaticFilesConfig",
     "django_fsm",
     "django_fsm_log",
     "axes",
