@@ -16,4 +16,3 @@ class ApiConfig(AppConfig):
     def ready(self) -> None:
         # drf-spectacular finds the token scheme through this extension's registration.
         from . import schema  # noqa: F401
-

@@ -58,8 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    # django.contrib.staticfiles, leaving the unused Redoc out of collectstatic.
-    "api.staticfiles.CollectedStaticFilesConfig",
+    "django.contrib.staticfiles",
     "django_fsm",
     "django_fsm_log",
     "axes",
