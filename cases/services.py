@@ -70,7 +70,12 @@ class CaseActionError(Exception):
 
 
 class TransitionRefused(CaseActionError):
-    """The case is not ready: a guard found something missing."""
+    """The case is not ready: a guard found something missing. ``codes`` holds the code of
+    each message (the rulebook's code where a rule refused), for the API."""
+
+    def __init__(self, messages: list[str] | str, codes: list[str] | None = None) -> None:
+        super().__init__(messages)
+        self.codes = list(codes) if codes is not None else ["refused"] * len(self.messages)
 
 
 class TransitionNotAvailable(CaseActionError):
@@ -137,7 +142,8 @@ def case_apply(
             now = timezone.now()
             found = rules.evaluate(locked, transition, at=now)
             if found.blockers:
-                raise TransitionRefused(found.blocker_messages())
+                raise TransitionRefused(found.blocker_messages(),
+                                        [blocker.code for blocker in found.blockers])
             method(by=by, description=description or _history_reason(locked, facts) or None)
             locked.state_changed_at = now
             locked.save()
@@ -172,7 +178,8 @@ def _check_facilitator_facts(case: Case, facts: dict[str, Any], by: Any) -> None
              if name in facts and str(facts[name] or "").strip()]
     if given and not access.may_record_facilitator_facts(by, case):
         labels = ", ".join(str(Case._meta.get_field(name).verbose_name) for name in sorted(given))
-        raise TransitionRefused(f"Only a facilitator may record the {labels}.")
+        raise TransitionRefused(f"Only a facilitator may record the {labels}.",
+                                ["facilitator_facts"])
 
 
 def _raise_safety_follow_up(case: Case, transition: str, deviations: list, by: Any) -> None:
@@ -211,10 +218,9 @@ def _record_facts(case: Case, facts: dict[str, Any]) -> None:
     try:
         case.clean_fields(exclude=exclude)
     except ValidationError as exc:
-        raise TransitionRefused(
-            [f"{capfirst(Case._meta.get_field(field).verbose_name)}: {msg}"
-             for field, msgs in exc.message_dict.items() for msg in msgs]
-        ) from exc
+        messages = [f"{capfirst(Case._meta.get_field(field).verbose_name)}: {msg}"
+                    for field, msgs in exc.message_dict.items() for msg in msgs]
+        raise TransitionRefused(messages, ["invalid_fact"] * len(messages)) from exc
 
 
 def case_next_reference(*, year: int) -> str:

@@ -66,11 +66,16 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "auditlog",
+    "rest_framework",
+    "drf_spectacular",
+    # Swagger UI's files, served as our own static files (no CDN).
+    "drf_spectacular_sidecar",
     "cases",
     "documents",
     "portals",
     "dashboard",
     "webhooks",
+    "api",
     # The project itself, last: its commands compose every app above (npp/apps.py).
     "npp",
 ]
@@ -428,6 +433,40 @@ NPP_ULN = {
 # The privacy notice guardians read before consenting (DPDP Act 2023 s.5); bump on each change.
 NPP_PRIVACY_NOTICE_VERSION = env.str("NPP_PRIVACY_NOTICE_VERSION", default="2026-11")
 NPP_SITE_URL = env.str("NPP_SITE_URL", default="http://127.0.0.1:8000")
+
+# --- API (api/, /api/v1/) --------------------------------------------------------------------
+# Tokens are created per user in the admin (or `manage.py create_api_token`) and expire after:
+NPP_API_TOKEN_DAYS = env.int("NPP_API_TOKEN_DAYS", default=90)
+REST_FRAMEWORK = {
+    # A token (per program), else the browser's session (CSRF enforced on writes).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: DRF's browsable pages carry inline script, which our CSP refuses.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
+    # Per token, per signed-in user's session, per address (only the schema and docs are open).
+    "DEFAULT_THROTTLE_RATES": {
+        "api_token": env.str("NPP_API_RATE_TOKEN", default="120/minute"),
+        "api_session": env.str("NPP_API_RATE_SESSION", default="120/minute"),
+        "api_anonymous": env.str("NPP_API_RATE_ANONYMOUS", default="30/minute"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "NPP import cases API",
+    "DESCRIPTION": "Cases, documents, transitions and reminders, scoped as the portals are.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name for the states, wherever a field takes one.
+    "ENUM_NAME_OVERRIDES": {"CaseStateEnum": "cases.states.CaseState"},
+}
 
 LOGGING = {
     "version": 1,

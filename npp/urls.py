@@ -36,4 +36,5 @@ urlpatterns = [
     path("documents/", include("documents.urls")),
     # Signed inbound events from couriers and temperature loggers (CSRF-exempt there only).
     path("webhooks/", include("webhooks.urls")),
+    path("api/v1/", include("api.urls")),
 ]
