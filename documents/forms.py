@@ -36,9 +36,11 @@ class UploadForm(forms.ModelForm):
 
     def __init__(self, *args, document_types=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        document_type = self.fields["document_type"]
+        assert isinstance(document_type, forms.ModelChoiceField)  # from the model's ForeignKey
         if document_types is not None:
-            self.fields["document_type"].queryset = document_types
-        self.fields["document_type"].empty_label = None
+            document_type.queryset = document_types
+        document_type.empty_label = None
 
     def clean_upload(self):
         # Refuse a large file before reading it; the content checks run in the service.
