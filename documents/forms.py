@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -57,8 +59,9 @@ class UploadForm(forms.ModelForm):
             check_sample_date(taken, today=today_ist())
         return taken
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # a ModelForm's clean() returns its cleaned_data
         doc_type: DocumentType | None = cleaned.get("document_type")
         if doc_type is not None and doc_type.is_lab and not cleaned.get("sample_taken_on"):
             self.add_error("sample_taken_on", "Enter the date the sample was taken.")
