@@ -56,10 +56,12 @@ node_modules/axe-core: package-lock.json
 test: venv $(if $(shell command -v npm 2>/dev/null),node_modules/axe-core)
 	$(PY) -m pytest
 
-# ruff, then the apps' layers (pyproject.toml [tool.importlinter]): no import points up.
+# ruff, then the apps' layers (pyproject.toml [tool.importlinter]): no import points up, then
+# mypy with django-stubs on npp, cases and documents (pyproject.toml [tool.mypy]).
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 migrations-check: venv
 	$(PY) manage.py makemigrations --check --dry-run

@@ -16,12 +16,13 @@ clinical access grant (the documents app's model) is read through its reverse re
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 
 if TYPE_CHECKING:
-    from django.db.models import QuerySet
+    from django.contrib.auth.models import Group, User
+    from django.db.models import Model, QuerySet
 
     from .models import Case, Notification, Patient
 
@@ -68,7 +69,7 @@ def is_facilitator(user: Any) -> bool:
     if user.is_superuser:
         return True
     # Cache on the user object: the admin asks this many times per page.
-    cached = getattr(user, "_npp_is_facilitator", None)
+    cached: bool | None = getattr(user, "_npp_is_facilitator", None)
     if cached is None:
         cached = user.groups.filter(name=FACILITATORS_GROUP).exists()
         user._npp_is_facilitator = cached
@@ -110,7 +111,7 @@ def is_hospital_admin_of(user: Any, case: Case) -> bool:
     return own is not None and case.hospital_id == own
 
 
-def assignable_facilitators():
+def assignable_facilitators() -> QuerySet[User]:
     """The users a case may be assigned to, as the dashboard's filter lists them: active staff
     (as ``Case.facilitator``'s choices are)."""
     from django.contrib.auth import get_user_model
@@ -118,7 +119,7 @@ def assignable_facilitators():
     return get_user_model().objects.filter(is_staff=True, is_active=True)
 
 
-def facilitators_group():
+def facilitators_group() -> Group:
     """The group that makes active staff facilitators (seeded by a data migration)."""
     from django.contrib.auth.models import Group
 
@@ -271,11 +272,12 @@ def may_run(user: Any, case: Case, transition: str) -> bool:
     return any(_ROLE_ON_CASE[name](user, case) for name in TRANSITION_ROLES.get(transition, ()))
 
 
-def transition_permission(transition: str) -> Callable[[Case, Any], bool]:
-    """django-fsm's ``permission=`` for ``transition``: ``(case, user) -> may_run(...)``."""
+def transition_permission(transition: str) -> Callable[[Model, Any], bool]:
+    """django-fsm's ``permission=`` for ``transition``: ``(case, user) -> may_run(...)``.
+    Typed as django-fsm declares ``permission=`` (any model); only ``Case`` transitions use it."""
 
-    def permitted(case: Case, user: Any) -> bool:
-        return may_run(user, case, transition)
+    def permitted(case: Model, user: Any) -> bool:
+        return may_run(user, cast("Case", case), transition)
 
     permitted.__name__ = f"may_run_{transition}"
     return permitted

@@ -304,6 +304,7 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Case]):
         """Asks whether to include identifiers, then answers the CSV. Identifying exports are
         recorded in the access log."""
+        from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
         from django.template.response import TemplateResponse
 
         from .exports import cases_csv
@@ -314,7 +315,7 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
                 "title": "Export cases as CSV",
                 "queryset": queryset,
                 "count": queryset.count(),
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
                 "select_across": request.POST.get("select_across", "0"),
                 "opts": self.model._meta,
             })

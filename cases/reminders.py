@@ -20,6 +20,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -239,13 +240,13 @@ def _render(reminder: Reminder, *, guardian: bool = False) -> tuple[str, str, st
     return subject[:200], body, html
 
 
-def _planned(reminder: Reminder) -> list[tuple[str, object, str, str]]:
+def _planned(reminder: Reminder) -> list[tuple[str, Any, str, str]]:
     """(dedupe key, recipient user or None, recipient email, channel) for each notification
     the reminder makes; cheap, so duplicates are found before anything is rendered."""
     case = reminder.case
     day = timezone.localdate(reminder.due_at).isoformat()
     extra = reminder.context.get("code", "")
-    planned = []
+    planned: list[tuple[str, Any, str, str]] = []
     for user in reminder.recipients:
         for channel in (Channel.IN_APP, Channel.EMAIL):
             if channel == Channel.EMAIL and not user.email:
@@ -258,7 +259,7 @@ def _planned(reminder: Reminder) -> list[tuple[str, object, str, str]]:
     return planned
 
 
-def _notifications(reminder: Reminder, planned: list[tuple[str, object, str, str]]
+def _notifications(reminder: Reminder, planned: list[tuple[str, Any, str, str]]
                    ) -> list[Notification]:
     """The rows for ``planned`` (the reminder's new notifications), rendered."""
     rendered: dict[bool, tuple[str, str, str]] = {}

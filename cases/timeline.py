@@ -139,7 +139,7 @@ def calendar_grid(rows: list[dict]) -> list[dict]:
             days = []
             for day in week:
                 events = by_day.get(day, []) if day.month == month else []
-                status = min((e["status"] for e in events), key=_STATUS_RANK.get, default="")
+                status = min((e["status"] for e in events), key=lambda s: _STATUS_RANK[s], default="")
                 days.append({"date": day, "in_month": day.month == month, "events": events,
                              "status": status})
             weeks.append(days)

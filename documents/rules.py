@@ -6,10 +6,14 @@ none of this module; it only runs what is registered."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from cases.rules import Context, rule
 from cases.selectors import register_baseline_labs_source
 from cases.states import CaseState
+
+if TYPE_CHECKING:
+    from cases.models import Case
 
 # The state whose required documents a transition checks (DOMAIN.md §4, documents issue).
 DOCUMENT_GATES = {
@@ -33,7 +37,7 @@ ULN_FIELDS = {"alt": "alt_uln", "ast": "ast_uln", "total_bilirubin": "total_bili
 
 
 @rule(code="documents_missing", transitions=DOCUMENT_GATES)
-def documents_missing(case, ctx: Context) -> Iterator[str]:
+def documents_missing(case: Case, ctx: Context) -> Iterator[str]:
     """Every document the target state needs is accepted and valid (or, for the hospital's
     own receipt records, uploaded: DocumentType.review_before_gate)."""
     from .selectors import checklist
@@ -44,7 +48,7 @@ def documents_missing(case, ctx: Context) -> Iterator[str]:
 
 
 @rule(code="packet_outdated", transitions=["submit_to_regulator"])
-def packet_outdated(case, ctx: Context) -> Iterator[str]:
+def packet_outdated(case: Case, ctx: Context) -> Iterator[str]:
     """The application packet the port office gets was built after the newest acceptance of
     every document it encloses."""
     from .packets.services import packet_blockers
@@ -52,7 +56,7 @@ def packet_outdated(case, ctx: Context) -> Iterator[str]:
     yield from packet_blockers(case)
 
 
-def accepted_lab_values(case) -> dict:
+def accepted_lab_values(case: Case) -> dict[str, dict[str, Any]]:
     """The newest accepted lab report of each type, as ``cases.clinical.Labs`` input."""
     from .models import Document, ReviewStatus
 
@@ -69,7 +73,7 @@ def accepted_lab_values(case) -> dict:
     )
     for doc in docs:
         newest.setdefault(doc.document_type.code, doc)
-    labs: dict = {}
+    labs: dict[str, dict[str, Any]] = {}
     for code, doc in newest.items():
         for name in BASELINE_SOURCES[code]:
             value = getattr(doc, name)

@@ -46,6 +46,7 @@ class ChecklistLine:
         name = self.document_type.name
         if self.status == LineStatus.MISSING:
             return f"{name}: missing."
+        assert self.document is not None  # only a missing line has none (``_line``)
         if self.status == LineStatus.PENDING:
             return f"{name}: uploaded (v{self.document.version}) but not yet reviewed."
         if self.status == LineStatus.REJECTED:
@@ -56,7 +57,7 @@ class ChecklistLine:
         return f"{name}: ok."
 
 
-_ORDER = {state: index for index, state in enumerate(MAIN_LINE)}
+_ORDER: dict[str, int] = {state: index for index, state in enumerate(MAIN_LINE)}
 
 
 def next_state(case: Case) -> str | None:

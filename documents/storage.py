@@ -20,11 +20,11 @@ class PrivateStorage(FileSystemStorage):
         super().__init__(base_url=None)
 
     @property
-    def base_location(self) -> str:  # type: ignore[override]
+    def base_location(self) -> str:
         return str(settings.PRIVATE_STORAGE_ROOT)
 
     @property
-    def location(self) -> str:  # type: ignore[override]
+    def location(self) -> str:
         return os.path.abspath(self.base_location)
 
     def url(self, name: str | None) -> str:

@@ -42,7 +42,7 @@ def service_unavailable(exc: BaseException | None) -> bool:
 
 def _page(template: str, status: int) -> HttpResponse:
     try:
-        body = loader.get_template(template).render({})
+        body: str | bytes = loader.get_template(template).render({})
     except Exception:  # noqa: BLE001 - an error page must not fail in turn
         logger.exception("error page %s could not be rendered", template)
         body = FALLBACK

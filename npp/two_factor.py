@@ -96,6 +96,7 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
     if setting_up:
         device, _ = TOTPDevice.objects.get_or_create(
             user=request.user, confirmed=False, defaults={"name": "Authenticator app"})
+    assert device is not None  # confirmed, or the one just set up
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):

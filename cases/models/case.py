@@ -217,7 +217,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         # The kit is made up for one band (DOMAIN.md §1.10); the rulebook checked the weight.
         weight = self.patient.latest_weight()
         try:
-            self.kit_band_low_kg, self.kit_band_high_kg = weight_band(weight.weight_kg)
+            self.kit_band_low_kg, self.kit_band_high_kg = weight_band(weight.weight_kg) if weight else (None, None)
         except (AttributeError, WeightOutOfRange):
             self.kit_band_low_kg = self.kit_band_high_kg = None
 

@@ -3,6 +3,7 @@ records, the guardian's consent and the Form 12B permit (DOMAIN.md §2.1, §4, �
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from ..models import Case
 
 
-def _day(day) -> str:
+def _day(day: dt.date) -> str:
     return f"{day:%d %b %Y}"
 
 

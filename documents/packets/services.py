@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, cast
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -33,6 +34,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from PIL import Image
+from pypdf import PageObject
 
 from cases import access
 from cases.models import Case
@@ -57,16 +59,16 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, str], None]
 
-PACKET_TYPE_CODES = {
+PACKET_TYPE_CODES: dict[str, str] = {
     PacketKind.APPLICATION: "application_packet",
     PacketKind.CUSTOMS: "customs_packet",
 }
 # The checklist target whose lines a packet encloses; customs keeps only its own codes.
-_TARGETS = {
+_TARGETS: dict[str, str] = {
     PacketKind.APPLICATION: CaseState.REGULATORY_REVIEW,
     PacketKind.CUSTOMS: CaseState.DELIVERY,
 }
-_BUILDERS = {PacketKind.APPLICATION: application, PacketKind.CUSTOMS: customs}
+_BUILDERS: dict[str, ModuleType] = {PacketKind.APPLICATION: application, PacketKind.CUSTOMS: customs}
 _PDF = "application/pdf"
 
 
@@ -93,7 +95,7 @@ def select_enclosures(case: Case, kind: str) -> list[Document]:
     if problems:
         label = PacketKind(kind).label.lower()
         raise PacketError([f"The {label} needs every document accepted first."] + problems)
-    return [line.document for line in lines]
+    return cast("list[Document]", [line.document for line in lines])  # every line is ok: each has one
 
 
 def load_enclosures(documents: list[Document], folder: Path, progress: Progress) -> list[Enclosure]:
@@ -195,7 +197,7 @@ def packet_render(plan: PacketPlan, progress: Progress = _no_progress) -> Render
     rendered = rendering.render_pdf(
         plan.template_name, plan.context, footer=plan.footer, resource_dirs=[plan.folder]
     )
-    placements = {}
+    placements: dict[int, PageObject] = {}
     ranges = {}
     for enclosure in plan.enclosures:
         indexes = [rendered.anchors[page["anchor"]] for page in enclosure.pages]
@@ -233,6 +235,7 @@ def packet_store(*, plan: PacketPlan, data: bytes, by: Any, build: PacketBuild |
             if build is not None:
                 locked = PacketBuild.objects.select_for_update().get(pk=build.pk)
                 if locked.document_id is not None:
+                    assert locked.document is not None
                     return locked.document
             if [d.pk for d in select_enclosures(plan.case, plan.kind)] != plan.document_ids:
                 raise PacketError("A document changed while the packet was being built; build it again.")

@@ -43,7 +43,7 @@ PDF_TOO_LARGE_DECOMPRESSED = (
 # image codecs are left to the viewer (their output is pixels, not PDF objects).
 _INFLATE_CHUNK = 64 * 1024
 _FLATE = frozenset({"/FlateDecode", "/Fl"})
-_DECODED_WHOLE = {
+_DECODED_WHOLE: dict[str, Any] = {  # pypdf's decoder classes share no base class
     "/ASCIIHexDecode": ASCIIHexDecode,
     "/AHx": ASCIIHexDecode,
     "/ASCII85Decode": ASCII85Decode,

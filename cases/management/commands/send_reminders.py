@@ -52,7 +52,7 @@ class Command(BaseCommand):
             # returns None for the wrong shape and raises ValueError for a well-formed
             # impossible value such as 2026-02-30T10:00.
             try:
-                value = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(9, 0))
+                value: dt.datetime | None = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(9, 0))
             except ValueError:
                 value = parse_datetime(text)
             if value is None:

@@ -12,6 +12,7 @@ import datetime as dt
 import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import time_machine
 from django.conf import settings
@@ -101,7 +102,7 @@ TRANSITION_TARGETS = {
 }
 
 # Plausible baseline values, all within the limits DOMAIN.md §1.6 asks about.
-DEMO_LAB_VALUES = {
+DEMO_LAB_VALUES: dict[str, dict[str, Any]] = {
     "anti_aav9_titer": {"anti_aav9_titer": "1:25"},
     "liver_function": {"alt": Decimal("28"), "ast": Decimal("41"),
                        "total_bilirubin": Decimal("0.6")},
@@ -114,7 +115,7 @@ DEMO_LAB_VALUES = {
 IMAGE_TYPES = {"patient_id", "temperature_log", "delivery_receipt"}
 
 # What the two cases still collecting documents hold, so every checklist status shows.
-DOCUMENTS_IN_PROGRESS = {
+DOCUMENTS_IN_PROGRESS: dict[str, dict[str, Any]] = {
     "Ishita Reddy": {
         "accepted": ["medical_report", "genetic_report", "patient_id", "guardian_consent",
                      "anti_aav9_titer", "creatinine", "troponin"],
@@ -311,7 +312,7 @@ class Command(BaseCommand):
         """Results for the monitoring tests more than a week old (or up to ``cutoff``); newer
         ones are still due (or overdue), so the calendar shows every status."""
         cutoff = cutoff or timezone.localdate() - dt.timedelta(days=7)
-        values = {
+        values: dict[str, dict[str, Decimal]] = {
             LabTest.LIVER: {"alt": Decimal("46"), "ast": Decimal("52"),
                             "total_bilirubin": Decimal("0.5")},
             LabTest.PLATELETS: {"platelets": Decimal("265")},
@@ -377,6 +378,7 @@ class Command(BaseCommand):
 
     def _reweigh(self, patient: Patient, day: dt.date) -> None:
         latest = patient.latest_weight()
+        assert latest is not None  # every demo patient is weighed when created
         WeightMeasurement.objects.get_or_create(
             patient=patient, measured_on=day,
             defaults={"weight_kg": latest.weight_kg, "measured_by": "Ward nurse"},
@@ -454,7 +456,7 @@ class Command(BaseCommand):
             f"Hospital: {case.hospital.name}, {case.hospital.city}",
             f"Treating doctor: {case.doctor} ({case.doctor.registration_number})",
         ]
-        lab_values = {}
+        lab_values: dict[str, Any] = {}
         if doc_type.is_lab:
             lab_values = {"sample_taken_on": today - dt.timedelta(days=sample_days_ago),
                           **DEMO_LAB_VALUES[doc_type.code]}
