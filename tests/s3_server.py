@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -36,12 +37,14 @@ class S3Server:
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen | None = None
+        # Its log goes to a file: a pipe nobody reads fills up and stalls the server.
+        self._log = tempfile.TemporaryFile()
 
     def __enter__(self) -> S3Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         self._process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=env, stdout=self._log, stderr=subprocess.STDOUT,
         )
         self._wait_until_up()
         return self
@@ -54,6 +57,11 @@ class S3Server:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+        self._log.close()
+
+    def log(self) -> str:
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace")[-4000:]
 
     def _wait_until_up(self, timeout: float = 30.0) -> None:
         client = self.client(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1})
@@ -61,7 +69,7 @@ class S3Server:
         while True:
             assert self._process is not None
             if self._process.poll() is not None:
-                raise RuntimeError("moto_server exited: " + self._process.stderr.read().decode())
+                raise RuntimeError("moto_server exited:\n" + self.log())
             try:
                 client.list_buckets()
                 return
