@@ -235,7 +235,7 @@ STORAGES = {
 PRIVATE_STORAGE_ROOT = Path(env.str("NPP_PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
 
 # --- Document storage -----------------------------------------------------------------------
-# Documents.file is stored by STORAGES["documents"] (documents.storage.private_storage): the
+# Document.file is stored by STORAGES["documents"] (documents.storage.private_storage): the
 # folder above, or, when NPP_S3_BUCKET names one, a private S3-compatible bucket that every web
 # server shares. The bucket must exist and grant no public access; objects are written with
 # no ACL and with server-side encryption requested (documents.storage.ENFORCED_S3_OPTIONS), and
@@ -248,7 +248,8 @@ if NPP_S3_BUCKET:
         raise ImproperlyConfigured("NPP_S3_ENDPOINT_URL must start with https:// or http://.")
     # A MinIO or other server at its own address is reached by path (host/bucket/key);
     # AWS by virtual host (bucket.host/key).
-    _s3_addressing = env.str("NPP_S3_ADDRESSING_STYLE", default="path" if _s3_endpoint else "auto")
+    _s3_addressing = env.str("NPP_S3_ADDRESSING_STYLE", default="") or (
+        "path" if _s3_endpoint else "auto")
     if _s3_addressing not in {"auto", "path", "virtual"}:
         raise ImproperlyConfigured("NPP_S3_ADDRESSING_STYLE must be auto, path or virtual.")
     STORAGES["documents"] = {
@@ -256,7 +257,7 @@ if NPP_S3_BUCKET:
         "OPTIONS": {
             "bucket_name": NPP_S3_BUCKET,
             "endpoint_url": _s3_endpoint or None,
-            "region_name": env.str("NPP_S3_REGION", default="ap-south-1"),
+            "region_name": env.str("NPP_S3_REGION", default="") or "ap-south-1",
             "addressing_style": _s3_addressing,
             "location": env.str("NPP_S3_PREFIX", default="").strip("/"),
             "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
