@@ -228,3 +228,33 @@ def test_a_facilitator_downloads_a_reviewed_document_from_s3(s3_documents, clien
     assert response.status_code == 200
     assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == document.sha256
     assert server.keys(bucket) == [document.file.name]
+
+
+# --- The other readers and deleters of stored documents -----------------------------------------
+
+def test_a_packet_is_built_from_objects_and_stored_as_one(s3_documents, facilitator):
+    from documents.packets.services import packet_build
+    from tests.documents.test_packets import demo_case
+
+    server, bucket = s3_documents
+    case = demo_case(facilitator)
+    enclosures = set(server.keys(bucket))
+
+    packet = packet_build(case=case, kind="application", by=facilitator)
+
+    assert set(server.keys(bucket)) == enclosures | {packet.file.name}
+    stored = server.client().get_object(Bucket=bucket, Key=packet.file.name)["Body"].read()
+    assert stored.startswith(b"%PDF") and hashlib.sha256(stored).hexdigest() == packet.sha256
+
+
+def test_anonymising_a_patient_deletes_their_objects_once_committed(
+        s3_documents, case_a, doctor1, django_capture_on_commit_callbacks):
+    from cases.privacy import patient_anonymise
+
+    server, bucket = s3_documents
+    upload(case_a, doctor1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        patient_anonymise(case_a.patient)
+
+    assert server.keys(bucket) == []
