@@ -72,7 +72,9 @@ class PrivateS3Storage(S3Storage):
     ``ENFORCED_S3_OPTIONS`` applied over the options from settings."""
 
     def __init__(self, **options: Any) -> None:
-        super().__init__(**{**options, **ENFORCED_S3_OPTIONS})
+        enforced = {**ENFORCED_S3_OPTIONS,
+                    "object_parameters": dict(ENFORCED_S3_OPTIONS["object_parameters"])}
+        super().__init__(**{**options, **enforced})
 
     def url(self, name: str | None, *args: Any, **kwargs: Any) -> str:
         # A presigned URL would hand the bytes out past the scope check and the access log.
