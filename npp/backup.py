@@ -4,18 +4,22 @@
 
 - ``database.pgdump``: ``pg_dump --format=custom`` of the PostgreSQL database, or
   ``database.sqlite3``: a copy made with SQLite's online backup API (the embedded default);
-- ``private/...``: every file of the private document store;
+- ``private/<name>``: every document of the store, by the name the database gives it: each file
+  under the local folder (``DirectoryStore``), or each object under the bucket's prefix
+  (``S3Store``), so an archive of either restores into either;
 - ``manifest.json``: the SHA-256 of every other file in the archive and the row count of every
   table, taken in the same snapshot as the dump.
 
 ``backup_restore`` extracts into a scratch folder, checks every file against the manifest and
 refuses on any difference, refuses a database or store that is not empty, then restores with
-``pg_restore`` (or the SQLite backup API) and compares the restored row counts.
+``pg_restore`` (or the SQLite backup API), puts the documents back (moved into the folder, or
+uploaded with server-side encryption into the bucket) and compares the restored row counts
+(and, for a bucket, the objects and their sizes).
 
 The database is dumped before the store is read: an upload writes its file before its row
 commits, so every document row in the dump has its file in the archive (a file uploaded in
 between is archived without a row, which is harmless). Passwords never reach a command line
-or a message: libpq reads them from ``PGPASSWORD``.
+or a message: libpq reads them from ``PGPASSWORD``; the S3 client comes with its credentials.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import mimetypes
 import os
 import shutil
 import sqlite3
@@ -32,9 +37,9 @@ import tarfile
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 FORMAT = 1
 PREFIX = "npp-backup-"
@@ -222,6 +227,151 @@ def store_files(store: Path) -> dict[str, Path]:
     return found
 
 
+# --- Document stores: a local folder or an S3 bucket ------------------------------------------------
+
+class Store(Protocol):
+    def label(self) -> str:
+        """Where the documents are, safe to print."""
+
+    def collect(self, scratch: Path) -> dict[str, Path]:
+        """Every document as a local file, by its archive name ``private/<name>``."""
+
+    def scratch_parent(self) -> Path | None:
+        """Where a restore unpacks the archive (None: the system's temporary folder)."""
+
+    def not_empty(self) -> str:
+        """Why the store cannot take a restore ("" if it is empty and ready)."""
+
+    def put_back(self, extracted: Path) -> None:
+        """Restore the documents extracted under ``extracted`` (the archive's ``private/``)."""
+
+
+@dataclass(frozen=True)
+class DirectoryStore:
+    """Documents as files under a folder (``NPP_PRIVATE_STORAGE_ROOT``)."""
+
+    root: Path
+
+    def label(self) -> str:
+        return str(self.root)
+
+    def collect(self, scratch: Path) -> dict[str, Path]:
+        return store_files(self.root)  # archived where they are
+
+    def scratch_parent(self) -> Path:
+        # Next to the store, so that putting the files back is a rename.
+        self.root.parent.mkdir(parents=True, exist_ok=True)
+        return self.root.parent
+
+    def not_empty(self) -> str:
+        if self.root.exists() and (not self.root.is_dir() or any(self.root.iterdir())):
+            return (f"the document store {self.root} is not empty; move it away or point "
+                    "NPP_PRIVATE_STORAGE_ROOT at an empty folder")
+        return ""
+
+    def put_back(self, extracted: Path) -> None:
+        _move_store(extracted, self.root)
+
+
+@dataclass(frozen=True)
+class S3Store:
+    """Documents as objects under ``prefix`` in an S3-compatible ``bucket``.
+
+    ``client`` is a boto3 S3 client with its endpoint and credentials; ``put_args`` are what
+    every object is written with (the storage's: server-side encryption, no ACL)."""
+
+    client: Any
+    bucket: str
+    prefix: str = ""
+    put_args: dict[str, str] = field(default_factory=dict)
+
+    def label(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+    def _key(self, name: str) -> str:
+        return f"{self.prefix.strip('/')}/{name}" if self.prefix.strip("/") else name
+
+    def objects(self, limit: int | None = None) -> dict[str, int]:
+        """Size of every object under the prefix, by its name below the prefix."""
+        start = f"{self.prefix.strip('/')}/" if self.prefix.strip("/") else ""
+        found: dict[str, int] = {}
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=start,
+            **({"PaginationConfig": {"MaxItems": limit}} if limit else {}))
+        with _s3_errors(f"Cannot list {self.label()}"):
+            for page in pages:
+                for item in page.get("Contents", []):
+                    if not item["Key"].endswith("/"):  # a "folder" marker holds no document
+                        found[item["Key"][len(start):]] = item["Size"]
+        return found
+
+    def collect(self, scratch: Path) -> dict[str, Path]:
+        names = sorted(self.objects())
+        unsafe = [name for name in names if not _safe_name(name)]
+        if unsafe:
+            raise BackupError(f"Refusing to archive {self.label()}: object names that are not "
+                              f"plain relative paths, e.g. {', '.join(map(repr, unsafe[:3]))}.")
+        files = {}
+        for name in names:
+            target = scratch / STORE / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with _s3_errors(f"Cannot download {self._key(name)} from {self.label()}"):
+                self.client.download_file(self.bucket, self._key(name), str(target))
+            files[str(PurePosixPath(STORE, name))] = target
+        return files
+
+    def scratch_parent(self) -> None:
+        return None
+
+    def not_empty(self) -> str:
+        with _s3_errors(f"Cannot reach {self.label()}", missing=(
+                f"the bucket {self.bucket} does not exist or these credentials cannot see it; "
+                "create it (private) first")):
+            self.client.head_bucket(Bucket=self.bucket)
+        found = self.objects(limit=3)
+        if found:
+            return (f"the bucket {self.label()} is not empty (e.g. {', '.join(sorted(found))}); "
+                    "restore into an empty bucket, or point NPP_S3_BUCKET / NPP_S3_PREFIX at one")
+        return ""
+
+    def put_back(self, extracted: Path) -> None:
+        files = _extracted_files(extracted) if extracted.exists() else {}
+        for name, path in sorted(files.items()):
+            args = {**self.put_args,
+                    "ContentType": mimetypes.guess_type(name)[0] or "application/octet-stream"}
+            with _s3_errors(f"Cannot upload {self._key(name)} to {self.label()}"):
+                self.client.upload_file(str(path), self.bucket, self._key(name), ExtraArgs=args)
+        expected = {name: path.stat().st_size for name, path in files.items()}
+        if self.objects() != expected:
+            raise BackupError(f"The documents were uploaded but {self.label()} does not hold "
+                              "exactly them, with their sizes; check the bucket.")
+
+
+def as_store(store: Path | str | Store) -> Store:
+    """A folder path means a ``DirectoryStore``."""
+    return DirectoryStore(Path(store)) if isinstance(store, (str, Path)) else store
+
+
+def _safe_name(name: str) -> bool:
+    parts = name.split("/")
+    return bool(name) and all(part not in ("", ".", "..") for part in parts)
+
+
+@contextmanager
+def _s3_errors(what: str, missing: str = "") -> Iterator[None]:
+    """Turn a boto3 failure into a ``BackupError`` worded for the operator; ``missing`` is the
+    refusal for a 404 (no such bucket)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if missing and status == 404:
+            raise BackupError(f"Refusing to restore: {missing}.") from exc
+        raise BackupError(f"{what}: {_first_line(exc)}") from exc
+
+
 def _manifest(db: Database, counts: dict[str, int], files: dict[str, Path],
               created: dt.datetime) -> dict[str, Any]:
     return {
@@ -237,16 +387,18 @@ def _manifest(db: Database, counts: dict[str, int], files: dict[str, Path],
 
 # --- Writing the archive --------------------------------------------------------------------------------
 
-def backup_create(*, database: dict[str, Any], store: Path, dest_dir: Path,
+def backup_create(*, database: dict[str, Any], store: Path | Store, dest_dir: Path,
                   now: dt.datetime | None = None) -> tuple[Path, dict[str, Any]]:
-    """Write a new archive under ``dest_dir``; return its path and manifest."""
+    """Write a new archive of ``database`` and ``store`` (a folder path, or an ``S3Store``)
+    under ``dest_dir``; return its path and manifest."""
     db = Database.from_settings(database)
+    store = as_store(store)
     created = now or dt.datetime.now(dt.UTC)
     dest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     with tempfile.TemporaryDirectory(dir=dest_dir, prefix=".partial-") as scratch:
         dump = Path(scratch) / (PG_DUMP if db.engine == "postgresql" else SQLITE_COPY)
         counts = (dump_postgres if db.engine == "postgresql" else dump_sqlite)(db, dump)
-        files = {dump.name: dump, **store_files(Path(store))}
+        files = {dump.name: dump, **store.collect(Path(scratch))}
         manifest = _manifest(db, counts, files, created)
         partial = Path(scratch) / "archive.tar.gz"
         _write_tar(partial, manifest, files)
@@ -334,16 +486,16 @@ def _compare(expected: dict[str, str], found: dict[str, Path]) -> list[str]:
 
 # --- Restoring -----------------------------------------------------------------------------------------------
 
-def backup_restore(*, archive: Path, database: dict[str, Any], store: Path) -> dict[str, Any]:
-    """Verify ``archive``, then restore it into an empty database and an empty store.
+def backup_restore(*, archive: Path, database: dict[str, Any], store: Path | Store) -> dict[str, Any]:
+    """Verify ``archive``, then restore it into an empty database and an empty store (a
+    folder path, or an ``S3Store`` whose bucket exists).
 
     Returns the manifest. Raises ``BackupError`` before touching anything if the archive does
     not match its manifest, was made from another engine, or either target holds data.
     """
     db = Database.from_settings(database)
-    store = Path(store)
-    store.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=store.parent, prefix=".restore-") as scratch:
+    store = as_store(store)
+    with tempfile.TemporaryDirectory(dir=store.scratch_parent(), prefix=".restore-") as scratch:
         root = Path(scratch)
         manifest = archive_extract(Path(archive), root)
         if manifest.get("engine") != db.engine:
@@ -352,20 +504,19 @@ def backup_restore(*, archive: Path, database: dict[str, Any], store: Path) -> d
         _require_empty(db, store)
         restore = restore_postgres if db.engine == "postgresql" else restore_sqlite
         restore(db, root / manifest["database"])
-        _move_store(root / STORE, store)
+        store.put_back(root / STORE)
     _check_counts(db, manifest)
     return manifest
 
 
-def _require_empty(db: Database, store: Path) -> None:
+def _require_empty(db: Database, store: Store) -> None:
     problems = []
     tables = _existing_relations(db)
     if tables:
         problems.append(f"the database {db.label()} is not empty ({len(tables)} relation(s), "
                         f"e.g. {', '.join(tables[:3])}); restore into a new, empty database")
-    if store.exists() and (not store.is_dir() or any(store.iterdir())):
-        problems.append(f"the document store {store} is not empty; move it away or point "
-                        "NPP_PRIVATE_STORAGE_ROOT at an empty folder")
+    if occupied := store.not_empty():
+        problems.append(occupied)
     if problems:
         raise BackupError("Refusing to restore: " + "; and ".join(problems) + ".")
 

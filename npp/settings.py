@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -233,7 +234,7 @@ STATIC_URL = "static/"
 # npp.checks).
 STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         # The manifest storage needs `collectstatic` first; development and tests serve
@@ -249,6 +250,39 @@ STORAGES = {
 # Patient documents never live under a public URL: this folder is served by no URL route,
 # only by permission-checking views.
 PRIVATE_STORAGE_ROOT = Path(env.str("NPP_PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
+
+# --- Document storage -----------------------------------------------------------------------
+# Document.file is stored by STORAGES["documents"] (documents.storage.private_storage): the
+# folder above, or, when NPP_S3_BUCKET names one, a private S3-compatible bucket that every web
+# server shares. The bucket must exist and grant no public access; objects are written with
+# no ACL and with server-side encryption requested (documents.storage.ENFORCED_S3_OPTIONS), and
+# downloads still go through the scoped, logged view. Credentials: AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY, else boto3's own chain (instance role, ~/.aws).
+NPP_S3_BUCKET = env.str("NPP_S3_BUCKET", default="")
+if NPP_S3_BUCKET:
+    _s3_endpoint = env.str("NPP_S3_ENDPOINT_URL", default="")
+    if _s3_endpoint and not _s3_endpoint.startswith(("https://", "http://")):
+        raise ImproperlyConfigured("NPP_S3_ENDPOINT_URL must start with https:// or http://.")
+    # A MinIO or other server at its own address is reached by path (host/bucket/key);
+    # AWS by virtual host (bucket.host/key).
+    _s3_addressing = env.str("NPP_S3_ADDRESSING_STYLE", default="") or (
+        "path" if _s3_endpoint else "auto")
+    if _s3_addressing not in {"auto", "path", "virtual"}:
+        raise ImproperlyConfigured("NPP_S3_ADDRESSING_STYLE must be auto, path or virtual.")
+    STORAGES["documents"] = {
+        "BACKEND": "documents.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": NPP_S3_BUCKET,
+            "endpoint_url": _s3_endpoint or None,
+            "region_name": env.str("NPP_S3_REGION", default="") or "ap-south-1",
+            "addressing_style": _s3_addressing,
+            "location": env.str("NPP_S3_PREFIX", default="").strip("/"),
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+        },
+    }
+else:
+    STORAGES["documents"] = {"BACKEND": "documents.storage.PrivateStorage"}
 
 # --- Email delivery timing -----------------------------------------------------------------
 # Every wait on the mail server (connecting, each command's answer) gives up after
