@@ -60,6 +60,7 @@ test: venv $(if $(shell command -v npm 2>/dev/null),node_modules/axe-core)
 # mypy with django-stubs on npp, cases and documents (pyproject.toml [tool.mypy]).
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 

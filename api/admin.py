@@ -18,8 +18,16 @@ from .services import api_token_create, api_token_revoke, default_expiry
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
-    list_display = ["name", "user", "prefix", "status", "expires_at", "last_used_at",
-                    "created_by", "created_at"]
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "status",
+        "expires_at",
+        "last_used_at",
+        "created_by",
+        "created_at",
+    ]
     list_select_related = ["user", "created_by"]
     search_fields = ["name", "prefix", "user__username"]
     actions = ["revoke"]
@@ -28,8 +36,17 @@ class ApiTokenAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         if obj is None:
             return []
-        return ["user", "name", "prefix", "expires_at", "created_at", "created_by",
-                "revoked_at", "revoked_by", "last_used_at"]
+        return [
+            "user",
+            "name",
+            "prefix",
+            "expires_at",
+            "created_at",
+            "created_by",
+            "revoked_at",
+            "revoked_by",
+            "last_used_at",
+        ]
 
     def get_fields(self, request: HttpRequest, obj=None):
         return self.get_readonly_fields(request, obj) if obj else self.fields
@@ -49,8 +66,9 @@ class ApiTokenAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         return token.refusal(timezone.now()).removeprefix("This token ").rstrip(".") or "active"
 
     def save_model(self, request, obj, form, change) -> None:
-        row, token = api_token_create(user=obj.user, name=obj.name, by=request.user,
-                                      expires_at=obj.expires_at)
+        row, token = api_token_create(
+            user=obj.user, name=obj.name, by=request.user, expires_at=obj.expires_at
+        )
         # The admin goes on with ``obj`` (its log entry); the token goes to response_add only.
         obj.pk, obj.prefix, obj.created_at = row.pk, row.prefix, row.created_at
         obj._state.adding = False

@@ -37,7 +37,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not parts or parts[0].lower() != KEYWORD.lower().encode():
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Send 'Authorization: Token <token>' with one token.")
+            raise exceptions.AuthenticationFailed(
+                "Send 'Authorization: Token <token>' with one token."
+            )
         try:
             raw = parts[1].decode("ascii")
         except UnicodeDecodeError:

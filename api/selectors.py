@@ -36,8 +36,9 @@ def case_by_reference(user: Any, reference: str) -> Case:
         raise Http404("No such case.") from exc
 
 
-def readable_reasons(user: Any, case: Case, messages: list[str],
-                     codes: list[str]) -> tuple[list[str], list[str]]:
+def readable_reasons(
+    user: Any, case: Case, messages: list[str], codes: list[str]
+) -> tuple[list[str], list[str]]:
     """The refusal reasons (and their codes) ``user`` may read on ``case``.
 
     Rules name clinical documents and quote lab values ("Eligibility: ... ALT 95 is above
@@ -62,14 +63,22 @@ def case_blockers(user: Any, case: Case, request) -> dict:
     transitions = []
     for name in available_transitions(case, user):
         found = rules.blockers(case, name)
-        messages, codes = readable_reasons(user, case, [b.message for b in found],
-                                           [b.code for b in found])
+        messages, codes = readable_reasons(
+            user, case, [b.message for b in found], [b.code for b in found]
+        )
         url = reverse(f"api:case-transition-{name}", args=[case.reference])
-        transitions.append({
-            "name": name, "label": transition_label(name), "url": request.build_absolute_uri(url),
-            "facts": list(TRANSITION_FACTS[name]), "ready": not found,
-            "blockers": [{"code": c, "message": m} for m, c in zip(messages, codes, strict=True)],
-        })
+        transitions.append(
+            {
+                "name": name,
+                "label": transition_label(name),
+                "url": request.build_absolute_uri(url),
+                "facts": list(TRANSITION_FACTS[name]),
+                "ready": not found,
+                "blockers": [
+                    {"code": c, "message": m} for m, c in zip(messages, codes, strict=True)
+                ],
+            }
+        )
     return {"reference": case.reference, "state": case.state, "transitions": transitions}
 
 
@@ -78,9 +87,19 @@ def case_timeline_data(case: Case) -> dict:
     timeline = case_timeline(case, now=timezone.now())
     return {
         "reference": case.reference,
-        "spans": [{"state": row["state"], "label": row["label"], "start": row["start"],
-                   "end": row["end"], "days": row["days"], "ongoing": row["ongoing"],
-                   "side": row["side"]} for row in timeline.rows],
-        "milestones": [{"label": m["label"], "at": m["date"], "future": m["future"]}
-                       for m in timeline.markers],
+        "spans": [
+            {
+                "state": row["state"],
+                "label": row["label"],
+                "start": row["start"],
+                "end": row["end"],
+                "days": row["days"],
+                "ongoing": row["ongoing"],
+                "side": row["side"],
+            }
+            for row in timeline.rows
+        ],
+        "milestones": [
+            {"label": m["label"], "at": m["date"], "future": m["future"]} for m in timeline.markers
+        ],
     }

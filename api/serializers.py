@@ -36,7 +36,9 @@ class DoctorRefSerializer(serializers.ModelSerializer):
 class CaseSummarySerializer(serializers.ModelSerializer):
     """A case as lists show it."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="api:case-detail", lookup_field="reference")
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:case-detail", lookup_field="reference"
+    )
     state_label = serializers.CharField(source="get_state_display")
     patient = serializers.CharField(source="patient.full_name")
     product = serializers.CharField(source="product.name")
@@ -45,8 +47,20 @@ class CaseSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = ["reference", "url", "state", "state_label", "state_changed_at", "priority",
-                  "patient", "product", "hospital", "doctor", "created_at", "updated_at"]
+        fields = [
+            "reference",
+            "url",
+            "state",
+            "state_label",
+            "state_changed_at",
+            "priority",
+            "patient",
+            "product",
+            "hospital",
+            "doctor",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class ShipmentSerializer(serializers.ModelSerializer):
@@ -59,10 +73,23 @@ class ShipmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = ["permit_number", "permit_issued_on", "permit_valid_until", "permit_expired",
-                  "awb_number", "courier", "eta", "bill_of_entry_number",
-                  "duty_exemption_claimed", "received_at", "received_by", "temperature_ok",
-                  "cold_chain_deadline", "infusion_scheduled_at", "infused_at"]
+        fields = [
+            "permit_number",
+            "permit_issued_on",
+            "permit_valid_until",
+            "permit_expired",
+            "awb_number",
+            "courier",
+            "eta",
+            "bill_of_entry_number",
+            "duty_exemption_claimed",
+            "received_at",
+            "received_by",
+            "temperature_ok",
+            "cold_chain_deadline",
+            "infusion_scheduled_at",
+            "infused_at",
+        ]
 
     def get_permit_expired(self, case: Case) -> bool:
         return bool(case.permit_valid_until and case.permit_valid_until < today_ist())
@@ -73,10 +100,21 @@ class ClinicalSideSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = ["supplier_order_ref", "kit_lot_numbers", "kit_band_low_kg", "kit_band_high_kg",
-                  "band_change_decision", "infusion_deviation_note", "rejection_reason",
-                  "hold_reason", "hold_from_state", "cancellation_reason", "close_reason",
-                  "close_override_reason", "steroid_taper_ended_on"]
+        fields = [
+            "supplier_order_ref",
+            "kit_lot_numbers",
+            "kit_band_low_kg",
+            "kit_band_high_kg",
+            "band_change_decision",
+            "infusion_deviation_note",
+            "rejection_reason",
+            "hold_reason",
+            "hold_from_state",
+            "cancellation_reason",
+            "close_reason",
+            "close_override_reason",
+            "steroid_taper_ended_on",
+        ]
 
 
 class CaseDetailSerializer(CaseSummarySerializer):
@@ -86,18 +124,27 @@ class CaseDetailSerializer(CaseSummarySerializer):
     shipment = ShipmentSerializer(source="*")
     clinical = serializers.SerializerMethodField(
         help_text="Null for a hospital admin without clinical access to this case (a "
-                  "facilitator grants it per case), as in the hospital portal."
+        "facilitator grants it per case), as in the hospital portal."
     )
     documents_url = serializers.HyperlinkedIdentityField(
-        view_name="api:case-documents", lookup_field="reference")
+        view_name="api:case-documents", lookup_field="reference"
+    )
     blockers_url = serializers.HyperlinkedIdentityField(
-        view_name="api:case-blockers", lookup_field="reference")
+        view_name="api:case-blockers", lookup_field="reference"
+    )
     timeline_url = serializers.HyperlinkedIdentityField(
-        view_name="api:case-timeline", lookup_field="reference")
+        view_name="api:case-timeline", lookup_field="reference"
+    )
 
     class Meta(CaseSummarySerializer.Meta):
-        fields = [*CaseSummarySerializer.Meta.fields, "shipment", "clinical", "documents_url",
-                  "blockers_url", "timeline_url"]
+        fields = [
+            *CaseSummarySerializer.Meta.fields,
+            "shipment",
+            "clinical",
+            "documents_url",
+            "blockers_url",
+            "timeline_url",
+        ]
 
     @extend_schema_field(ClinicalSideSerializer(allow_null=True))
     def get_clinical(self, case: Case) -> dict | None:
@@ -167,8 +214,9 @@ class RefusalSerializer(serializers.Serializer):
 
     errors = serializers.ListField(child=serializers.CharField())
     codes = serializers.ListField(child=serializers.CharField())
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
-                                   required=False)
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
 
 
 # --- Transitions --------------------------------------------------------------------------
@@ -178,10 +226,12 @@ class TransitionRequestSerializer(serializers.ModelSerializer):
     """Base of each transition's body: its facts (a fact left out keeps the case's value), a
     note for the case's history and the state the client saw."""
 
-    note = serializers.CharField(required=False, allow_blank=True,
-                                 help_text="A note for the case's history.")
+    note = serializers.CharField(
+        required=False, allow_blank=True, help_text="A note for the case's history."
+    )
     expected_state = serializers.ChoiceField(
-        choices=CaseState.choices, required=False,
+        choices=CaseState.choices,
+        required=False,
         help_text="The state the client saw; if the case has moved on since, 409.",
     )
 
@@ -204,15 +254,22 @@ def transition_request_serializer(name: str) -> type[TransitionRequestSerializer
     """The body of transition ``name``: exactly its facts (``TRANSITION_FACTS``), typed from
     the case's fields, all optional (the rulebook says what is missing)."""
     facts = TRANSITION_FACTS[name]
-    meta = type("Meta", (), {
-        "model": Case,
-        "fields": [*facts, "note", "expected_state"],
-        "extra_kwargs": {fact: {"required": False} for fact in facts},
-    })
+    meta = type(
+        "Meta",
+        (),
+        {
+            "model": Case,
+            "fields": [*facts, "note", "expected_state"],
+            "extra_kwargs": {fact: {"required": False} for fact in facts},
+        },
+    )
     doc = f"The body of '{transition_label(name)}' ({name})."
     # Named e.g. "DispatchRequest" in the schema (drf-spectacular adds "Request").
-    return type(f"{_camel(name)}Serializer", (TransitionRequestSerializer,),
-                {"Meta": meta, "transition": name, "__doc__": doc})
+    return type(
+        f"{_camel(name)}Serializer",
+        (TransitionRequestSerializer,),
+        {"Meta": meta, "transition": name, "__doc__": doc},
+    )
 
 
 # --- Documents ------------------------------------------------------------------------------
@@ -240,10 +297,25 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Document
-        fields = ["id", "url", "download_url", "case", "document_type", "version",
-                  "original_filename", "size", "content_type", "sha256", "page_count",
-                  "uploaded_at", "uploaded_by", "review_status", "review_note", "reviewed_at",
-                  "lab_values"]
+        fields = [
+            "id",
+            "url",
+            "download_url",
+            "case",
+            "document_type",
+            "version",
+            "original_filename",
+            "size",
+            "content_type",
+            "sha256",
+            "page_count",
+            "uploaded_at",
+            "uploaded_by",
+            "review_status",
+            "review_note",
+            "reviewed_at",
+            "lab_values",
+        ]
 
     def get_uploaded_by(self, document: Document) -> str | None:
         user = document.uploaded_by
@@ -259,14 +331,17 @@ class DocumentUploadSerializer(serializers.ModelSerializer):
     form and service as the portals' uploads (``documents.forms.UploadForm``,
     ``document_upload``)."""
 
-    document_type = serializers.SlugField(help_text="The document type's code, e.g. medical_report.")
+    document_type = serializers.SlugField(
+        help_text="The document type's code, e.g. medical_report."
+    )
     file = serializers.FileField(help_text="PDF, JPEG or PNG; checked by its content.")
 
     class Meta:
         model = Document
         fields = ["document_type", "file", "sample_taken_on", *LAB_VALUE_FIELDS]
-        extra_kwargs = {name: {"required": False}
-                        for name in ["sample_taken_on", *LAB_VALUE_FIELDS]}
+        extra_kwargs = {
+            name: {"required": False} for name in ["sample_taken_on", *LAB_VALUE_FIELDS]
+        }
 
 
 # --- Reminders ------------------------------------------------------------------------------
@@ -275,17 +350,30 @@ class DocumentUploadSerializer(serializers.ModelSerializer):
 class NotificationSerializer(serializers.ModelSerializer):
     case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     case_url = serializers.HyperlinkedRelatedField(
-        source="case", view_name="api:case-detail", lookup_field="reference", read_only=True)
+        source="case", view_name="api:case-detail", lookup_field="reference", read_only=True
+    )
 
     class Meta:
         model = Notification
-        fields = ["id", "case", "case_url", "kind", "subject", "body", "due_at", "created_at",
-                  "read_at"]
+        fields = [
+            "id",
+            "case",
+            "case_url",
+            "kind",
+            "subject",
+            "body",
+            "due_at",
+            "created_at",
+            "read_at",
+        ]
 
 
 class MarkReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False,
-                                help_text="Ids of the user's own reminders.")
+    ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        allow_empty=False,
+        help_text="Ids of the user's own reminders.",
+    )
 
 
 class MarkedSerializer(serializers.Serializer):

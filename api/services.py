@@ -34,8 +34,9 @@ def default_expiry(now: dt.datetime | None = None) -> dt.datetime:
     return (now or timezone.now()) + dt.timedelta(days=settings.NPP_API_TOKEN_DAYS)
 
 
-def api_token_create(*, user: Any, name: str, by: Any,
-                     expires_at: dt.datetime | None = None) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: Any, name: str, by: Any, expires_at: dt.datetime | None = None
+) -> tuple[ApiToken, str]:
     """Create a token for ``user`` and return it with its row; the token is shown once.
 
     ``by`` is the facilitator creating it in the admin, or None for the ``create_api_token``
@@ -50,9 +51,14 @@ def api_token_create(*, user: Any, name: str, by: Any,
         raise ValidationError({"expires_at": "A token must expire in the future."})
     prefix = secrets.token_hex(6)
     token = f"{TOKEN_START}_{prefix}_{secrets.token_urlsafe(32)}"
-    row = ApiToken(user=user, name=(name or "").strip(), prefix=prefix,
-                   secret_hash=token_hash(token), expires_at=expires_at,
-                   created_by=by if getattr(by, "pk", None) else None)
+    row = ApiToken(
+        user=user,
+        name=(name or "").strip(),
+        prefix=prefix,
+        secret_hash=token_hash(token),
+        expires_at=expires_at,
+        created_by=by if getattr(by, "pk", None) else None,
+    )
     row.full_clean()
     row.save()
     return row, token

@@ -23,8 +23,11 @@ urlpatterns = [
     path("cases/<str:reference>/timeline/", CaseTimeline.as_view(), name="case-timeline"),
     path("cases/<str:reference>/documents/", CaseDocuments.as_view(), name="case-documents"),
     *[
-        path(f"cases/<str:reference>/transitions/{name}/",
-             CaseTransition.as_view(transition=name), name=f"case-transition-{name}")
+        path(
+            f"cases/<str:reference>/transitions/{name}/",
+            CaseTransition.as_view(transition=name),
+            name=f"case-transition-{name}",
+        )
         for name in TRANSITION_FACTS
     ],
     path("documents/<int:pk>/", DocumentDetail.as_view(), name="document-detail"),

@@ -35,14 +35,17 @@ PASSWORD = "bench-pass-2026"
 
 # --- The database -----------------------------------------------------------------------------
 
+
 def require_postgres(script: str) -> str:
     """The server's ``DATABASE_URL``, or a clear message and exit 0 when it is not PostgreSQL."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
-        print(f"{script}: skipped. The benchmarks need PostgreSQL: set DATABASE_URL, e.g.\n"
-              f"  DATABASE_URL=postgres://postgres@127.0.0.1:5432/npp make bench\n"
-              f"(each benchmark creates and drops its own database {BENCH_PREFIX}* on that "
-              f"server; the role needs CREATEDB).")
+        print(
+            f"{script}: skipped. The benchmarks need PostgreSQL: set DATABASE_URL, e.g.\n"
+            f"  DATABASE_URL=postgres://postgres@127.0.0.1:5432/npp make bench\n"
+            f"(each benchmark creates and drops its own database {BENCH_PREFIX}* on that "
+            f"server; the role needs CREATEDB)."
+        )
         sys.exit(0)
     return url
 
@@ -72,7 +75,9 @@ def _create(url: str, name: str) -> None:
 
     assert name.startswith(BENCH_PREFIX), name  # never drop anything that is not ours
     with _server(url).connect() as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
@@ -81,7 +86,9 @@ def drop_database(url: str, name: str) -> None:
 
     assert name.startswith(BENCH_PREFIX), name
     with _server(url).connect() as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 @contextmanager
@@ -91,8 +98,7 @@ def bench_database(script: str, name: str) -> Iterator[str]:
     db_name = BENCH_PREFIX + name
     url = with_database(base, db_name)
     _create(base, db_name)
-    print(f"{script}: database {printable(url)} (created now, dropped at the end); "
-          f"{machine()}")
+    print(f"{script}: database {printable(url)} (created now, dropped at the end); {machine()}")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "npp.settings")
     # Production-like rendering and no query log; the development profile keeps HTTP (the
@@ -124,6 +130,7 @@ def machine() -> str:
 
 # --- Timing and printing --------------------------------------------------------------------------
 
+
 @dataclass
 class Stats:
     values: list[float]
@@ -142,9 +149,11 @@ class Stats:
 
     def text(self, unit: str = "ms", scale: float = 1000.0, digits: int = 1) -> str:
         f = f"{{:.{digits}f}}"
-        return (f"median {f.format(self.median * scale)} {unit} "
-                f"(min {f.format(self.low * scale)}, max {f.format(self.high * scale)}, "
-                f"n={len(self.values)})")
+        return (
+            f"median {f.format(self.median * scale)} {unit} "
+            f"(min {f.format(self.low * scale)}, max {f.format(self.high * scale)}, "
+            f"n={len(self.values)})"
+        )
 
 
 def repeat(fn: Callable[[], object], runs: int = MIN_RUNS, warmup: int = 1) -> Stats:
@@ -170,6 +179,7 @@ def heading(text: str) -> None:
 
 # --- Bulk data (benchmark data only: written directly, not through the services) ------------------
 
+
 @dataclass
 class People:
     facilitators: list = field(default_factory=list)
@@ -178,8 +188,14 @@ class People:
     admins: list = field(default_factory=list)  # HospitalAdmin rows
 
 
-def bulk_people(*, hospitals: int, doctors_per_hospital: int, admins_per_hospital: int = 1,
-                facilitators: int = 3, tag: str = "b") -> People:
+def bulk_people(
+    *,
+    hospitals: int,
+    doctors_per_hospital: int,
+    admins_per_hospital: int = 1,
+    facilitators: int = 3,
+    tag: str = "b",
+) -> People:
     """Users with the password ``PASSWORD`` (hashed once), hospitals, doctors and admins."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
@@ -192,32 +208,55 @@ def bulk_people(*, hospitals: int, doctors_per_hospital: int, admins_per_hospita
     hashed = make_password(PASSWORD)
 
     def users(prefix: str, count: int, **extra) -> list:
-        return user_model.objects.bulk_create([
-            user_model(username=f"{prefix}{i}", password=hashed, email=f"{prefix}{i}@example.in",
-                       first_name=prefix.title(), last_name=str(i), **extra)
-            for i in range(count)
-        ])
+        return user_model.objects.bulk_create(
+            [
+                user_model(
+                    username=f"{prefix}{i}",
+                    password=hashed,
+                    email=f"{prefix}{i}@example.in",
+                    first_name=prefix.title(),
+                    last_name=str(i),
+                    **extra,
+                )
+                for i in range(count)
+            ]
+        )
 
     people = People()
     people.facilitators = users(f"{tag}fac", facilitators, is_staff=True)
     group, _ = Group.objects.get_or_create(name=FACILITATORS_GROUP)
     group.user_set.add(*people.facilitators)
-    people.hospitals = Hospital.objects.bulk_create([
-        Hospital(name=f"Bench hospital {tag}{i}", address="1 Road", city="Pune",
-                 state="Maharashtra", port_office=PortOffice.MUMBAI_AIRPORT)
-        for i in range(hospitals)
-    ])
+    people.hospitals = Hospital.objects.bulk_create(
+        [
+            Hospital(
+                name=f"Bench hospital {tag}{i}",
+                address="1 Road",
+                city="Pune",
+                state="Maharashtra",
+                port_office=PortOffice.MUMBAI_AIRPORT,
+            )
+            for i in range(hospitals)
+        ]
+    )
     doctor_users = users(f"{tag}doc", hospitals * doctors_per_hospital)
-    people.doctors = Doctor.objects.bulk_create([
-        Doctor(user=u, registration_number=f"BENCH-{tag}-{i}", council="MMC",
-               hospital=people.hospitals[i // doctors_per_hospital])
-        for i, u in enumerate(doctor_users)
-    ])
+    people.doctors = Doctor.objects.bulk_create(
+        [
+            Doctor(
+                user=u,
+                registration_number=f"BENCH-{tag}-{i}",
+                council="MMC",
+                hospital=people.hospitals[i // doctors_per_hospital],
+            )
+            for i, u in enumerate(doctor_users)
+        ]
+    )
     admin_users = users(f"{tag}hadm", hospitals * admins_per_hospital)
-    people.admins = HospitalAdmin.objects.bulk_create([
-        HospitalAdmin(user=u, hospital=people.hospitals[i // admins_per_hospital])
-        for i, u in enumerate(admin_users)
-    ])
+    people.admins = HospitalAdmin.objects.bulk_create(
+        [
+            HospitalAdmin(user=u, hospital=people.hospitals[i // admins_per_hospital])
+            for i, u in enumerate(admin_users)
+        ]
+    )
     return people
 
 
@@ -234,25 +273,48 @@ def case_facts(state: str, age: dt.timedelta, now: dt.datetime, rng: random.Rand
 
     day = dt.timedelta(days=1)
     today = now.date()
-    order = [S.APPLICATION, S.DOCUMENTS, S.REGULATORY_REVIEW, S.APPROVED, S.CUSTOMS, S.DELIVERY,
-             S.INFUSION_SCHEDULED, S.MONITORING, S.CLOSED]
-    reached = order.index(state) if state in order else {
-        S.ON_HOLD: 3, S.REJECTED: 2, S.CANCELLED: 1}[state]
+    order = [
+        S.APPLICATION,
+        S.DOCUMENTS,
+        S.REGULATORY_REVIEW,
+        S.APPROVED,
+        S.CUSTOMS,
+        S.DELIVERY,
+        S.INFUSION_SCHEDULED,
+        S.MONITORING,
+        S.CLOSED,
+    ]
+    reached = (
+        order.index(state)
+        if state in order
+        else {S.ON_HOLD: 3, S.REJECTED: 2, S.CANCELLED: 1}[state]
+    )
     facts: dict = {"state": state, "state_changed_at": now - age}
     if reached >= 3:
-        facts.update(permit_number=f"12B/BEN/{rng.randrange(10**6)}",
-                     permit_issued_on=today - day * rng.randint(5, 60),
-                     permit_valid_until=today + day * rng.randint(0, 180))
+        facts.update(
+            permit_number=f"12B/BEN/{rng.randrange(10**6)}",
+            permit_issued_on=today - day * rng.randint(5, 60),
+            permit_valid_until=today + day * rng.randint(0, 180),
+        )
     if reached >= 4:
-        facts.update(supplier_order_ref="NGT-B", awb_number="176-0000000", courier="WC",
-                     eta=now + day * rng.uniform(-3, 5) if state == S.CUSTOMS
-                     else now - day * rng.uniform(1, 20))
+        facts.update(
+            supplier_order_ref="NGT-B",
+            awb_number="176-0000000",
+            courier="WC",
+            eta=now + day * rng.uniform(-3, 5)
+            if state == S.CUSTOMS
+            else now - day * rng.uniform(1, 20),
+        )
     if reached >= 5:
         facts.update(bill_of_entry_number="7300000", duty_exemption_claimed=True)
     if reached >= 6:
         received = now - day * rng.uniform(0, 11)
-        facts.update(received_at=received, received_by="Pharmacy", temperature_ok=True,
-                     infusion_scheduled_at=received + day * rng.uniform(1, 13))
+        facts.update(
+            received_at=received,
+            received_by="Pharmacy",
+            temperature_ok=True,
+            infusion_scheduled_at=received + day * rng.uniform(1, 13),
+        )
     if reached >= 7:
         facts.update(infused_at=now - day * rng.uniform(0, 90), kit_lot_numbers="AVX001A")
     if state == S.ON_HOLD:
@@ -266,9 +328,17 @@ def case_facts(state: str, age: dt.timedelta, now: dt.datetime, rng: random.Rand
     return facts
 
 
-def bulk_cases(count: int, *, people: People, states: Sequence[str], now: dt.datetime,
-               rng: random.Random, owner: Callable[[int], object] | None = None,
-               start: int = 0, batch: int = 5000) -> int:
+def bulk_cases(
+    count: int,
+    *,
+    people: People,
+    states: Sequence[str],
+    now: dt.datetime,
+    rng: random.Random,
+    owner: Callable[[int], object] | None = None,
+    start: int = 0,
+    batch: int = 5000,
+) -> int:
     """``count`` cases (patients and one StateLog row each) spread over ``states``.
 
     ``owner(i)`` picks the Doctor of case ``i`` (default: round robin); the case's hospital is
@@ -286,29 +356,54 @@ def bulk_cases(count: int, *, people: People, states: Sequence[str], now: dt.dat
     for offset in range(0, count, batch):
         size = min(batch, count - offset)
         numbers = range(start + offset, start + offset + size)
-        patients = Patient.objects.bulk_create([
-            Patient(full_name=f"Bench child {n}", date_of_birth=now.date() - dt.timedelta(days=300),
-                    sex="F", guardian_name=f"Guardian {n}", guardian_relationship="Mother",
-                    guardian_email=f"guardian{n}@example.in", city="Pune", state="Maharashtra")
-            for n in numbers
-        ], batch_size=batch)
+        patients = Patient.objects.bulk_create(
+            [
+                Patient(
+                    full_name=f"Bench child {n}",
+                    date_of_birth=now.date() - dt.timedelta(days=300),
+                    sex="F",
+                    guardian_name=f"Guardian {n}",
+                    guardian_relationship="Mother",
+                    guardian_email=f"guardian{n}@example.in",
+                    city="Pune",
+                    state="Maharashtra",
+                )
+                for n in numbers
+            ],
+            batch_size=batch,
+        )
         cases = []
         for n, patient in zip(numbers, patients, strict=True):
             doctor = owner(n)
             state = states[n % len(states)]
             age = dt.timedelta(days=rng.uniform(0, 1.1 * stage_limit(state)))
-            cases.append(Case(
-                reference=f"BENCH-{n:07d}", patient=patient, product=product, doctor=doctor,
-                hospital_id=doctor.hospital_id,
-                facilitator=people.facilitators[n % len(people.facilitators)],
-                **case_facts(state, age, now, rng)))
+            cases.append(
+                Case(
+                    reference=f"BENCH-{n:07d}",
+                    patient=patient,
+                    product=product,
+                    doctor=doctor,
+                    hospital_id=doctor.hospital_id,
+                    facilitator=people.facilitators[n % len(people.facilitators)],
+                    **case_facts(state, age, now, rng),
+                )
+            )
         Case.objects.bulk_create(cases, batch_size=batch)
-        StateLog.objects.bulk_create([
-            StateLog(timestamp=case.state_changed_at, by=case.facilitator, source_state=None,
-                     state=case.state, transition="bench", content_type=case_type,
-                     object_id=case.pk)
-            for case in cases
-        ], batch_size=batch)
+        StateLog.objects.bulk_create(
+            [
+                StateLog(
+                    timestamp=case.state_changed_at,
+                    by=case.facilitator,
+                    source_state=None,
+                    state=case.state,
+                    transition="bench",
+                    content_type=case_type,
+                    object_id=case.pk,
+                )
+                for case in cases
+            ],
+            batch_size=batch,
+        )
     return Case.objects.count()
 
 

@@ -43,8 +43,7 @@ MAX_RATIO, MAX_MEDIAN_MS = 1.5, 150.0
 PROPOSED_INDEXES = [
     "CREATE INDEX bench_case_newest ON cases_case (created_at DESC, id DESC)",
     "CREATE INDEX bench_case_doctor_newest ON cases_case (doctor_id, created_at DESC, id DESC)",
-    "CREATE INDEX bench_case_hospital_newest ON cases_case "
-    "(hospital_id, created_at DESC, id DESC)",
+    "CREATE INDEX bench_case_hospital_newest ON cases_case (hospital_id, created_at DESC, id DESC)",
 ]
 
 
@@ -80,8 +79,10 @@ def measure(client, url: str, runs: int) -> dict:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     if response.status_code != 200:
-        raise SystemExit(f"{url} answered {response.status_code} "
-                         f"{response.get('Location', '')}: cannot measure it.")
+        raise SystemExit(
+            f"{url} answered {response.status_code} "
+            f"{response.get('Location', '')}: cannot measure it."
+        )
     # Read the capture now: the next request empties the log.
     queries, shapes = len(captured), query_shapes(captured.captured_queries)
     stats = repeat(lambda: client.get(url), runs=runs, warmup=1)
@@ -105,30 +106,38 @@ def run(runs: int, try_indexes: bool) -> int:
     rng = random.Random(7)
     now = timezone.now()
     people = bulk_people(hospitals=1, doctors_per_hospital=1, facilitators=1)
-    users = {"facilitator": people.facilitators[0], "doctor": people.doctors[0].user,
-             "hospital": people.admins[0].user}
+    users = {
+        "facilitator": people.facilitators[0],
+        "doctor": people.doctors[0].user,
+        "hospital": people.admins[0].user,
+    }
     clients = {role: logged_in_client(user) for role, user in users.items()}
     results: dict[str, dict[int, dict]] = {name: {} for name in PAGES}
     if try_indexes:
         add_proposed_indexes()
     have = 0
     for size in SIZES:
-        have = bulk_cases(size - have, people=people, states=list(CaseState), now=now, rng=rng,
-                          start=have)
+        have = bulk_cases(
+            size - have, people=people, states=list(CaseState), now=now, rng=rng, start=have
+        )
         analyze()
         heading(f"{have:,} cases")
         for name, (url, role) in PAGES.items():
             result = measure(clients[role], url, runs)
             results[name][size] = result
-            print(f"  {name:22} {result['queries']:6} queries  {result['bytes'] / 1024:8.0f} KiB  "
-                  f"{result['stats'].text()}")
+            print(
+                f"  {name:22} {result['queries']:6} queries  {result['bytes'] / 1024:8.0f} KiB  "
+                f"{result['stats'].text()}"
+            )
     return report(results)
 
 
 def report(results: dict[str, dict[int, dict]]) -> int:
     small, large = SIZES
-    heading(f"Targets: queries do not grow, ratio {large:,}/{small} <= {MAX_RATIO}, "
-            f"median at {large:,} < {MAX_MEDIAN_MS:.0f} ms")
+    heading(
+        f"Targets: queries do not grow, ratio {large:,}/{small} <= {MAX_RATIO}, "
+        f"median at {large:,} < {MAX_MEDIAN_MS:.0f} ms"
+    )
     missed = 0
     for name, by_size in results.items():
         a, b = by_size[small], by_size[large]
@@ -136,9 +145,11 @@ def report(results: dict[str, dict[int, dict]]) -> int:
         median_ms = b["stats"].median * 1000
         checks = [b["queries"] <= a["queries"], ratio <= MAX_RATIO, median_ms < MAX_MEDIAN_MS]
         missed += not all(checks)
-        print(f"  {name:22} queries {a['queries']} -> {b['queries']} ({verdict(checks[0])}); "
-              f"ratio {ratio:.2f} ({verdict(checks[1])}); median at {large:,} "
-              f"{median_ms:.1f} ms ({verdict(checks[2])})")
+        print(
+            f"  {name:22} queries {a['queries']} -> {b['queries']} ({verdict(checks[0])}); "
+            f"ratio {ratio:.2f} ({verdict(checks[1])}); median at {large:,} "
+            f"{median_ms:.1f} ms ({verdict(checks[2])})"
+        )
         if not checks[0]:
             grown = (b["shapes"] - a["shapes"]).most_common(3)
             for shape, extra in grown:
@@ -150,16 +161,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=MIN_RUNS, help="measured runs per page")
     parser.add_argument("--large", type=int, default=10_000, help="the larger case count")
-    parser.add_argument("--try-indexes", action="store_true",
-                        help="measure with the proposed Case indexes added")
+    parser.add_argument(
+        "--try-indexes", action="store_true", help="measure with the proposed Case indexes added"
+    )
     args = parser.parse_args()
     global SIZES
     SIZES = (100, args.large)
     started = time.perf_counter()
     with bench_database("lists.py", "lists"):
         missed = run(max(args.runs, MIN_RUNS), args.try_indexes)
-    print(f"\nlists.py: {missed} of {len(PAGES)} pages miss a target; "
-          f"took {time.perf_counter() - started:.0f} s.")
+    print(
+        f"\nlists.py: {missed} of {len(PAGES)} pages miss a target; "
+        f"took {time.perf_counter() - started:.0f} s."
+    )
 
 
 if __name__ == "__main__":

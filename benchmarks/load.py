@@ -60,6 +60,7 @@ MAX_P95_MS = 300.0
 
 # --- A small HTTP/1.1 client ----------------------------------------------------------------------
 
+
 @dataclass
 class Answer:
     status: int
@@ -75,18 +76,26 @@ class Answer:
         return found
 
 
-async def request(port: int, method: str, path: str, cookies: dict[str, str],
-                  form: dict[str, str] | None = None) -> Answer:
+async def request(
+    port: int, method: str, path: str, cookies: dict[str, str], form: dict[str, str] | None = None
+) -> Answer:
     reader, writer = await asyncio.open_connection(HOST, port)
     try:
         body = urlencode(form).encode() if form is not None else b""
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: close",
-                 "Accept: text/html", "User-Agent: npp-bench"]
+        lines = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {HOST}:{port}",
+            "Connection: close",
+            "Accept: text/html",
+            "User-Agent: npp-bench",
+        ]
         if cookies:
             lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
         if form is not None:
-            lines += ["Content-Type: application/x-www-form-urlencoded",
-                      f"Content-Length: {len(body)}"]
+            lines += [
+                "Content-Type: application/x-www-form-urlencoded",
+                f"Content-Length: {len(body)}",
+            ]
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
         await writer.drain()
         raw = await reader.read(-1)  # the server closes after the answer
@@ -94,7 +103,9 @@ async def request(port: int, method: str, path: str, cookies: dict[str, str],
         writer.close()
     head, _, content = raw.partition(b"\r\n\r\n")
     status_line, *header_lines = head.decode("latin-1").split("\r\n")
-    headers = [(n.strip().lower(), v.strip()) for n, _, v in (h.partition(":") for h in header_lines)]
+    headers = [
+        (n.strip().lower(), v.strip()) for n, _, v in (h.partition(":") for h in header_lines)
+    ]
     return Answer(int(status_line.split(" ", 2)[1]), headers, content)
 
 
@@ -104,8 +115,17 @@ async def log_in(port: int, username: str) -> dict[str, str]:
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body)
     if page.status != 200 or token is None:
         raise RuntimeError(f"login page answered {page.status}")
-    answer = await request(port, "POST", "/accounts/login/", cookies, {
-        "username": username, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1).decode()})
+    answer = await request(
+        port,
+        "POST",
+        "/accounts/login/",
+        cookies,
+        {
+            "username": username,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": token.group(1).decode(),
+        },
+    )
     cookies.update(answer.cookies())
     if answer.status != 302 or "sessionid" not in cookies:
         raise RuntimeError(f"login of {username} answered {answer.status}")
@@ -113,6 +133,7 @@ async def log_in(port: int, username: str) -> dict[str, str]:
 
 
 # --- Simulated users -----------------------------------------------------------------------------------
+
 
 @dataclass
 class User:
@@ -130,8 +151,9 @@ class Sample:
     detail: str = ""
 
 
-async def simulate(port: int, user: User, until: float, samples: list[Sample],
-                   rng: random.Random) -> None:
+async def simulate(
+    port: int, user: User, until: float, samples: list[Sample], rng: random.Random
+) -> None:
     kind = "doctor" if "/doctor/" in user.list_url else "hospital"
     # Users arrive spread over one think time, not all in the same millisecond: a burst of
     # 50 simultaneous first requests would queue behind 4 workers and say nothing about
@@ -155,17 +177,22 @@ async def one_run(port: int, users: list[User], duration: float, seed: int) -> l
     samples: list[Sample] = []
     until = time.perf_counter() + duration
     rng = random.Random(seed)
-    await asyncio.gather(*(simulate(port, u, until, samples, random.Random(rng.random()))
-                           for u in users))
+    await asyncio.gather(
+        *(simulate(port, u, until, samples, random.Random(rng.random())) for u in users)
+    )
     return samples
 
 
 def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 \
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+        if len(values) > 1
         else values[0]
+    )
 
 
 # --- Data, server, runs ------------------------------------------------------------------------------------
+
 
 def generate() -> list[User]:
     from django.utils import timezone
@@ -173,21 +200,34 @@ def generate() -> list[User]:
     from cases.models import Case
     from cases.states import CaseState
 
-    people = bulk_people(hospitals=25, doctors_per_hospital=2, admins_per_hospital=1,
-                         facilitators=2)
-    bulk_cases(1000, people=people, states=list(CaseState), now=timezone.now(),
-               rng=random.Random(5), owner=lambda i: people.doctors[i // 20])
+    people = bulk_people(
+        hospitals=25, doctors_per_hospital=2, admins_per_hospital=1, facilitators=2
+    )
+    bulk_cases(
+        1000,
+        people=people,
+        states=list(CaseState),
+        now=timezone.now(),
+        rng=random.Random(5),
+        owner=lambda i: people.doctors[i // 20],
+    )
     bulk_documents()
     analyze()
     ids = list(Case.objects.values_list("pk", "doctor_id", "hospital_id"))
     doctors = [
-        User(d.user.username, "/portal/doctor/",
-             [f"/portal/doctor/cases/{pk}/" for pk, doc, _ in ids if doc == d.pk])
+        User(
+            d.user.username,
+            "/portal/doctor/",
+            [f"/portal/doctor/cases/{pk}/" for pk, doc, _ in ids if doc == d.pk],
+        )
         for d in people.doctors[::2]
     ]
     admins = [
-        User(a.user.username, "/portal/hospital/",
-             [f"/portal/hospital/cases/{pk}/" for pk, _, hosp in ids if hosp == a.hospital_id])
+        User(
+            a.user.username,
+            "/portal/hospital/",
+            [f"/portal/hospital/cases/{pk}/" for pk, _, hosp in ids if hosp == a.hospital_id],
+        )
         for a in people.admins
     ]
     return doctors + admins
@@ -209,12 +249,22 @@ def bulk_documents() -> None:
         reached = order.get(case.state, order.get(case.hold_from_state, 2))
         for t in types:
             if order.get(t.required_before, 99) <= reached:
-                rows.append(Document(
-                    case_id=case.pk, document_type=t, version=1, file=f"bench/{case.pk}-{t.pk}.pdf",
-                    original_filename=f"{t.code}.pdf", size=1000, content_type="application/pdf",
-                    sha256="0" * 64, uploaded_by_id=case.facilitator_id,
-                    review_status=ReviewStatus.ACCEPTED, reviewed_at=timezone.now(),
-                    sample_taken_on=timezone.localdate() if t.is_lab else None))
+                rows.append(
+                    Document(
+                        case_id=case.pk,
+                        document_type=t,
+                        version=1,
+                        file=f"bench/{case.pk}-{t.pk}.pdf",
+                        original_filename=f"{t.code}.pdf",
+                        size=1000,
+                        content_type="application/pdf",
+                        sha256="0" * 64,
+                        uploaded_by_id=case.facilitator_id,
+                        review_status=ReviewStatus.ACCEPTED,
+                        reviewed_at=timezone.now(),
+                        sample_taken_on=timezone.localdate() if t.is_lab else None,
+                    )
+                )
     Document.objects.bulk_create(rows, batch_size=2000)
     print(f"  {len(rows):,} document rows")
 
@@ -246,12 +296,33 @@ def free_port() -> int:
 
 
 def start_gunicorn(url: str, port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "false",
-           "DJANGO_LOG_LEVEL": "WARNING", "DJANGO_ALLOWED_HOSTS": HOST}
-    command = [sys.executable, "-m", "gunicorn", "npp.wsgi:application", "--bind",
-               f"{HOST}:{port}", "--workers", str(WORKERS), "--error-logfile", str(log)]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "DJANGO_ALLOWED_HOSTS": HOST,
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "npp.wsgi:application",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(WORKERS),
+        "--error-logfile",
+        str(log),
+    ]
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def wait_ready(port: int, server: subprocess.Popen, seconds: float = 60) -> None:
@@ -290,9 +361,14 @@ async def log_in_all(port: int, users: list[User]) -> None:
 
 def summarize(samples: list[Sample], duration: float) -> dict:
     times = [s.seconds for s in samples]
-    return {"requests": len(samples), "rps": len(samples) / duration,
-            "p50": percentile(times, 50), "p95": percentile(times, 95),
-            "p99": percentile(times, 99), "errors": sum(not s.ok for s in samples)}
+    return {
+        "requests": len(samples),
+        "rps": len(samples) / duration,
+        "p50": percentile(times, 50),
+        "p95": percentile(times, 95),
+        "p99": percentile(times, 99),
+        "errors": sum(not s.ok for s in samples),
+    }
 
 
 def run(url: str, runs: int, duration: float) -> None:
@@ -309,18 +385,22 @@ def run(url: str, runs: int, duration: float) -> None:
         try:
             wait_ready(port, server)
             asyncio.run(log_in_all(port, users))
-            heading(f"{len(users)} users ({sum('/doctor/' in u.list_url for u in users)} doctors), "
-                    f"think {THINK[0]}-{THINK[1]} s, gunicorn {WORKERS} workers on {HOST}:{port}"
-                    f"{conn_max_age(url)}, {runs} runs of {duration:.0f} s")
+            heading(
+                f"{len(users)} users ({sum('/doctor/' in u.list_url for u in users)} doctors), "
+                f"think {THINK[0]}-{THINK[1]} s, gunicorn {WORKERS} workers on {HOST}:{port}"
+                f"{conn_max_age(url)}, {runs} runs of {duration:.0f} s"
+            )
             results, pooled = [], []
             for i in range(runs):
                 samples = asyncio.run(one_run(port, users, duration, seed=i))
                 results.append(summarize(samples, duration))
                 pooled += samples
                 r = results[-1]
-                print(f"  run {i + 1}: {r['requests']:,} requests, {r['rps']:.1f} req/s, p50 "
-                      f"{r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms, p99 "
-                      f"{r['p99'] * 1000:.0f} ms, errors {r['errors']}")
+                print(
+                    f"  run {i + 1}: {r['requests']:,} requests, {r['rps']:.1f} req/s, p50 "
+                    f"{r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms, p99 "
+                    f"{r['p99'] * 1000:.0f} ms, errors {r['errors']}"
+                )
         finally:
             stop(server)
             errors = log.read_text().strip().splitlines() if log.exists() else []
@@ -339,13 +419,17 @@ def report(results: list[dict], pooled: list[Sample], server_errors: list[str]) 
         print(f"  {key}          {Stats([r[key] for r in results]).text()}")
     errors = sum(r["errors"] for r in results)
     p95 = Stats([r["p95"] for r in results]).median * 1000
-    print(f"  errors       {errors} of {len(pooled):,} "
-          f"({verdict(errors == 0)}); median p95 {p95:.0f} ms ({verdict(p95 < MAX_P95_MS)})")
+    print(
+        f"  errors       {errors} of {len(pooled):,} "
+        f"({verdict(errors == 0)}); median p95 {p95:.0f} ms ({verdict(p95 < MAX_P95_MS)})"
+    )
     heading("By page (all runs pooled)")
     for page in sorted({s.page for s in pooled}):
         times = [s.seconds for s in pooled if s.page == page]
-        print(f"  {page:14} {len(times):6,} requests  p50 {percentile(times, 50) * 1000:5.0f} ms"
-              f"  p95 {percentile(times, 95) * 1000:5.0f} ms  p99 {percentile(times, 99) * 1000:5.0f} ms")
+        print(
+            f"  {page:14} {len(times):6,} requests  p50 {percentile(times, 50) * 1000:5.0f} ms"
+            f"  p95 {percentile(times, 95) * 1000:5.0f} ms  p99 {percentile(times, 99) * 1000:5.0f} ms"
+        )
     failed = sorted({s.detail for s in pooled if not s.ok})
     if failed:
         print(f"  error kinds: {', '.join(failed)}")
@@ -358,10 +442,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=MIN_RUNS)
     parser.add_argument("--duration", type=float, default=DURATION, help="seconds per run")
-    parser.add_argument("--think", type=float, nargs=2, default=THINK, metavar=("MIN", "MAX"),
-                        help="seconds a user waits between requests, uniform (default 0.5 1.5)")
-    parser.add_argument("--conn-max-age", type=int, default=None,
-                        help="serve with CONN_MAX_AGE=N (default: the settings' own)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=THINK,
+        metavar=("MIN", "MAX"),
+        help="seconds a user waits between requests, uniform (default 0.5 1.5)",
+    )
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=None,
+        help="serve with CONN_MAX_AGE=N (default: the settings' own)",
+    )
     args = parser.parse_args()
     THINK = (max(args.think[0], 0.0), max(args.think))
     started = time.perf_counter()

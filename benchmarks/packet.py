@@ -56,8 +56,10 @@ def _text_pdf(title: str, pages: int) -> bytes:
 
     writer = PdfWriter()
     for page in range(1, pages + 1):
-        lines = [f"{title}, page {page}, line {n}: lorem ipsum dolor sit amet, consectetur."
-                 for n in range(1, LINES_PER_PAGE + 1)]
+        lines = [
+            f"{title}, page {page}, line {n}: lorem ipsum dolor sit amet, consectetur."
+            for n in range(1, LINES_PER_PAGE + 1)
+        ]
         writer.append(PdfReader(io.BytesIO(simple_pdf(f"{title} (page {page})", lines))))
     out = io.BytesIO()
     writer.write(out)
@@ -79,16 +81,27 @@ def _case():
         patient=factories.PatientFactory(weight=Decimal("8.4")), facilitator=facilitator
     )
     case = factories.walk_to(case, CaseState.DOCUMENTS, facilitator)
-    lab = {"sample_taken_on": case.created_at.date(), "alt": Decimal(30), "ast": Decimal(35),
-           "total_bilirubin": Decimal("0.5"), "anti_aav9_titer": "1:25"}
+    lab = {
+        "sample_taken_on": case.created_at.date(),
+        "alt": Decimal(30),
+        "ast": Decimal(35),
+        "total_bilirubin": Decimal("0.5"),
+        "anti_aav9_titer": "1:25",
+    }
     for doc_type in DocumentType.objects.filter(required_before=CaseState.REGULATORY_REVIEW):
         if doc_type.code == "patient_id":
             data, name = simple_png("Patient ID\nscanned", size=(1200, 1600)), "id.png"
         else:
             data, name = _text_pdf(doc_type.name, PDF_PAGES), f"{doc_type.code}.pdf"
-        document_upload(case=case, document_type=doc_type, data=data, filename=name,
-                        by=facilitator, review_status=ReviewStatus.ACCEPTED,
-                        **(lab if doc_type.is_lab else {}))
+        document_upload(
+            case=case,
+            document_type=doc_type,
+            data=data,
+            filename=name,
+            by=facilitator,
+            review_status=ReviewStatus.ACCEPTED,
+            **(lab if doc_type.is_lab else {}),
+        )
     return case, facilitator
 
 
@@ -114,13 +127,15 @@ def _measure(case, facilitator) -> dict:
         packet_render(plan)  # the service's own path once, so a mismatch would show here
 
         def render() -> rendering.RenderedPdf:
-            return rendering.render_pdf(plan.template_name, plan.context, footer=plan.footer,
-                                        resource_dirs=[plan.folder])
+            return rendering.render_pdf(
+                plan.template_name, plan.context, footer=plan.footer, resource_dirs=[plan.folder]
+            )
 
         rendered = render()
         placements = {
             rendered.anchors[page["anchor"]]: enclosure.reader.pages[page["number"] - 1]
-            for enclosure in plan.enclosures if enclosure.reader is not None
+            for enclosure in plan.enclosures
+            if enclosure.reader is not None
             for page in enclosure.pages
         }
         for _ in range(RUNS):
@@ -144,44 +159,49 @@ def _report(result: dict) -> str:
         f"| {name} | {medians[name]:.3f} | {min(values):.3f} | {max(values):.3f} |"
         for name, values in result["timings"].items()
     ]
-    verdict = "met" if ratio <= TARGET_RATIO and medians["whole build"] < TARGET_WHOLE_S else "NOT met"
-    return "\n".join([
-        SECTION,
-        "",
-        (
-            f"Measured {time.strftime('%Y-%m-%d %H:%M %Z')} on {os.cpu_count()} CPU(s), "
-            f"Python {platform.python_version()}, Django {django.get_version()}, "
-            f"WeasyPrint {weasyprint.__version__}, pypdf {pypdf.__version__}; load average "
-            f"{result['load']:.1f} when it started"
-            f"{' (other work was sharing the CPUs)' if result['load'] > 1 else ''}."
-        ),
-        (
-            f"Application packet, {result['enclosures']} enclosures (9 PDFs of {PDF_PAGES} text "
-            f"pages and 1 photographed ID), {result['pages']} pages in all; {RUNS} rounds of the "
-            "three, interleaved; seconds."
-        ),
-        "",
-        "| step | median | min | max |",
-        "|---|---|---|---|",
-        *rows,
-        "",
-        (
-            f"Ratio whole / (render + merge), medians: **{ratio:.2f}** (target at most "
-            f"{TARGET_RATIO}); whole build median {medians['whole build']:.2f} s (target under "
-            f"{TARGET_WHOLE_S:.0f} s): targets {verdict}."
-        ),
-        "",
-    ])
+    verdict = (
+        "met" if ratio <= TARGET_RATIO and medians["whole build"] < TARGET_WHOLE_S else "NOT met"
+    )
+    return "\n".join(
+        [
+            SECTION,
+            "",
+            (
+                f"Measured {time.strftime('%Y-%m-%d %H:%M %Z')} on {os.cpu_count()} CPU(s), "
+                f"Python {platform.python_version()}, Django {django.get_version()}, "
+                f"WeasyPrint {weasyprint.__version__}, pypdf {pypdf.__version__}; load average "
+                f"{result['load']:.1f} when it started"
+                f"{' (other work was sharing the CPUs)' if result['load'] > 1 else ''}."
+            ),
+            (
+                f"Application packet, {result['enclosures']} enclosures (9 PDFs of {PDF_PAGES} text "
+                f"pages and 1 photographed ID), {result['pages']} pages in all; {RUNS} rounds of the "
+                "three, interleaved; seconds."
+            ),
+            "",
+            "| step | median | min | max |",
+            "|---|---|---|---|",
+            *rows,
+            "",
+            (
+                f"Ratio whole / (render + merge), medians: **{ratio:.2f}** (target at most "
+                f"{TARGET_RATIO}); whole build median {medians['whole build']:.2f} s (target under "
+                f"{TARGET_WHOLE_S:.0f} s): targets {verdict}."
+            ),
+            "",
+        ]
+    )
 
 
 def _record(section: str) -> Path:
     path = ROOT / "docs" / "benchmarks.md"
     text = path.read_text() if path.exists() else "# Benchmarks\n\nWritten by `make bench`.\n"
     pattern = re.compile(re.escape(SECTION) + r".*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
+    text = (
+        pattern.sub(lambda _: section + "\n", text)
+        if pattern.search(text)
+        else text.rstrip("\n") + "\n\n" + section
+    )
     path.write_text(text.rstrip("\n") + "\n")
     return path
 

@@ -64,13 +64,20 @@ def one_sweep(now) -> dict:
     from cases.reminders import reminders_sweep
 
     enqueued = []
-    with mock.patch("cases.tasks.deliver_notification_task.delay", enqueued.append), \
-            counting_queries() as queries:
+    with (
+        mock.patch("cases.tasks.deliver_notification_task.delay", enqueued.append),
+        counting_queries() as queries,
+    ):
         start = time.perf_counter()
         created = reminders_sweep(now=now, enqueue=True)
         seconds = time.perf_counter() - start
-    return {"seconds": seconds, "queries": queries["n"], "created": created,
-            "enqueued": len(enqueued), "shapes": queries["shapes"]}
+    return {
+        "seconds": seconds,
+        "queries": queries["n"],
+        "created": created,
+        "enqueued": len(enqueued),
+        "shapes": queries["shapes"],
+    }
 
 
 def empty_notifications() -> None:
@@ -84,8 +91,9 @@ def generate(count: int, now) -> None:
     from cases.states import ACTIVE_STATES, CaseState
 
     started = time.perf_counter()
-    people = bulk_people(hospitals=50, doctors_per_hospital=10, admins_per_hospital=2,
-                         facilitators=5)
+    people = bulk_people(
+        hospitals=50, doctors_per_hospital=10, admins_per_hospital=2, facilitators=5
+    )
     states = [*ACTIVE_STATES, CaseState.ON_HOLD, CaseState.REJECTED]
     total = bulk_cases(count, people=people, states=states, now=now, rng=random.Random(11))
     analyze()
@@ -126,13 +134,19 @@ def steps(reminders, found) -> None:
         start = time.perf_counter()
         existing = reminders._existing_keys(keys)
         took = time.perf_counter() - start
-    print(f"  _existing_keys: {took:.2f} s, {q['n']} queries; {len(set(keys) - existing):,} new "
-          f"(a sweep that creates rows looks the keys up 3 times)")
+    print(
+        f"  _existing_keys: {took:.2f} s, {q['n']} queries; {len(set(keys) - existing):,} new "
+        f"(a sweep that creates rows looks the keys up 3 times)"
+    )
     start = time.perf_counter()
-    rows = [row for reminder, planned in plans for row in reminders._notifications(reminder, planned)]
+    rows = [
+        row for reminder, planned in plans for row in reminders._notifications(reminder, planned)
+    ]
     took = time.perf_counter() - start
-    print(f"  rendering all {len(found):,} reminders into {len(rows):,} rows, as a first sweep "
-          f"does: {took:.2f} s ({took / max(len(found), 1) * 1000:.2f} ms per reminder)")
+    print(
+        f"  rendering all {len(found):,} reminders into {len(rows):,} rows, as a first sweep "
+        f"does: {took:.2f} s ({took / max(len(found), 1) * 1000:.2f} ms per reminder)"
+    )
 
 
 def anti_join(now) -> None:
@@ -148,17 +162,23 @@ def anti_join(now) -> None:
     for state, days in reminders.setting("NPP_STAGE_LIMIT_DAYS").items():
         condition |= Q(state=state, state_changed_at__lte=now - dt.timedelta(days=days))
     notified = Notification.objects.filter(
-        case=OuterRef("pk"), kind=Concat(Value("stage_overdue_"), OuterRef("state")),
-        created_at__gte=OuterRef("state_changed_at"))
+        case=OuterRef("pk"),
+        kind=Concat(Value("stage_overdue_"), OuterRef("state")),
+        created_at__gte=OuterRef("state_changed_at"),
+    )
     with counting_queries() as q:
         start = time.perf_counter()
-        due = list(Case.objects.filter(condition, facilitator__isnull=False)
-                   .filter(~Exists(notified))
-                   .select_related("patient", "doctor__user", "hospital", "facilitator"))
+        due = list(
+            Case.objects.filter(condition, facilitator__isnull=False)
+            .filter(~Exists(notified))
+            .select_related("patient", "doctor__user", "hospital", "facilitator")
+        )
         took = time.perf_counter() - start
-    print(f"  proposed, stage_overdue with NOT EXISTS (notification since entering the "
-          f"state): {len(due):,} cases in {took * 1000:.0f} ms, {q['n']} query "
-          f"(the current rule: all overdue cases, above)")
+    print(
+        f"  proposed, stage_overdue with NOT EXISTS (notification since entering the "
+        f"state): {len(due):,} cases in {took * 1000:.0f} ms, {q['n']} query "
+        f"(the current rule: all overdue cases, above)"
+    )
 
 
 def profile_top(now, limit: int = 14) -> None:
@@ -171,7 +191,7 @@ def profile_top(now, limit: int = 14) -> None:
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(limit)
     lines = [line for line in out.getvalue().splitlines() if line.strip()]
     start = next(i for i, line in enumerate(lines) if "ncalls" in line)
-    print("\n".join(lines[start - 1:start + limit + 1]))
+    print("\n".join(lines[start - 1 : start + limit + 1]))
 
 
 def run(count: int, runs: int, profile: bool) -> None:
@@ -185,10 +205,12 @@ def run(count: int, runs: int, profile: bool) -> None:
         empty_notifications()
         first.append(one_sweep(now))
         second.append(one_sweep(now))
-        print(f"  run {i + 1}: first {first[-1]['seconds']:.2f} s, {first[-1]['queries']} queries, "
-              f"{first[-1]['created']:,} created, {first[-1]['enqueued']:,} enqueued; "
-              f"second {second[-1]['seconds']:.2f} s, {second[-1]['queries']} queries, "
-              f"{second[-1]['created']} created, {second[-1]['enqueued']:,} enqueued")
+        print(
+            f"  run {i + 1}: first {first[-1]['seconds']:.2f} s, {first[-1]['queries']} queries, "
+            f"{first[-1]['created']:,} created, {first[-1]['enqueued']:,} enqueued; "
+            f"second {second[-1]['seconds']:.2f} s, {second[-1]['queries']} queries, "
+            f"{second[-1]['created']} created, {second[-1]['enqueued']:,} enqueued"
+        )
     report(first, second)
     if profile:
         breakdown(now)
@@ -200,9 +222,11 @@ def report(first: list[dict], second: list[dict]) -> None:
     for label, sweeps in (("first sweep (backlog)", first), ("second sweep", second)):
         stats = Stats([s["seconds"] for s in sweeps])
         queries = Stats([s["queries"] for s in sweeps])
-        print(f"  {label:22} wall {stats.text('s', 1, 2)} ({verdict(stats.median < MAX_SECONDS)}); "
-              f"queries median {queries.median:.0f} (min {queries.low:.0f}, max {queries.high:.0f})"
-              f" ({verdict(queries.high < MAX_QUERIES)}); created {sweeps[0]['created']:,}")
+        print(
+            f"  {label:22} wall {stats.text('s', 1, 2)} ({verdict(stats.median < MAX_SECONDS)}); "
+            f"queries median {queries.median:.0f} (min {queries.low:.0f}, max {queries.high:.0f})"
+            f" ({verdict(queries.high < MAX_QUERIES)}); created {sweeps[0]['created']:,}"
+        )
     for label, sweep in (("first", first[0]), ("second", second[0])):
         common = ", ".join(f"{n} x {shape}" for shape, n in sweep["shapes"].most_common(4))
         print(f"  {label} sweep's statements: {common}")

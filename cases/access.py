@@ -193,9 +193,9 @@ def clinical_access_granted(case: Case) -> bool:
 
     The grant is the documents app's ``ClinicalAccessGrant``; cases sits below documents and
     never imports it, so the grant is found through its reverse relation on ``Case``."""
-    return type(case)._default_manager.filter(
-        pk=case.pk, clinical_access_grant__isnull=False
-    ).exists()
+    return (
+        type(case)._default_manager.filter(pk=case.pk, clinical_access_grant__isnull=False).exists()
+    )
 
 
 def sees_clinical(user: Any, case: Case) -> bool:

@@ -108,13 +108,17 @@ class _Attempt:
         return Notification.objects.filter(pk=self.pk, claimed_at=self.claimed_at)
 
     def record_hand_over(self) -> None:
-        if not self._mine().filter(status=Status.CONNECTING).update(
-                status=Status.HANDED_OVER, handed_over_at=timezone.now()):
+        if (
+            not self._mine()
+            .filter(status=Status.CONNECTING)
+            .update(status=Status.HANDED_OVER, handed_over_at=timezone.now())
+        ):
             raise LostClaim(f"notification {self.pk} is no longer claimed by this attempt")
 
     def sent(self) -> Outcome:
         self._mine().filter(status__in=[Status.HANDED_OVER, Status.UNCERTAIN]).update(
-            status=Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None)
+            status=Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
+        )
         return Outcome("sent")
 
     def failed(self, error: str) -> Outcome:
@@ -124,8 +128,11 @@ class _Attempt:
 
     def uncertain(self, error: str) -> Outcome:
         self._mine().update(status=Status.UNCERTAIN, last_error=error[:2000])
-        logger.error("notification %s is uncertain (not sent again; check the mail server's "
-                     "log): %s", self.pk, error)
+        logger.error(
+            "notification %s is uncertain (not sent again; check the mail server's log): %s",
+            self.pk,
+            error,
+        )
         return Outcome("uncertain")
 
     def temporary(self, exc: BaseException) -> Outcome:
@@ -141,8 +148,13 @@ class _Attempt:
             next_attempt_at = now + dt.timedelta(seconds=retry_in) + RETRY_AFTER
         else:
             retry_in, next_attempt_at = None, now + dt.timedelta(seconds=backoff)
-        self._mine().update(status=Status.PENDING, claimed_at=None, handed_over_at=None,
-                            next_attempt_at=next_attempt_at, last_error=error[:2000])
+        self._mine().update(
+            status=Status.PENDING,
+            claimed_at=None,
+            handed_over_at=None,
+            next_attempt_at=next_attempt_at,
+            last_error=error[:2000],
+        )
         return Outcome("retry", retry_in=retry_in, error=exc)
 
 
@@ -200,8 +212,9 @@ class _TrackedSMTPBackend(SMTPBackend):
 
     @property
     def connection_class(self):
-        return functools.partial(_TrackedSMTPSSL if self.use_ssl else _TrackedSMTP,
-                                 attempt=self.attempt)
+        return functools.partial(
+            _TrackedSMTPSSL if self.use_ssl else _TrackedSMTP, attempt=self.attempt
+        )
 
 
 # --- Claiming, sending, and what dead workers left --------------------------------------------
@@ -212,17 +225,23 @@ def claimable(now: dt.datetime) -> Q:
     version), or left ``connecting`` by a delivery whose lease expired. Never one that was
     handed over, sent, uncertain or failed, however old its claim; and never one with a
     ``sent_at``, whatever its status says (a second line of defence)."""
-    return (Q(status__in=[Status.PENDING, Status.CONNECTING], sent_at__isnull=True)
-            & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - LEASE))
-            & Q(channel=Channel.EMAIL, attempts__lt=MAX_ATTEMPTS))
+    return (
+        Q(status__in=[Status.PENDING, Status.CONNECTING], sent_at__isnull=True)
+        & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - LEASE))
+        & Q(channel=Channel.EMAIL, attempts__lt=MAX_ATTEMPTS)
+    )
 
 
 def deliver(notification_id: int) -> Outcome:
     """Send notification ``notification_id`` if it is claimable; see the module docstring."""
     now = timezone.now()
     claimed = Notification.objects.filter(claimable(now), pk=notification_id).update(
-        status=Status.CONNECTING, claimed_at=now, handed_over_at=None, next_attempt_at=None,
-        attempts=F("attempts") + 1)
+        status=Status.CONNECTING,
+        claimed_at=now,
+        handed_over_at=None,
+        next_attempt_at=None,
+        attempts=F("attempts") + 1,
+    )
     if not claimed:
         settle_abandoned(Notification.objects.filter(pk=notification_id), now=now)
         return Outcome("nothing to send", held_for=_lease_left(notification_id, now))
@@ -231,9 +250,13 @@ def deliver(notification_id: int) -> Outcome:
     to = notification.recipient.email if notification.recipient else notification.recipient_email
     if not to:
         return attempt.failed("No email address to send to.")
-    message = EmailMultiAlternatives(notification.subject, notification.body,
-                                     settings.DEFAULT_FROM_EMAIL, [to],
-                                     headers={"Message-ID": notification.message_id})
+    message = EmailMultiAlternatives(
+        notification.subject,
+        notification.body,
+        settings.DEFAULT_FROM_EMAIL,
+        [to],
+        headers={"Message-ID": notification.message_id},
+    )
     if notification.html_body:
         message.attach_alternative(notification.html_body, "text/html")
     try:
@@ -256,9 +279,11 @@ def deliver(notification_id: int) -> Outcome:
 def _lease_left(pk: int, now: dt.datetime) -> int | None:
     """Seconds (rounded up) until the lease of the delivery holding ``pk`` ends; None if no
     delivery holds it."""
-    claimed_at = (Notification.objects.filter(pk=pk, status__in=[Status.CONNECTING,
-                                                                 Status.HANDED_OVER])
-                  .values_list("claimed_at", flat=True).first())
+    claimed_at = (
+        Notification.objects.filter(pk=pk, status__in=[Status.CONNECTING, Status.HANDED_OVER])
+        .values_list("claimed_at", flat=True)
+        .first()
+    )
     if claimed_at is None:
         return None
     return max(1, math.ceil((claimed_at + LEASE - now).total_seconds()))
@@ -271,7 +296,8 @@ def _after_error(attempt: _Attempt, exc: BaseException) -> Outcome:
         return attempt.uncertain(
             f"No answer after the message was handed to the mail server ({describe(exc)}); "
             "it may have been delivered. Check the mail server's log for its Message-ID "
-            "before sending it again.")
+            "before sending it again."
+        )
     if _is_permanent(exc):
         return attempt.failed(describe(exc))
     return attempt.temporary(exc)
@@ -284,18 +310,25 @@ def settle_abandoned(rows=None, *, now: dt.datetime | None = None) -> int:
     rows changed."""
     now = now or timezone.now()
     rows = (Notification.objects.all() if rows is None else rows).filter(
-        channel=Channel.EMAIL, claimed_at__lt=now - LEASE)
+        channel=Channel.EMAIL, claimed_at__lt=now - LEASE
+    )
     changed = rows.filter(status=Status.HANDED_OVER).update(
-        status=Case(When(sent_at__isnull=False, then=Value(Status.SENT)),
-                     default=Value(Status.UNCERTAIN)),
-        last_error=Case(When(sent_at__isnull=False, then=Value("")), default=Value(
-            "The delivery stopped (its worker was lost) after handing the message to the mail "
-            "server, before its answer; it may have been delivered. Check the mail server's "
-            "log for its Message-ID before sending it again.")),
+        status=Case(
+            When(sent_at__isnull=False, then=Value(Status.SENT)), default=Value(Status.UNCERTAIN)
+        ),
+        last_error=Case(
+            When(sent_at__isnull=False, then=Value("")),
+            default=Value(
+                "The delivery stopped (its worker was lost) after handing the message to the mail "
+                "server, before its answer; it may have been delivered. Check the mail server's "
+                "log for its Message-ID before sending it again."
+            ),
+        ),
     )
     changed += rows.filter(status=Status.CONNECTING, attempts__gte=MAX_ATTEMPTS).update(
         status=Status.FAILED,
-        last_error=f"The delivery stopped without finishing {MAX_ATTEMPTS} times.")
+        last_error=f"The delivery stopped without finishing {MAX_ATTEMPTS} times.",
+    )
     if changed:
         logger.warning("%s abandoned deliveries settled (uncertain or failed)", changed)
     return changed
@@ -306,9 +339,16 @@ def lost(clock: dt.datetime) -> Q:
     backoff) or never tried ``RETRY_AFTER`` after creation, or left ``connecting`` by a
     delivery whose lease expired."""
     return Q(channel=Channel.EMAIL) & (
-        Q(status=Status.PENDING, next_attempt_at__isnull=True, claimed_at__isnull=True,
-          created_at__lt=clock - RETRY_AFTER)
+        Q(
+            status=Status.PENDING,
+            next_attempt_at__isnull=True,
+            claimed_at__isnull=True,
+            created_at__lt=clock - RETRY_AFTER,
+        )
         | Q(status=Status.PENDING, next_attempt_at__lte=clock)
-        | Q(status__in=[Status.PENDING, Status.CONNECTING], claimed_at__lt=clock - LEASE,
-            attempts__lt=MAX_ATTEMPTS)
+        | Q(
+            status__in=[Status.PENDING, Status.CONNECTING],
+            claimed_at__lt=clock - LEASE,
+            attempts__lt=MAX_ATTEMPTS,
+        )
     )

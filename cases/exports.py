@@ -12,8 +12,13 @@ from .states import MAIN_LINE
 from .timeline import case_stage_spans
 
 BASE_COLUMNS = ["reference", "product", "hospital", "city", "state"]
-IDENTIFIER_COLUMNS = ["patient_name", "date_of_birth", "guardian_name", "guardian_phone",
-                      "guardian_email"]
+IDENTIFIER_COLUMNS = [
+    "patient_name",
+    "date_of_birth",
+    "guardian_name",
+    "guardian_phone",
+    "guardian_email",
+]
 
 
 def cases_csv(cases, *, include_identifiers: bool = False) -> str:
@@ -34,14 +39,24 @@ def cases_csv(cases, *, include_identifiers: bool = False) -> str:
         for span in spans.get(case.pk, []):
             entered.setdefault(span.state, timezone.localdate(span.start).isoformat())
         infused = timezone.localdate(case.infused_at) if case.infused_at else None
-        row = [case.reference, case.product.name, case.hospital.name, case.hospital.city,
-               case.get_state_display(),
-               *[entered.get(state.value, "") for state in MAIN_LINE],
-               infused.isoformat() if infused else "",
-               (infused - timezone.localdate(case.created_at)).days if infused else ""]
+        row = [
+            case.reference,
+            case.product.name,
+            case.hospital.name,
+            case.hospital.city,
+            case.get_state_display(),
+            *[entered.get(state.value, "") for state in MAIN_LINE],
+            infused.isoformat() if infused else "",
+            (infused - timezone.localdate(case.created_at)).days if infused else "",
+        ]
         if include_identifiers:
             p = case.patient
-            row += [p.full_name, p.date_of_birth.isoformat(), p.guardian_name,
-                    p.guardian_phone, p.guardian_email]
+            row += [
+                p.full_name,
+                p.date_of_birth.isoformat(),
+                p.guardian_name,
+                p.guardian_phone,
+                p.guardian_email,
+            ]
         writer.writerow(row)
     return out.getvalue()

@@ -36,8 +36,11 @@ class TransitionForm(forms.Form):
     seen_state = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def facts(self) -> dict:
-        return {name: self.cleaned_data[name] for name in TRANSITION_FACTS[self.transition_name]
-                if name in self.fields}
+        return {
+            name: self.cleaned_data[name]
+            for name in TRANSITION_FACTS[self.transition_name]
+            if name in self.fields
+        }
 
 
 def _widget_for(field: forms.Field) -> forms.Widget | None:

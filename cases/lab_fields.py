@@ -25,7 +25,11 @@ LAB_VALUES = {
 def lab_value_field(name: str) -> models.DecimalField:
     label, digits, places, highest = LAB_VALUES[name]
     return models.DecimalField(
-        label, max_digits=digits, decimal_places=places, null=True, blank=True,
+        label,
+        max_digits=digits,
+        decimal_places=places,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(highest)],
     )
 
@@ -35,8 +39,13 @@ def uln_field(name: str) -> models.DecimalField:
     are compared with 2 x the ULN of the lab that ran the test). Blank: the lab printed none."""
     label, digits, places, highest = LAB_VALUES[name]
     return models.DecimalField(
-        f"{label.split(' (')[0]} ULN printed by the lab", max_digits=digits,
-        decimal_places=places, null=True, blank=True,
-        validators=[MinValueValidator(Decimal("0.01"), "An upper limit of normal must be above 0."),
-                    MaxValueValidator(highest)],
+        f"{label.split(' (')[0]} ULN printed by the lab",
+        max_digits=digits,
+        decimal_places=places,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(Decimal("0.01"), "An upper limit of normal must be above 0."),
+            MaxValueValidator(highest),
+        ],
     )

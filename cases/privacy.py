@@ -41,34 +41,70 @@ def patient_data_export(case: Case) -> dict:
     cases = []
     for each in patient.cases.select_related("product", "hospital", "doctor__user"):
         logs = StateLog.objects.for_(each).select_related("by").order_by("timestamp")
-        cases.append({
-            "reference": each.reference,
-            "state": each.state,
-            "product": each.product.name,
-            "hospital": each.hospital.name,
-            "treating_doctor": str(each.doctor),
-            "facts": _row(each, exclude=("patient", "product", "hospital", "doctor",
-                                         "facilitator", "state")),
-            "history": [{"at": log.timestamp.isoformat(), "from": log.source_state,
-                         "to": log.state, "by": log.by.username if log.by else None,
-                         "note": log.description} for log in logs],
-            "documents": [
-                {"type": d.document_type.code, "version": d.version,
-                 "filename": d.original_filename, "uploaded_at": d.uploaded_at.isoformat(),
-                 "sha256": d.sha256, "review_status": d.review_status,
-                 **{k: _jsonable(getattr(d, k)) for k in ("sample_taken_on", "alt", "ast",
-                    "total_bilirubin", "platelets", "troponin_i", "creatinine",
-                    "anti_aav9_titer") if getattr(d, k) not in (None, "")}}
-                for d in each.documents.select_related("document_type").order_by("pk")
-            ],
-            "lab_results": [_row(r, exclude=("case", "recorded_by")) for r in each.lab_results.all()],
-            "eligibility_overrides": [_row(o, exclude=("case", "by"))
-                                      for o in each.eligibility_overrides.all()],
-            "notifications": [{"kind": n.kind, "channel": n.channel,
-                               "due_at": n.due_at.isoformat(), "subject": n.subject,
-                               "sent_at": n.sent_at.isoformat() if n.sent_at else None}
-                              for n in each.notifications.order_by("due_at")],
-        })
+        cases.append(
+            {
+                "reference": each.reference,
+                "state": each.state,
+                "product": each.product.name,
+                "hospital": each.hospital.name,
+                "treating_doctor": str(each.doctor),
+                "facts": _row(
+                    each,
+                    exclude=("patient", "product", "hospital", "doctor", "facilitator", "state"),
+                ),
+                "history": [
+                    {
+                        "at": log.timestamp.isoformat(),
+                        "from": log.source_state,
+                        "to": log.state,
+                        "by": log.by.username if log.by else None,
+                        "note": log.description,
+                    }
+                    for log in logs
+                ],
+                "documents": [
+                    {
+                        "type": d.document_type.code,
+                        "version": d.version,
+                        "filename": d.original_filename,
+                        "uploaded_at": d.uploaded_at.isoformat(),
+                        "sha256": d.sha256,
+                        "review_status": d.review_status,
+                        **{
+                            k: _jsonable(getattr(d, k))
+                            for k in (
+                                "sample_taken_on",
+                                "alt",
+                                "ast",
+                                "total_bilirubin",
+                                "platelets",
+                                "troponin_i",
+                                "creatinine",
+                                "anti_aav9_titer",
+                            )
+                            if getattr(d, k) not in (None, "")
+                        },
+                    }
+                    for d in each.documents.select_related("document_type").order_by("pk")
+                ],
+                "lab_results": [
+                    _row(r, exclude=("case", "recorded_by")) for r in each.lab_results.all()
+                ],
+                "eligibility_overrides": [
+                    _row(o, exclude=("case", "by")) for o in each.eligibility_overrides.all()
+                ],
+                "notifications": [
+                    {
+                        "kind": n.kind,
+                        "channel": n.channel,
+                        "due_at": n.due_at.isoformat(),
+                        "subject": n.subject,
+                        "sent_at": n.sent_at.isoformat() if n.sent_at else None,
+                    }
+                    for n in each.notifications.order_by("due_at")
+                ],
+            }
+        )
     return {
         "exported_at": timezone.now().isoformat(),
         "patient": _row(patient),
@@ -82,11 +118,14 @@ def closed_cases_to_anonymise(older_than_days: int, now: dt.datetime | None = No
     """Patients all of whose cases ended (closed or cancelled) more than N days ago."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=older_than_days)
     ended = [CaseState.CLOSED, CaseState.CANCELLED]
-    return (Patient.objects.filter(cases__state__in=ended, cases__state_changed_at__lt=cutoff)
-            .exclude(cases__state__in=[s for s in CaseState if s not in ended])
-            .exclude(cases__state_changed_at__gte=cutoff)
-            .exclude(full_name__startswith=ANONYMISED_PREFIX)
-            .distinct().order_by("pk"))
+    return (
+        Patient.objects.filter(cases__state__in=ended, cases__state_changed_at__lt=cutoff)
+        .exclude(cases__state__in=[s for s in CaseState if s not in ended])
+        .exclude(cases__state_changed_at__gte=cutoff)
+        .exclude(full_name__startswith=ANONYMISED_PREFIX)
+        .distinct()
+        .order_by("pk")
+    )
 
 
 @transaction.atomic
@@ -105,8 +144,7 @@ def patient_anonymise(patient: Patient) -> None:
     patient.save()
     patient.consents.update(given_by="Anonymised")
     for case in patient.cases.all():
-        case.notifications.update(subject="(anonymised)", body="", html_body="",
-                                  recipient_email="")
+        case.notifications.update(subject="(anonymised)", body="", html_body="", recipient_email="")
         case.received_by = ""
         case.save(update_fields=["received_by"])
         for document in case.documents.all():

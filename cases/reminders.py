@@ -76,6 +76,7 @@ def _hospital_admins(cases) -> dict[int, list]:
 
 # --- Rules: each returns the reminders due at ``now`` ------------------------------------------
 
+
 def stage_overdue(now: dt.datetime) -> list[Reminder]:
     """A case longer in one state than the state's limit: the assigned facilitator."""
     limits = setting("NPP_STAGE_LIMIT_DAYS")
@@ -83,8 +84,9 @@ def stage_overdue(now: dt.datetime) -> list[Reminder]:
     for state, days in limits.items():
         condition |= Q(state=state, state_changed_at__lte=now - dt.timedelta(days=days))
     # infusion_scheduled: overdue the day after the planned infusion.
-    condition |= Q(state=CaseState.INFUSION_SCHEDULED,
-                   infusion_scheduled_at__lte=now - dt.timedelta(days=1))
+    condition |= Q(
+        state=CaseState.INFUSION_SCHEDULED, infusion_scheduled_at__lte=now - dt.timedelta(days=1)
+    )
     reminders = []
     for case in rule_cases(facilitator__isnull=False).filter(condition):
         if case.state == CaseState.INFUSION_SCHEDULED:
@@ -93,8 +95,11 @@ def stage_overdue(now: dt.datetime) -> list[Reminder]:
         else:
             limit = limits[case.state]
             due_at = case.state_changed_at + dt.timedelta(days=limit)
-        reminders.append(Reminder(case, f"stage_overdue_{case.state}", due_at,
-                                  (case.facilitator,), {"limit": limit}))
+        reminders.append(
+            Reminder(
+                case, f"stage_overdue_{case.state}", due_at, (case.facilitator,), {"limit": limit}
+            )
+        )
     return reminders
 
 
@@ -103,11 +108,19 @@ def permit_expiring(now: dt.datetime) -> list[Reminder]:
     window = setting("NPP_REMINDER_PERMIT_EXPIRY_DAYS")
     horizon = timezone.localdate(now) + dt.timedelta(days=window)
     reminders = []
-    for case in rule_cases(state=CaseState.APPROVED, facilitator__isnull=False,
-                           permit_valid_until__lte=horizon):
+    for case in rule_cases(
+        state=CaseState.APPROVED, facilitator__isnull=False, permit_valid_until__lte=horizon
+    ):
         due_at = _morning(case.permit_valid_until - dt.timedelta(days=window))
-        reminders.append(Reminder(case, "permit_expiring", min(due_at, now), (case.facilitator,),
-                                  {"valid_until": case.permit_valid_until}))
+        reminders.append(
+            Reminder(
+                case,
+                "permit_expiring",
+                min(due_at, now),
+                (case.facilitator,),
+                {"valid_until": case.permit_valid_until},
+            )
+        )
     return reminders
 
 
@@ -116,8 +129,13 @@ def eta_passed(now: dt.datetime) -> list[Reminder]:
     cases = list(rule_cases(state=CaseState.CUSTOMS, eta__lte=now))
     admins = _hospital_admins(cases)
     return [
-        Reminder(case, "eta_passed", case.eta,
-                 tuple(u for u in (case.facilitator, *admins[case.hospital_id]) if u), {})
+        Reminder(
+            case,
+            "eta_passed",
+            case.eta,
+            tuple(u for u in (case.facilitator, *admins[case.hospital_id]) if u),
+            {},
+        )
         for case in cases
     ]
 
@@ -125,16 +143,24 @@ def eta_passed(now: dt.datetime) -> list[Reminder]:
 def cold_chain(now: dt.datetime) -> list[Reminder]:
     """Day N after receipt with no infusion recorded: facilitator, doctor, hospital admins."""
     day = setting("NPP_REMINDER_COLD_CHAIN_DAY")
-    cases = list(rule_cases(received_at__lte=now - dt.timedelta(days=day),
-                            infused_at__isnull=True)
-                 .exclude(state__in=[CaseState.CANCELLED, CaseState.CLOSED]))
+    cases = list(
+        rule_cases(received_at__lte=now - dt.timedelta(days=day), infused_at__isnull=True).exclude(
+            state__in=[CaseState.CANCELLED, CaseState.CLOSED]
+        )
+    )
     admins = _hospital_admins(cases)
     reminders = []
     for case in cases:
         recipients = (case.facilitator, case.doctor.user, *admins[case.hospital_id])
-        reminders.append(Reminder(
-            case, "cold_chain", case.received_at + dt.timedelta(days=day),
-            tuple(u for u in recipients if u), {"use_by": case.cold_chain_deadline()}))
+        reminders.append(
+            Reminder(
+                case,
+                "cold_chain",
+                case.received_at + dt.timedelta(days=day),
+                tuple(u for u in recipients if u),
+                {"use_by": case.cold_chain_deadline()},
+            )
+        )
     return reminders
 
 
@@ -143,11 +169,20 @@ def prednisolone_tomorrow(now: dt.datetime) -> list[Reminder]:
     today = timezone.localdate(now)
     infusion_day = today + dt.timedelta(days=2)  # steroid on day -1 = tomorrow
     start = timezone.make_aware(dt.datetime.combine(infusion_day, dt.time.min))
-    cases = rule_cases(state=CaseState.INFUSION_SCHEDULED, infusion_scheduled_at__gte=start,
-                       infusion_scheduled_at__lt=start + dt.timedelta(days=1))
+    cases = rule_cases(
+        state=CaseState.INFUSION_SCHEDULED,
+        infusion_scheduled_at__gte=start,
+        infusion_scheduled_at__lt=start + dt.timedelta(days=1),
+    )
     return [
-        Reminder(case, "prednisolone_tomorrow", _morning(today), (case.doctor.user,),
-                 {"start": today + dt.timedelta(days=1)}, guardian_email=True)
+        Reminder(
+            case,
+            "prednisolone_tomorrow",
+            _morning(today),
+            (case.doctor.user,),
+            {"start": today + dt.timedelta(days=1)},
+            guardian_email=True,
+        )
         for case in cases
     ]
 
@@ -159,14 +194,20 @@ def monitoring_tests(now: dt.datetime) -> list[Reminder]:
     # Events sit at fixed days after the infusion, so only cases infused on a few dates can
     # have one due tomorrow or overdue today: select those in SQL instead of computing every
     # monitoring case's calendar.
-    offsets = {LIVER_REVIEW_DAY, *(7 * week for weeks in MONITORING_WEEKS.values()
-                                   for week in weeks)}
+    offsets = {
+        LIVER_REVIEW_DAY,
+        *(7 * week for weeks in MONITORING_WEEKS.values() for week in weeks),
+    }
     tomorrow = today + dt.timedelta(days=1)
     overdue_on = today - dt.timedelta(days=overdue_days)
-    infusion_days = {day - dt.timedelta(days=offset)
-                     for offset in offsets for day in (tomorrow, overdue_on)}
-    cases = list(rule_cases(state=CaseState.MONITORING, infused_at__isnull=False,
-                            infused_at__date__in=infusion_days))
+    infusion_days = {
+        day - dt.timedelta(days=offset) for offset in offsets for day in (tomorrow, overdue_on)
+    }
+    cases = list(
+        rule_cases(
+            state=CaseState.MONITORING, infused_at__isnull=False, infused_at__date__in=infusion_days
+        )
+    )
     results = defaultdict(list)
     for result in LabResult.objects.filter(case__in=cases).only("case_id", "test", "taken_on"):
         results[result.case_id].append(result)
@@ -176,8 +217,10 @@ def monitoring_tests(now: dt.datetime) -> list[Reminder]:
             test = _event_test(event.code)
             if test is None:
                 continue
-            done = any(r.test == test and abs((r.taken_on - event.date).days) <= 3
-                       for r in results[case.pk])
+            done = any(
+                r.test == test and abs((r.taken_on - event.date).days) <= 3
+                for r in results[case.pk]
+            )
             if event.code == "liver_review_day30":
                 # The review's own reminder is the day before. Its sample is week 4's liver
                 # panel (same day), which already gets the due and overdue reminders: one
@@ -193,8 +236,15 @@ def monitoring_tests(now: dt.datetime) -> list[Reminder]:
                 kind = "lab_overdue"
             else:
                 continue
-            reminders.append(Reminder(case, kind, _morning(today), (case.doctor.user,),
-                                      {"event": event, "code": event.code}))
+            reminders.append(
+                Reminder(
+                    case,
+                    kind,
+                    _morning(today),
+                    (case.doctor.user,),
+                    {"event": event, "code": event.code},
+                )
+            )
     return reminders
 
 
@@ -208,8 +258,14 @@ def _event_test(code: str) -> str | None:
 Rule = Callable[[dt.datetime], list[Reminder]]
 
 # The rules a sweep runs, in this order (``send_reminders --dry-run`` lists in it).
-RULES: list[Rule] = [stage_overdue, permit_expiring, eta_passed, cold_chain,
-                     prednisolone_tomorrow, monitoring_tests]
+RULES: list[Rule] = [
+    stage_overdue,
+    permit_expiring,
+    eta_passed,
+    cold_chain,
+    prednisolone_tomorrow,
+    monitoring_tests,
+]
 
 
 def register_rule(rule: Rule, *, first: bool = False) -> Rule:
@@ -222,6 +278,7 @@ def register_rule(rule: Rule, *, first: bool = False) -> Rule:
 
 # --- The sweep ---------------------------------------------------------------------------------
 
+
 def due_reminders(now: dt.datetime) -> list[Reminder]:
     return [reminder for rule in RULES for reminder in rule(now)]
 
@@ -229,9 +286,13 @@ def due_reminders(now: dt.datetime) -> list[Reminder]:
 def _render(reminder: Reminder, *, guardian: bool = False) -> tuple[str, str, str]:
     """Subject, text body and HTML body. The guardian has no portal account, so their copy
     carries no portal link."""
-    context = {"case": reminder.case, "reminder": reminder, **reminder.context,
-               "guardian": guardian,
-               "site_url": settings.NPP_SITE_URL}
+    context = {
+        "case": reminder.case,
+        "reminder": reminder,
+        **reminder.context,
+        "guardian": guardian,
+        "site_url": settings.NPP_SITE_URL,
+    }
     kind = _template(reminder.kind)
     subject = " ".join(render_to_string(f"emails/kinds/{kind}_subject.txt", context).split())
     context["message"] = render_to_string(f"emails/kinds/{kind}.txt", context).strip()
@@ -259,8 +320,9 @@ def _planned(reminder: Reminder) -> list[tuple[str, Any, str, str]]:
     return planned
 
 
-def _notifications(reminder: Reminder, planned: list[tuple[str, Any, str, str]]
-                   ) -> list[Notification]:
+def _notifications(
+    reminder: Reminder, planned: list[tuple[str, Any, str, str]]
+) -> list[Notification]:
     """The rows for ``planned`` (the reminder's new notifications), rendered."""
     rendered: dict[bool, tuple[str, str, str]] = {}
     rows = []
@@ -269,15 +331,27 @@ def _notifications(reminder: Reminder, planned: list[tuple[str, Any, str, str]]
         if guardian not in rendered:
             rendered[guardian] = _render(reminder, guardian=guardian)
         subject, body, html = rendered[guardian]
-        rows.append(Notification(
-            case=reminder.case, recipient=user, recipient_email=email, kind=reminder.kind,
-            channel=channel, due_at=reminder.due_at, subject=subject, body=body,
-            html_body=html, dedupe_key=key,
-            # In-app reminders are delivered by existing: the portal lists them.
-            sent_at=timezone.now() if channel == Channel.IN_APP else None,
-            status=(Notification.Status.SENT if channel == Channel.IN_APP
-                    else Notification.Status.PENDING),
-        ))
+        rows.append(
+            Notification(
+                case=reminder.case,
+                recipient=user,
+                recipient_email=email,
+                kind=reminder.kind,
+                channel=channel,
+                due_at=reminder.due_at,
+                subject=subject,
+                body=body,
+                html_body=html,
+                dedupe_key=key,
+                # In-app reminders are delivered by existing: the portal lists them.
+                sent_at=timezone.now() if channel == Channel.IN_APP else None,
+                status=(
+                    Notification.Status.SENT
+                    if channel == Channel.IN_APP
+                    else Notification.Status.PENDING
+                ),
+            )
+        )
     return rows
 
 
@@ -292,8 +366,11 @@ KEY_CHUNK = 20_000
 def _existing_keys(keys: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(keys), KEY_CHUNK):
-        found.update(Notification.objects.filter(dedupe_key__in=keys[start:start + KEY_CHUNK])
-                     .values_list("dedupe_key", flat=True))
+        found.update(
+            Notification.objects.filter(dedupe_key__in=keys[start : start + KEY_CHUNK]).values_list(
+                "dedupe_key", flat=True
+            )
+        )
     return found
 
 
@@ -357,7 +434,9 @@ def _lost_ids(now: dt.datetime, exclude: list[int]) -> list[int]:
     settle_abandoned(now=clock)
     return list(
         Notification.objects.filter(lost(clock), due_at__lte=now)
-        .exclude(pk__in=exclude).order_by("due_at").values_list("pk", flat=True)[:RETRY_BATCH]
+        .exclude(pk__in=exclude)
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:RETRY_BATCH]
     )
 
 
@@ -365,7 +444,7 @@ def _unsent_ids(keys: list[str]) -> list[int]:
     ids: list[int] = []
     for start in range(0, len(keys), KEY_CHUNK):
         ids += Notification.objects.filter(
-            dedupe_key__in=keys[start:start + KEY_CHUNK], status=Notification.Status.PENDING
+            dedupe_key__in=keys[start : start + KEY_CHUNK], status=Notification.Status.PENDING
         ).values_list("pk", flat=True)
     return ids
 
@@ -374,7 +453,8 @@ def _enqueue(task, ids: list[int]) -> None:
     for sent, pk in enumerate(ids):
         try:
             task.delay(pk)
-        except Exception:  # noqa: BLE001 - broker down: the next sweep enqueues them again
-            logger.warning("broker unavailable; %s email(s) left for the next sweep",
-                           len(ids) - sent)
+        except Exception:
+            logger.warning(
+                "broker unavailable; %s email(s) left for the next sweep", len(ids) - sent
+            )
             return

@@ -22,9 +22,12 @@ from .models import Case
 
 def cases_for(user: Any) -> QuerySet[Case]:
     """The cases ``user`` may see (``access.cases_visible_to``), with what lists show."""
-    return access.cases_visible_to(user, Case.objects.select_related(
-        "patient", "product", "hospital", "doctor__user", "facilitator"
-    ))
+    return access.cases_visible_to(
+        user,
+        Case.objects.select_related(
+            "patient", "product", "hospital", "doctor__user", "facilitator"
+        ),
+    )
 
 
 def case_for(user: Any, pk: Any) -> Case:
@@ -43,9 +46,12 @@ def available_transitions(case: Case, user: Any) -> list[str]:
     """
     from .services import TRANSITION_FACTS
 
-    return [name for name in TRANSITION_FACTS
-            if can_proceed(getattr(case, name), check_conditions=False)
-            and access.may_run(user, case, name)]
+    return [
+        name
+        for name in TRANSITION_FACTS
+        if can_proceed(getattr(case, name), check_conditions=False)
+        and access.may_run(user, case, name)
+    ]
 
 
 # --- Clinical reads: the pure rules of cases.clinical fed from the case's records ------------
@@ -128,9 +134,13 @@ def case_calendar(case: Case, today=None) -> list[dict]:
         test = event.code.split("_week_")[0] if "_week_" in event.code else None
         if event.code == "liver_review_day30":
             test = "liver"
-        done = case.infused_at is not None and test is not None and any(
-            r.test == test and abs((r.taken_on - event.date).days) <= SLOT_TOLERANCE_DAYS
-            for r in results
+        done = (
+            case.infused_at is not None
+            and test is not None
+            and any(
+                r.test == test and abs((r.taken_on - event.date).days) <= SLOT_TOLERANCE_DAYS
+                for r in results
+            )
         )
         if event.code == "cold_chain_use_by":
             done = case.infused_at is not None

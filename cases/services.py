@@ -61,6 +61,7 @@ TRANSITION_FACTS: dict[str, tuple[str, ...]] = {
 # on a band change and a protocol deviation note (DOMAIN.md §1.10).
 FACILITATOR_FACTS = frozenset({"band_change_decision", "infusion_deviation_note"})
 
+
 class CaseActionError(Exception):
     """A transition that could not run; ``messages`` says why, in words for the user."""
 
@@ -142,8 +143,9 @@ def case_apply(
             now = timezone.now()
             found = rules.evaluate(locked, transition, at=now)
             if found.blockers:
-                raise TransitionRefused(found.blocker_messages(),
-                                        [blocker.code for blocker in found.blockers])
+                raise TransitionRefused(
+                    found.blocker_messages(), [blocker.code for blocker in found.blockers]
+                )
             method(by=by, description=description or _history_reason(locked, facts) or None)
             locked.state_changed_at = now
             locked.save()
@@ -174,12 +176,12 @@ def _history_reason(case: Case, facts: dict[str, Any]) -> str:
 
 
 def _check_facilitator_facts(case: Case, facts: dict[str, Any], by: Any) -> None:
-    given = [name for name in FACILITATOR_FACTS
-             if name in facts and str(facts[name] or "").strip()]
+    given = [name for name in FACILITATOR_FACTS if name in facts and str(facts[name] or "").strip()]
     if given and not access.may_record_facilitator_facts(by, case):
         labels = ", ".join(str(Case._meta.get_field(name).verbose_name) for name in sorted(given))
-        raise TransitionRefused(f"Only a facilitator may record the {labels}.",
-                                ["facilitator_facts"])
+        raise TransitionRefused(
+            f"Only a facilitator may record the {labels}.", ["facilitator_facts"]
+        )
 
 
 def _raise_safety_follow_up(case: Case, transition: str, deviations: list, by: Any) -> None:
@@ -218,8 +220,11 @@ def _record_facts(case: Case, facts: dict[str, Any]) -> None:
     try:
         case.clean_fields(exclude=exclude)
     except ValidationError as exc:
-        messages = [f"{capfirst(Case._meta.get_field(field).verbose_name)}: {msg}"
-                    for field, msgs in exc.message_dict.items() for msg in msgs]
+        messages = [
+            f"{capfirst(Case._meta.get_field(field).verbose_name)}: {msg}"
+            for field, msgs in exc.message_dict.items()
+            for msg in msgs
+        ]
         raise TransitionRefused(messages, ["invalid_fact"] * len(messages)) from exc
 
 
@@ -321,8 +326,19 @@ def case_override_eligibility(*, case: Case, criterion: str, reason: str, by: An
 
 
 # What a lab result records; the case and who recorded it are the service's.
-LAB_RESULT_FIELDS = ("test", "taken_on", "alt", "ast", "total_bilirubin", "platelets",
-                     "troponin_i", "alt_uln", "ast_uln", "total_bilirubin_uln", "note")
+LAB_RESULT_FIELDS = (
+    "test",
+    "taken_on",
+    "alt",
+    "ast",
+    "total_bilirubin",
+    "platelets",
+    "troponin_i",
+    "alt_uln",
+    "ast_uln",
+    "total_bilirubin_uln",
+    "note",
+)
 
 
 def case_record_lab_result(*, case: Case, by: Any, **values: Any):
@@ -355,8 +371,14 @@ def case_delete_lab_result(*, result, by: Any) -> None:
 # --- Patients: weights and consents ---------------------------------------------------------
 
 WEIGHT_FIELDS = ("measured_on", "weight_kg", "measured_by")
-CONSENT_FIELDS = ("given_by", "relationship", "verified_how", "notice_version", "given_at",
-                  "withdrawn_at")
+CONSENT_FIELDS = (
+    "given_by",
+    "relationship",
+    "verified_how",
+    "notice_version",
+    "given_at",
+    "withdrawn_at",
+)
 
 
 def patient_record_weight(*, patient, by: Any, **values: Any):

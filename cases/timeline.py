@@ -34,9 +34,9 @@ def case_stage_spans(cases, now: dt.datetime) -> dict[int, list[Span]]:
     case_list = list(cases.only("pk", "created_at", "state", "state_changed_at"))
     content_type = ContentType.objects.get_for_model(Case)
     logs = defaultdict(list)
-    for log in StateLog.objects.filter(content_type=content_type,
-                                       object_id__in=[c.pk for c in case_list]
-                                       ).order_by("object_id", "timestamp", "pk"):
+    for log in StateLog.objects.filter(
+        content_type=content_type, object_id__in=[c.pk for c in case_list]
+    ).order_by("object_id", "timestamp", "pk"):
         logs[log.object_id].append(log)
     spans: dict[int, list[Span]] = {}
     for case in case_list:
@@ -50,6 +50,7 @@ def case_stage_spans(cases, now: dt.datetime) -> dict[int, list[Span]]:
 
 
 # --- The timeline ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Timeline:
@@ -73,16 +74,21 @@ def case_timeline(case: Case, now: dt.datetime | None = None, width: int = 640) 
     if case.infused_at:
         # The actual infusion replaces the plan; a deviation recorded with it shows here.
         deviation = case.safety_follow_ups.exists()
-        milestones.append(("Infusion given" + (" (protocol deviation)" if deviation else ""),
-                           case.infused_at))
+        milestones.append(
+            ("Infusion given" + (" (protocol deviation)" if deviation else ""), case.infused_at)
+        )
     elif case.infusion_scheduled_at:
         milestones.append(("Infusion", case.infusion_scheduled_at))
     if case.received_at:
         end = case.received_at + dt.timedelta(days=settings.NPP_COLD_CHAIN_DAYS)
         milestones.append((f"End of {settings.NPP_COLD_CHAIN_DAYS}-day window", end))
     if case.infused_at:
-        milestones.append((f"End of {settings.NPP_MONITORING_DAYS}-day monitoring",
-                           case.infused_at + dt.timedelta(days=settings.NPP_MONITORING_DAYS)))
+        milestones.append(
+            (
+                f"End of {settings.NPP_MONITORING_DAYS}-day monitoring",
+                case.infused_at + dt.timedelta(days=settings.NPP_MONITORING_DAYS),
+            )
+        )
     first = spans[0].start
     last = max([now, *[when for _, when in milestones]]) + dt.timedelta(days=1)
     total = max((last - first).total_seconds(), 1)
@@ -95,18 +101,26 @@ def case_timeline(case: Case, now: dt.datetime | None = None, width: int = 640) 
     labels = dict(CaseState.choices)
     for index, span in enumerate(spans):
         days = (span.end - span.start).total_seconds() / 86400
-        timeline.rows.append({
-            "label": labels.get(span.state, span.state), "state": span.state,
-            "x": x(span.start), "w": max(round(x(span.end) - x(span.start), 1), 2),
-            "y": 24 + index * 22, "days": round(days, 1), "ongoing": span.ongoing,
-            "side": span.state in SIDE_STATES,
-            "start": timezone.localtime(span.start), "end": timezone.localtime(span.end),
-        })
+        timeline.rows.append(
+            {
+                "label": labels.get(span.state, span.state),
+                "state": span.state,
+                "x": x(span.start),
+                "w": max(round(x(span.end) - x(span.start), 1), 2),
+                "y": 24 + index * 22,
+                "days": round(days, 1),
+                "ongoing": span.ongoing,
+                "side": span.state in SIDE_STATES,
+                "start": timezone.localtime(span.start),
+                "end": timezone.localtime(span.end),
+            }
+        )
     timeline.height = 24 + len(spans) * 22 + 40
     timeline.today_x = x(now)
     for label, when in milestones:
-        timeline.markers.append({"label": label, "x": x(when), "date": timezone.localtime(when),
-                                 "future": when > now})
+        timeline.markers.append(
+            {"label": label, "x": x(when), "date": timezone.localtime(when), "future": when > now}
+        )
     step = 7 if total / 86400 <= 70 else 30
     day = timezone.localdate(first)
     while day <= timezone.localdate(last):
@@ -139,9 +153,17 @@ def calendar_grid(rows: list[dict]) -> list[dict]:
             days = []
             for day in week:
                 events = by_day.get(day, []) if day.month == month else []
-                status = min((e["status"] for e in events), key=lambda s: _STATUS_RANK[s], default="")
-                days.append({"date": day, "in_month": day.month == month, "events": events,
-                             "status": status})
+                status = min(
+                    (e["status"] for e in events), key=lambda s: _STATUS_RANK[s], default=""
+                )
+                days.append(
+                    {
+                        "date": day,
+                        "in_month": day.month == month,
+                        "events": events,
+                        "status": status,
+                    }
+                )
             weeks.append(days)
         months.append({"title": dt.date(year, month, 1).strftime("%B %Y"), "weeks": weeks})
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)

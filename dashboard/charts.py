@@ -24,35 +24,57 @@ class Chart:
     label_width: int = LABEL_WIDTH
 
 
-def hbar_chart(title: str, rows: list[dict], *, description: str = "", width: int = 640,
-               unit: str = "") -> Chart:
+def hbar_chart(
+    title: str, rows: list[dict], *, description: str = "", width: int = 640, unit: str = ""
+) -> Chart:
     """One bar per row (``label``, ``value``, optional ``href``), scaled to the largest."""
-    return grouped_hbar_chart(title, rows, [("value", "", "npp-bar")], description=description,
-                              width=width, unit=unit)
+    return grouped_hbar_chart(
+        title, rows, [("value", "", "npp-bar")], description=description, width=width, unit=unit
+    )
 
 
-def grouped_hbar_chart(title: str, rows: list[dict], series: list[tuple[str, str, str]], *,
-                       description: str = "", width: int = 640, unit: str = "") -> Chart:
+def grouped_hbar_chart(
+    title: str,
+    rows: list[dict],
+    series: list[tuple[str, str, str]],
+    *,
+    description: str = "",
+    width: int = 640,
+    unit: str = "",
+) -> Chart:
     """Bars for several ``series`` (key, legend label, CSS class) per row."""
     values = [row.get(key) or 0 for row in rows for key, _, _ in series]
-    biggest = max(values + [1])
+    biggest = max([*values, 1])
     plot = width - LABEL_WIDTH - 60
     group = len(series) * BAR_HEIGHT + GAP
-    chart = Chart(title=title, description=description, width=width,
-                  height=6 + len(rows) * group + (20 if len(series) > 1 else 0))
+    chart = Chart(
+        title=title,
+        description=description,
+        width=width,
+        height=6 + len(rows) * group + (20 if len(series) > 1 else 0),
+    )
     for index, row in enumerate(rows):
         top = 6 + index * group
         for offset, (key, legend, css) in enumerate(series):
             value = row.get(key)
             bar_width = round(plot * (value or 0) / biggest, 1)
-            chart.bars.append({
-                "label": row["label"] if offset == 0 else "",
-                "value": value, "text": "n/a" if value is None else f"{value:g}{unit}",
-                "href": row.get("href", ""), "x": LABEL_WIDTH, "y": top + offset * BAR_HEIGHT,
-                "w": max(bar_width, 1 if value else 0), "css": css,
-                "text_x": LABEL_WIDTH + bar_width + 6, "legend": legend,
-            })
+            chart.bars.append(
+                {
+                    "label": row["label"] if offset == 0 else "",
+                    "value": value,
+                    "text": "n/a" if value is None else f"{value:g}{unit}",
+                    "href": row.get("href", ""),
+                    "x": LABEL_WIDTH,
+                    "y": top + offset * BAR_HEIGHT,
+                    "w": max(bar_width, 1 if value else 0),
+                    "css": css,
+                    "text_x": LABEL_WIDTH + bar_width + 6,
+                    "legend": legend,
+                }
+            )
     if len(series) > 1:
-        chart.legend = [{"label": legend, "css": css, "x": LABEL_WIDTH + i * 140}
-                        for i, (_, legend, css) in enumerate(series)]
+        chart.legend = [
+            {"label": legend, "css": css, "x": LABEL_WIDTH + i * 140}
+            for i, (_, legend, css) in enumerate(series)
+        ]
     return chart

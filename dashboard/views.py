@@ -32,14 +32,18 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         **admin.site.each_context(request),
         "title": "Dashboard",
         "pipeline_chart": hbar_chart(
-            "Cases in each state", pipeline,
+            "Cases in each state",
+            pipeline,
             description="Number of cases per state, in the order of the state machine; "
-                        "each bar opens the filtered case list."),
+            "each bar opens the filtered case list.",
+        ),
         "duration_chart": grouped_hbar_chart(
-            "Days spent in each stage (last 90 days)", durations,
+            "Days spent in each stage (last 90 days)",
+            durations,
             [("median", "median days", "npp-bar"), ("p90", "90th percentile", "npp-bar-p90")],
             description="Median and 90th percentile days per stage, over closed and open cases.",
-            unit=" d"),
+            unit=" d",
+        ),
         "durations": durations,
         "attention": selectors.needs_attention(cases, now),
         "week": selectors.this_week(cases, now),
@@ -54,5 +58,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 def help_view(request: HttpRequest) -> HttpResponse:
     _facilitator_only(request)
-    return render(request, "dashboard/help.html",
-                  {**admin.site.each_context(request), "title": "How cases move"})
+    return render(
+        request,
+        "dashboard/help.html",
+        {**admin.site.each_context(request), "title": "How cases move"},
+    )

@@ -48,8 +48,11 @@ class CaseWithDocumentsAdmin(CaseModelAdmin):
         return packet_views.build_customs_packets(self, request, queryset)
 
     def log_identifying_export(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
-        export_access_log(by=request.user, ip_address=request.META.get("REMOTE_ADDR"),
-                          references=list(queryset.values_list("reference", flat=True)))
+        export_access_log(
+            by=request.user,
+            ip_address=request.META.get("REMOTE_ADDR"),
+            references=list(queryset.values_list("reference", flat=True)),
+        )
 
     def get_urls(self):
         upload = path(
@@ -98,11 +101,17 @@ class CaseWithDocumentsAdmin(CaseModelAdmin):
         return HttpResponseRedirect(change_url)
 
 
-
 @admin.register(DocumentType)
 class DocumentTypeAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
-    list_display = ["name", "code", "provider", "required_before", "validity_days", "is_lab",
-                    "shipment_side"]
+    list_display = [
+        "name",
+        "code",
+        "provider",
+        "required_before",
+        "validity_days",
+        "is_lab",
+        "shipment_side",
+    ]
     list_editable = ["validity_days"]
     readonly_fields = ["code"]
     ordering = ["sort_order"]
@@ -113,18 +122,43 @@ class DocumentTypeAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
 
 @admin.register(Document)
 class DocumentAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
-    list_display = ["__str__", "case_link", "review_status", "uploaded_by", "uploaded_at",
-                    "sample_taken_on", "download_link"]
+    list_display = [
+        "__str__",
+        "case_link",
+        "review_status",
+        "uploaded_by",
+        "uploaded_at",
+        "sample_taken_on",
+        "download_link",
+    ]
     list_select_related = ["case", "document_type", "uploaded_by"]
     list_filter = ["review_status", "document_type"]
     search_fields = ["case__reference", "original_filename", "sha256"]
     actions = ["accept_selected", "reject_selected"]
     fields = [
-        "case", "document_type", "version", "download_link", "original_filename", "size",
-        "content_type", "sha256", "page_count", "uploaded_by", "uploaded_at",
-        "sample_taken_on", "alt", "ast", "total_bilirubin", "platelets", "troponin_i",
-        "creatinine", "anti_aav9_titer",
-        "review_status", "review_note", "reviewed_by", "reviewed_at",
+        "case",
+        "document_type",
+        "version",
+        "download_link",
+        "original_filename",
+        "size",
+        "content_type",
+        "sha256",
+        "page_count",
+        "uploaded_by",
+        "uploaded_at",
+        "sample_taken_on",
+        "alt",
+        "ast",
+        "total_bilirubin",
+        "platelets",
+        "troponin_i",
+        "creatinine",
+        "anti_aav9_titer",
+        "review_status",
+        "review_note",
+        "reviewed_by",
+        "reviewed_at",
     ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -149,8 +183,9 @@ class DocumentAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj: Document, form, change: bool) -> None:
         try:
-            document_review(document=obj, by=request.user, status=obj.review_status,
-                            note=obj.review_note)
+            document_review(
+                document=obj, by=request.user, status=obj.review_status, note=obj.review_note
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
 
@@ -186,14 +221,24 @@ class DocumentAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description="Reject selected documents (note: 'Rejected in bulk review')")
     def reject_selected(self, request, queryset) -> None:
-        self._review_many(request, queryset, ReviewStatus.REJECTED,
-                          note="Rejected in bulk review; see the facilitator for details.")
+        self._review_many(
+            request,
+            queryset,
+            ReviewStatus.REJECTED,
+            note="Rejected in bulk review; see the facilitator for details.",
+        )
 
 
 @admin.register(DocumentAccess)
 class DocumentAccessAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
-    list_display = ["accessed_at", "username", "action", "document_label", "case_reference",
-                    "ip_address"]
+    list_display = [
+        "accessed_at",
+        "username",
+        "action",
+        "document_label",
+        "case_reference",
+        "ip_address",
+    ]
     list_filter = ["action"]
     search_fields = ["username", "case_reference"]
 

@@ -13,9 +13,18 @@ from cases.models import today_ist
 from .models import Document, DocumentType
 from .validation import TOO_LARGE, check_sample_date, max_upload_bytes, megabytes
 
-LAB_VALUE_FIELDS = ["alt", "ast", "total_bilirubin", "alt_uln", "ast_uln",
-                    "total_bilirubin_uln", "platelets", "troponin_i", "creatinine",
-                    "anti_aav9_titer"]
+LAB_VALUE_FIELDS = [
+    "alt",
+    "ast",
+    "total_bilirubin",
+    "alt_uln",
+    "ast_uln",
+    "total_bilirubin_uln",
+    "platelets",
+    "troponin_i",
+    "creatinine",
+    "anti_aav9_titer",
+]
 
 
 class UploadForm(forms.ModelForm):
@@ -76,8 +85,9 @@ class UploadForm(forms.ModelForm):
         pass
 
     def lab_values(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in ["sample_taken_on",
-                                                               *LAB_VALUE_FIELDS]}
+        return {
+            name: self.cleaned_data.get(name) for name in ["sample_taken_on", *LAB_VALUE_FIELDS]
+        }
 
     def read_upload(self) -> tuple[bytes, str]:
         upload = self.cleaned_data["upload"]

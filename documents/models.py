@@ -49,7 +49,9 @@ class DocumentType(models.Model):
     name = models.CharField(max_length=200)
     provider = models.CharField("normally provided by", max_length=20, choices=Provider.choices)
     required_before = models.CharField(
-        max_length=30, choices=CaseState.choices, blank=True,
+        max_length=30,
+        choices=CaseState.choices,
+        blank=True,
         help_text="The case cannot enter this state until the document is accepted and valid.",
     )
     validity_days = models.PositiveIntegerField(
@@ -64,8 +66,8 @@ class DocumentType(models.Model):
     review_before_gate = models.BooleanField(
         default=True,
         help_text="The case waits for a facilitator to accept this document. Off for the "
-                  "hospital's own receipt records, which must not hold up the 14-day window: "
-                  "an upload lets the case move on, and the review follows.",
+        "hospital's own receipt records, which must not hold up the 14-day window: "
+        "an upload lets the case move on, and the review follows.",
     )
     uploadable_by_doctor = models.BooleanField(default=False)
     uploadable_by_hospital = models.BooleanField(default=False)
@@ -127,7 +129,10 @@ class Document(models.Model):
     ast_uln = uln_field("ast")
     total_bilirubin_uln = uln_field("total_bilirubin")
     anti_aav9_titer = models.CharField(
-        "anti-AAV9 titre", max_length=20, blank=True, validators=[validate_titer],
+        "anti-AAV9 titre",
+        max_length=20,
+        blank=True,
+        validators=[validate_titer],
         help_text="As the lab prints it: 1:25, <1:25 or 1:12.5.",
     )
 
@@ -179,5 +184,6 @@ class DocumentAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.action} {self.document_label} ({self.case_reference})"
+
 
 from .packets.models import PacketBuild  # noqa: E402,F401

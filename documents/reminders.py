@@ -29,7 +29,7 @@ def documents_missing(now: dt.datetime) -> list[Reminder]:
             continue
         periods = (now - case.state_changed_at) // every
         due_at = case.state_changed_at + periods * every
-        reminders.append(Reminder(case, "documents_missing", due_at, (case.doctor.user,),
-                                  {"lines": missing}))
+        reminders.append(
+            Reminder(case, "documents_missing", due_at, (case.doctor.user,), {"lines": missing})
+        )
     return reminders
-

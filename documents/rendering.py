@@ -78,7 +78,9 @@ class LocalFileFetcher(URLFetcher):
         if not any(path.is_relative_to(root) for root in self.roots):
             raise ValueError(f"Refusing {url!r}: outside the folders this render may read.")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})
+        return URLFetcherResponse(
+            url, body=path.read_bytes(), headers={"Content-Type": content_type}
+        )
 
 
 def static_dir() -> Path:
@@ -136,9 +138,9 @@ def render_pdf(
     """Render a Django template to PDF; ``resource_dirs`` are extra folders it may read."""
     html = render_to_string(template_name, dict(context))
     fetcher = LocalFileFetcher([static_dir(), *resource_dirs])
-    document = HTML(
-        string=html, base_url=static_dir().as_uri() + "/", url_fetcher=fetcher
-    ).render(stylesheets=[CSS(string=page_css(footer), url_fetcher=fetcher)])
+    document = HTML(string=html, base_url=static_dir().as_uri() + "/", url_fetcher=fetcher).render(
+        stylesheets=[CSS(string=page_css(footer), url_fetcher=fetcher)]
+    )
     anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for name in page.anchors:
@@ -188,13 +190,17 @@ def fit_transform(page: PageObject, frame: tuple[float, float, float, float]) ->
         # /Rotate turns the page clockwise when shown; do the same to its content, then bring
         # the turned box back to the origin.
         transform = transform.rotate(-(page.rotation % 360))
-        corners = [transform.apply_on((x, y)) for x in (float(box.left), float(box.right))
-                   for y in (float(box.bottom), float(box.top))]
+        corners = [
+            transform.apply_on((x, y))
+            for x in (float(box.left), float(box.right))
+            for y in (float(box.bottom), float(box.top))
+        ]
         low_x, low_y = min(c[0] for c in corners), min(c[1] for c in corners)
         transform = transform.translate(-low_x, -low_y)
     shown_w, shown_h = (
-        (float(box.height), float(box.width)) if page.rotation % 180 else
-        (float(box.width), float(box.height))
+        (float(box.height), float(box.width))
+        if page.rotation % 180
+        else (float(box.width), float(box.height))
     )
     scale = min(width / shown_w, height / shown_h)
     x = left + (width - shown_w * scale) / 2

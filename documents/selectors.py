@@ -39,8 +39,9 @@ class ChecklistLine:
     def passes_gate(self) -> bool:
         """Whether the line lets the case through its gate: ok, or uploaded and waiting for a
         review that does not hold the case (``DocumentType.review_before_gate``)."""
-        return self.ok or (self.status == LineStatus.PENDING
-                           and not self.document_type.review_before_gate)
+        return self.ok or (
+            self.status == LineStatus.PENDING and not self.document_type.review_before_gate
+        )
 
     def describe(self) -> str:
         name = self.document_type.name
@@ -72,8 +73,9 @@ def next_state(case: Case) -> str | None:
     return MAIN_LINE[_ORDER[state] + 1]
 
 
-def _line(case: Case, doc_type: DocumentType, newest: Document | None, gate_ahead: bool,
-          today: dt.date) -> ChecklistLine:
+def _line(
+    case: Case, doc_type: DocumentType, newest: Document | None, gate_ahead: bool, today: dt.date
+) -> ChecklistLine:
     # The newest version decides: a doctor uploads again because something changed.
     if newest is None:
         return ChecklistLine(doc_type, LineStatus.MISSING, None)
@@ -96,8 +98,13 @@ def _gated_types() -> list[DocumentType]:
     return list(DocumentType.objects.exclude(required_before=""))
 
 
-def _lines(case: Case, target: str | None, types: list[DocumentType],
-           newest: dict[int, Document], today: dt.date) -> list[ChecklistLine]:
+def _lines(
+    case: Case,
+    target: str | None,
+    types: list[DocumentType],
+    newest: dict[int, Document],
+    today: dt.date,
+) -> list[ChecklistLine]:
     target = target or next_state(case) or CaseState.CLOSED
     target_index = _ORDER[target]
     return [
@@ -107,8 +114,9 @@ def _lines(case: Case, target: str | None, types: list[DocumentType],
     ]
 
 
-def checklist(case: Case, target: str | None = None, *, today: dt.date | None = None
-              ) -> list[ChecklistLine]:
+def checklist(
+    case: Case, target: str | None = None, *, today: dt.date | None = None
+) -> list[ChecklistLine]:
     """Every document required up to and including ``target`` (default: the next state).
 
     Two queries whatever the number of types: the types, and the case's documents.
@@ -120,13 +128,15 @@ def checklist(case: Case, target: str | None = None, *, today: dt.date | None = 
     return _lines(case, target, types, newest, today or today_ist())
 
 
-def checklists_for_cases(cases: list[Case], *, today: dt.date | None = None
-                         ) -> dict[Case, list[ChecklistLine]]:
+def checklists_for_cases(
+    cases: list[Case], *, today: dt.date | None = None
+) -> dict[Case, list[ChecklistLine]]:
     """The checklist of many cases in two queries (for lists and the reminder sweep)."""
     types = _gated_types()
     newest: dict[int, dict[int, Document]] = {case.pk: {} for case in cases}
     docs = Document.objects.filter(case__in=cases, document_type__in=types).order_by(
-        "case_id", "document_type_id", "-version")
+        "case_id", "document_type_id", "-version"
+    )
     for doc in docs:
         newest[doc.case_id].setdefault(doc.document_type_id, doc)
     today = today or today_ist()
@@ -139,6 +149,7 @@ def checklist_blockers(case: Case, target: str) -> list[str]:
 
 
 # --- Scope: cases.access decides, these filter ------------------------------------------------
+
 
 def visible_types_q(user: Any, case: Case) -> dict:
     """Filter kwargs limiting documents to the types ``user`` may see on ``case`` (the same

@@ -93,8 +93,8 @@ def document_upload(
         with transaction.atomic():
             # Lock the case so two uploads of the same type get consecutive versions, and so
             # that it cannot be closed or cancelled between this check and the commit.
-            locked = Case.objects.select_for_update().only("pk", "state", "reference").get(
-                pk=case.pk
+            locked = (
+                Case.objects.select_for_update().only("pk", "state", "reference").get(pk=case.pk)
             )
             _refuse_if_ended(locked)
             last = case.documents.filter(document_type=document_type).aggregate(v=Max("version"))
@@ -130,9 +130,13 @@ def document_upload(
 def _refuse_if_ended(case: Case) -> None:
     # A non-field error: the portal shows it above the form, not beside the file input.
     if case.state in CASE_ENDED:
-        raise ValidationError({NON_FIELD_ERRORS: ValidationError(
-            CASE_ENDED[case.state], code="case_ended", params={"reference": case.reference}
-        )})
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: ValidationError(
+                    CASE_ENDED[case.state], code="case_ended", params={"reference": case.reference}
+                )
+            }
+        )
 
 
 def _check_sample_date(case: Case, taken: dt.date) -> None:
@@ -144,8 +148,9 @@ def _check_sample_date(case: Case, taken: dt.date) -> None:
 
 # The uploads made inside an ``uploads_all_or_nothing`` block, so their files can be removed
 # when the block's transaction rolls back (a file is not part of the database's transaction).
-_UPLOADED_IN_BLOCK: ContextVar[list[Document] | None] = ContextVar("uploaded_in_block",
-                                                                    default=None)
+_UPLOADED_IN_BLOCK: ContextVar[list[Document] | None] = ContextVar(
+    "uploaded_in_block", default=None
+)
 
 
 @contextmanager
@@ -187,8 +192,7 @@ def document_review(*, document: Document, by: Any, status: str, note: str = "")
     document.reviewed_at = timezone.now()
     # One transaction with what the save triggers (the webhook outbox row), wherever called.
     with transaction.atomic():
-        document.save(update_fields=["review_status", "review_note", "reviewed_by",
-                                     "reviewed_at"])
+        document.save(update_fields=["review_status", "review_note", "reviewed_by", "reviewed_at"])
     return document
 
 
@@ -209,7 +213,9 @@ def case_grant_clinical_access(*, case: Case, by: Any, reason: str) -> ClinicalA
         grant, _ = ClinicalAccessGrant.objects.update_or_create(
             case=case, defaults={"granted_by": by, "reason": reason}
         )
-        _log_clinical_access(case, by, "grant_clinical_access", f"Clinical access granted: {reason}")
+        _log_clinical_access(
+            case, by, "grant_clinical_access", f"Clinical access granted: {reason}"
+        )
     return grant
 
 
@@ -225,8 +231,12 @@ def case_revoke_clinical_access(*, case: Case, by: Any, reason: str = "") -> boo
         deleted, _ = ClinicalAccessGrant.objects.filter(case=case).delete()
         if deleted:
             why = (reason or "").strip()
-            _log_clinical_access(case, by, "revoke_clinical_access",
-                                 "Clinical access revoked" + (f": {why}" if why else "."))
+            _log_clinical_access(
+                case,
+                by,
+                "revoke_clinical_access",
+                "Clinical access revoked" + (f": {why}" if why else "."),
+            )
     return bool(deleted)
 
 
@@ -241,8 +251,9 @@ def _log_clinical_access(case: Case, by: Any, action: str, label: str) -> Docume
     )
 
 
-def document_access_log(*, document: Document, by: Any, ip_address: str | None,
-                        action: str = "download") -> DocumentAccess:
+def document_access_log(
+    *, document: Document, by: Any, ip_address: str | None, action: str = "download"
+) -> DocumentAccess:
     return DocumentAccess.objects.create(
         document_id=document.pk,
         case_reference=document.case.reference,

@@ -72,8 +72,10 @@ class PrivateS3Storage(S3Storage):
     ``ENFORCED_S3_OPTIONS`` applied over the options from settings."""
 
     def __init__(self, **options: Any) -> None:
-        enforced = {**ENFORCED_S3_OPTIONS,
-                    "object_parameters": dict(ENFORCED_S3_OPTIONS["object_parameters"])}
+        enforced = {
+            **ENFORCED_S3_OPTIONS,
+            "object_parameters": dict(ENFORCED_S3_OPTIONS["object_parameters"]),
+        }
         super().__init__(**{**options, **enforced})
 
     def url(self, name: str | None, *args: Any, **kwargs: Any) -> str:

@@ -35,12 +35,20 @@ def static_manifest_problem() -> tuple[str, str] | None:
     except ValueError:
         return "npp.E001", f"Static files manifest {where} cannot be read; {COLLECT}."
     ignore = apps.get_app_config("staticfiles").ignore_patterns
-    missing = sorted({path for finder in finders.get_finders()
-                      for path, _ in finder.list(ignore) if path not in paths})
+    missing = sorted(
+        {
+            path
+            for finder in finders.get_finders()
+            for path, _ in finder.list(ignore)
+            if path not in paths
+        }
+    )
     if missing:
         shown = ", ".join(missing[:3]) + (", ..." if len(missing) > 3 else "")
-        return "npp.E002", (f"Static files manifest {where} is older than the code: "
-                            f"{len(missing)} file(s) missing ({shown}); {COLLECT}.")
+        return "npp.E002", (
+            f"Static files manifest {where} is older than the code: "
+            f"{len(missing)} file(s) missing ({shown}); {COLLECT}."
+        )
     return None
 
 

@@ -24,8 +24,10 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
 UNAVAILABLE = (OperationalError, InterfaceError, BrokerError)
 
-FALLBACK = (b"<!doctype html><title>Temporarily unavailable</title>"
-            b"<p>The service is temporarily unavailable. Please try again in a minute.</p>")
+FALLBACK = (
+    b"<!doctype html><title>Temporarily unavailable</title>"
+    b"<p>The service is temporarily unavailable. Please try again in a minute.</p>"
+)
 
 
 def service_unavailable(exc: BaseException | None) -> bool:
@@ -43,7 +45,7 @@ def service_unavailable(exc: BaseException | None) -> bool:
 def _page(template: str, status: int) -> HttpResponse:
     try:
         body: str | bytes = loader.get_template(template).render({})
-    except Exception:  # noqa: BLE001 - an error page must not fail in turn
+    except Exception:
         logger.exception("error page %s could not be rendered", template)
         body = FALLBACK
     return HttpResponse(body, status=status, content_type="text/html; charset=utf-8")

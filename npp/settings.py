@@ -131,7 +131,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # request after this many seconds, as a styled 503 (npp.errors), instead of after the
     # kernel's two minutes. A DATABASE_URL ?connect_timeout= wins.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DJANGO_DB_CONNECT_TIMEOUT", default=5))
+        "connect_timeout", env.int("DJANGO_DB_CONNECT_TIMEOUT", default=5)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing at once when the web server and the worker
     # both write (the embedded default runs both on one file).
@@ -266,7 +267,8 @@ if NPP_S3_BUCKET:
     # A MinIO or other server at its own address is reached by path (host/bucket/key);
     # AWS by virtual host (bucket.host/key).
     _s3_addressing = env.str("NPP_S3_ADDRESSING_STYLE", default="") or (
-        "path" if _s3_endpoint else "auto")
+        "path" if _s3_endpoint else "auto"
+    )
     if _s3_addressing not in {"auto", "path", "virtual"}:
         raise ImproperlyConfigured("NPP_S3_ADDRESSING_STYLE must be auto, path or virtual.")
     STORAGES["documents"] = {
@@ -332,8 +334,10 @@ if REDIS_URL:
     # delivery may run, so a running one is not handed out twice; every worker looks for such
     # messages every 5 s. (Kombu's default is an hour plus a scan every ~100 s.)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": max(NPP_DELIVERY_LEASE_SECONDS + EMAIL_TIMEOUT,
-                                  NPP_WEBHOOK_LEASE_SECONDS + NPP_WEBHOOK_TIMEOUT),
+        "visibility_timeout": max(
+            NPP_DELIVERY_LEASE_SECONDS + EMAIL_TIMEOUT,
+            NPP_WEBHOOK_LEASE_SECONDS + NPP_WEBHOOK_TIMEOUT,
+        ),
         "unacked_restore_interval": 5,
         "unacked_restore_throttle": 1,
         **_BROKER_TIMEOUTS,
@@ -379,7 +383,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = NPP_BROKER_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
 }
 # Outcomes live on the rows (Notification, PacketBuild), so no task keeps a result: publishing
 # a task that keeps one first subscribes to the result store, and with Redis down that was

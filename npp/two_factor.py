@@ -48,7 +48,9 @@ class LoginForm(AuthenticationForm):
     error_messages = {**AuthenticationForm.error_messages, "invalid_login": SIGN_IN_FAILED}
 
     otp_token = forms.CharField(
-        label="Authenticator code (facilitators only)", required=False, max_length=8,
+        label="Authenticator code (facilitators only)",
+        required=False,
+        max_length=8,
         help_text=CODE_HELP,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
@@ -64,8 +66,11 @@ class LoginForm(AuthenticationForm):
         token = (cleaned.get("otp_token") or "").strip()
         if not token or not device.verify_token(token):
             # As django.contrib.auth.authenticate() reports a wrong password (axes listens).
-            user_login_failed.send(sender=__name__, request=self.request,
-                                   credentials={"username": cleaned.get("username")})
+            user_login_failed.send(
+                sender=__name__,
+                request=self.request,
+                credentials={"username": cleaned.get("username")},
+            )
             self.user_cache = None
             raise self.get_invalid_login_error()
         user.otp_device = device  # django-otp marks the session verified on login
@@ -73,9 +78,12 @@ class LoginForm(AuthenticationForm):
 
 
 class CodeForm(forms.Form):
-    token = forms.CharField(label="Authenticator code", max_length=8, help_text=CODE_HELP,
-                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
-                                                          "inputmode": "numeric"}))
+    token = forms.CharField(
+        label="Authenticator code",
+        max_length=8,
+        help_text=CODE_HELP,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 def _qr_data_uri(url: str) -> str:
@@ -95,7 +103,8 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
     setting_up = device is None
     if setting_up:
         device, _ = TOTPDevice.objects.get_or_create(
-            user=request.user, confirmed=False, defaults={"name": "Authenticator app"})
+            user=request.user, confirmed=False, defaults={"name": "Authenticator app"}
+        )
     assert device is not None  # confirmed, or the one just set up
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -105,7 +114,9 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
                 device.save(update_fields=["confirmed"])
             otp_login(request, device)
             return redirect(next_url)
-        form.add_error("token", "That code is not right; check the time on your phone and try again.")
+        form.add_error(
+            "token", "That code is not right; check the time on your phone and try again."
+        )
     context = {"form": form, "next": next_url, "setting_up": setting_up}
     if setting_up:
         context["qr"] = _qr_data_uri(device.config_url)

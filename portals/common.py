@@ -104,9 +104,14 @@ def notifications(request: HttpRequest) -> HttpResponse:
     items = list(notifications_for(request.user))
     unread = [n.pk for n in items if n.read_at is None]
     notifications_mark_read(user=request.user, ids=unread)
-    case_view = "portal:doctor_case" if portal_role(request.user) == DOCTOR else "portal:hospital_case"
-    return render(request, "portals/notifications.html",
-                  {"items": items, "unread": set(unread), "case_view": case_view})
+    case_view = (
+        "portal:doctor_case" if portal_role(request.user) == DOCTOR else "portal:hospital_case"
+    )
+    return render(
+        request,
+        "portals/notifications.html",
+        {"items": items, "unread": set(unread), "case_view": case_view},
+    )
 
 
 # --- Case lists -----------------------------------------------------------------------------
@@ -140,7 +145,9 @@ def _steps(case: Case) -> list[dict]:
 
 
 def _history(case: Case):
-    return StateLog.objects.for_(case).select_related("by", "content_type").order_by("timestamp", "pk")
+    return (
+        StateLog.objects.for_(case).select_related("by", "content_type").order_by("timestamp", "pk")
+    )
 
 
 _LAB_LABELS = [(name, Document._meta.get_field(name).verbose_name) for name in LAB_VALUE_FIELDS]

@@ -16,7 +16,14 @@ from documents.models import DocumentType
 
 # The key values each lab report carries; a phone screen shows only these (DOMAIN.md §4).
 LAB_VALUES_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "liver_function": ("alt", "alt_uln", "ast", "ast_uln", "total_bilirubin", "total_bilirubin_uln"),
+    "liver_function": (
+        "alt",
+        "alt_uln",
+        "ast",
+        "ast_uln",
+        "total_bilirubin",
+        "total_bilirubin_uln",
+    ),
     "cbc": ("platelets",),
     "creatinine": ("creatinine",),
     "troponin": ("troponin_i",),
@@ -86,4 +93,3 @@ class PortalUploadForm(UploadForm):
             label = self.fields[name].label if name in self.fields else ""
             sentences += [f"{label}: {error}" if label else str(error) for error in errors]
         return sentences
-

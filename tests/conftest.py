@@ -41,8 +41,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=NO_CHROMIUM_REASON))
 
 
-_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences",
-                "django_db_serialized_rollback"}
+_DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -55,15 +60,19 @@ def _reference_data(request):
     marker = request.node.get_closest_marker("django_db")
     if marker is None and not (_DB_FIXTURES & set(request.fixturenames)):
         return
-    transactional = ("transactional_db" in request.fixturenames
-                     or "live_server" in request.fixturenames
-                     or (marker is not None and marker.kwargs.get("transaction")))
+    transactional = (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
     request.getfixturevalue("transactional_db" if transactional else "db")
     from django.apps import apps
 
-    for module in ("cases.migrations.0002_seed_product_and_group",
-                   "documents.migrations.0002_seed_document_types",
-                   "documents.migrations.0006_review_before_gate"):
+    for module in (
+        "cases.migrations.0002_seed_product_and_group",
+        "documents.migrations.0002_seed_document_types",
+        "documents.migrations.0006_review_before_gate",
+    ):
         importlib.import_module(module).seed(apps, None)
 
 
@@ -82,8 +91,9 @@ def _staff_sessions_pass_two_factor(monkeypatch):
         if user.is_staff:
             from django_otp.plugins.otp_totp.models import TOTPDevice
 
-            device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
-                      or TOTPDevice.objects.create(user=user, name="test", confirmed=True))
+            device = TOTPDevice.objects.filter(
+                user=user, confirmed=True
+            ).first() or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
             session = self.session
             session["otp_device_id"] = device.persistent_id
             session.save()

@@ -105,9 +105,13 @@ class PatientFactory(factory.django.DjangoModelFactory):
     def consent(self, create, extracted, **kwargs):
         """The guardian's consent, unless ``consent=False`` is passed."""
         if create and extracted is not False:
-            Consent.objects.create(patient=self, given_by=self.guardian_name,
-                                   relationship=self.guardian_relationship,
-                                   verified_how="in_person", notice_version="2026-11")
+            Consent.objects.create(
+                patient=self,
+                given_by=self.guardian_name,
+                relationship=self.guardian_relationship,
+                verified_how="in_person",
+                notice_version="2026-11",
+            )
 
     @factory.post_generation
     def weight(self, create, extracted, **kwargs):
@@ -205,16 +209,28 @@ MAIN_LINE_TRANSITIONS = [
 # Baseline lab values within every limit (DOMAIN.md §1.6), keyed by document type code.
 GOOD_LAB_VALUES = {
     "anti_aav9_titer": {"anti_aav9_titer": "1:25"},
-    "liver_function": {"alt": Decimal("28"), "ast": Decimal("35"),
-                       "total_bilirubin": Decimal("0.6")},
+    "liver_function": {
+        "alt": Decimal("28"),
+        "ast": Decimal("35"),
+        "total_bilirubin": Decimal("0.6"),
+    },
     "cbc": {"platelets": Decimal("310")},
     "creatinine": {"creatinine": Decimal("0.3")},
     "troponin": {"troponin_i": Decimal("0.01")},
 }
 
 
-def upload_document(case, code: str, by, *, accept: bool = True, sample_days_ago: int = 2,
-                    data: bytes | None = None, filename: str | None = None, **values):
+def upload_document(
+    case,
+    code: str,
+    by,
+    *,
+    accept: bool = True,
+    sample_days_ago: int = 2,
+    data: bytes | None = None,
+    filename: str | None = None,
+    **values,
+):
     """Store a small real PDF of type ``code`` on ``case`` (accepted unless told otherwise)."""
     from documents.demo import simple_pdf
     from documents.models import DocumentType, ReviewStatus
@@ -222,12 +238,18 @@ def upload_document(case, code: str, by, *, accept: bool = True, sample_days_ago
 
     doc_type = DocumentType.objects.get(code=code)
     if doc_type.is_lab:
-        values = {"sample_taken_on": timezone.localdate() - dt.timedelta(days=sample_days_ago),
-                  **GOOD_LAB_VALUES.get(code, {}), **values}
+        values = {
+            "sample_taken_on": timezone.localdate() - dt.timedelta(days=sample_days_ago),
+            **GOOD_LAB_VALUES.get(code, {}),
+            **values,
+        }
     document = document_upload(
-        case=case, document_type=doc_type, by=by,
+        case=case,
+        document_type=doc_type,
+        by=by,
         data=data or simple_pdf(doc_type.name, [case.reference, case.patient.full_name]),
-        filename=filename or f"{code}.pdf", **values,
+        filename=filename or f"{code}.pdf",
+        **values,
     )
     if accept:
         facilitator = by if by.is_staff else FacilitatorFactory(username="reviewer")
@@ -257,8 +279,11 @@ def stand_in_application_packet(case, by):
 
     facilitator = by if by.is_staff else FacilitatorFactory(username="reviewer")
     return document_upload(
-        case=case, document_type=DocumentType.objects.get(code="application_packet"),
-        data=simple_pdf("Application packet (stand-in)"), filename="packet.pdf", by=facilitator,
+        case=case,
+        document_type=DocumentType.objects.get(code="application_packet"),
+        data=simple_pdf("Application packet (stand-in)"),
+        filename="packet.pdf",
+        by=facilitator,
         review_status=ReviewStatus.ACCEPTED,
     )
 
@@ -294,7 +319,9 @@ def reweigh_on_infusion_day(case, infused_at, weight_kg=None):
 
     latest = case.patient.latest_weight()
     return WeightMeasurement.objects.create(
-        patient=case.patient, measured_on=ist_date(infused_at), measured_by="Ward nurse",
+        patient=case.patient,
+        measured_on=ist_date(infused_at),
+        measured_by="Ward nurse",
         weight_kg=weight_kg or (latest.weight_kg if latest else Decimal("8.4")),
     )
 

@@ -16,8 +16,12 @@ from django.contrib.staticfiles import finders
 
 def write_static_manifest(root: Path, *, leave_out: tuple[str, ...] = ()) -> Path:
     ignore = apps.get_app_config("staticfiles").ignore_patterns
-    paths = {path: path for finder in finders.get_finders() for path, _ in finder.list(ignore)
-             if path not in leave_out}
+    paths = {
+        path: path
+        for finder in finders.get_finders()
+        for path, _ in finder.list(ignore)
+        if path not in leave_out
+    }
     root.mkdir(parents=True, exist_ok=True)
     manifest = root / "staticfiles.json"
     manifest.write_text(json.dumps({"paths": paths, "version": "1.1", "hash": "test"}))

@@ -38,13 +38,15 @@ class S3Server:
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen | None = None
         # Its log goes to a file: a pipe nobody reads fills up and stalls the server.
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server; closed by stop()
 
     def __enter__(self) -> S3Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         self._process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         self._wait_until_up()
         return self
@@ -81,7 +83,10 @@ class S3Server:
     def client(self, **config: Any):
         """A signed boto3 client, as the application's."""
         return boto3.client(
-            "s3", endpoint_url=self.endpoint, region_name=REGION, aws_access_key_id=KEY_ID,
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=KEY_ID,
             aws_secret_access_key=SECRET,
             config=Config(s3={"addressing_style": "path"}, signature_version="s3v4", **config),
         )
@@ -95,9 +100,15 @@ class S3Server:
     def storage_options(self, bucket: str, prefix: str = "") -> dict[str, Any]:
         """``STORAGES["documents"]["OPTIONS"]`` as npp/settings.py builds them from
         NPP_S3_BUCKET, NPP_S3_ENDPOINT_URL, NPP_S3_REGION, NPP_S3_PREFIX and AWS_*."""
-        return {"bucket_name": bucket, "endpoint_url": self.endpoint, "region_name": REGION,
-                "addressing_style": "path", "location": prefix, "access_key": KEY_ID,
-                "secret_key": SECRET}
+        return {
+            "bucket_name": bucket,
+            "endpoint_url": self.endpoint,
+            "region_name": REGION,
+            "addressing_style": "path",
+            "location": prefix,
+            "access_key": KEY_ID,
+            "secret_key": SECRET,
+        }
 
     def keys(self, bucket: str) -> list[str]:
         pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket)
@@ -117,10 +128,13 @@ def use_bucket(settings, server: S3Server, bucket: str, prefix: str = "") -> Any
     from documents.models import Document
     from documents.storage import private_storage
 
-    settings.STORAGES = {**settings.STORAGES, "documents": {
-        "BACKEND": "documents.storage.PrivateS3Storage",
-        "OPTIONS": server.storage_options(bucket, prefix),
-    }}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {
+            "BACKEND": "documents.storage.PrivateS3Storage",
+            "OPTIONS": server.storage_options(bucket, prefix),
+        },
+    }
     storage = private_storage()
     Document._meta.get_field("file").storage = storage
     return storage

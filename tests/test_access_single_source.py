@@ -44,7 +44,7 @@ ROLE_CHECKS: dict[str, str] = {
 ALSO_ALLOWED: dict[str, dict[str, str]] = {
     "the clinical access grant": {
         "documents/services.py": "case_grant_clinical_access and case_revoke_clinical_access "
-                                 "write the grant after asking cases.access",
+        "write the grant after asking cases.access",
     },
 }
 
@@ -63,7 +63,9 @@ def role_checks_in(text: str) -> list[tuple[int, str]]:
 
 def project_modules(root: Path = ROOT) -> list[Path]:
     return sorted(
-        path for package in SCANNED for path in (root / package).rglob("*.py")
+        path
+        for package in SCANNED
+        for path in (root / package).rglob("*.py")
         if "migrations" not in path.relative_to(root).parts
     )
 
@@ -87,48 +89,64 @@ def test_role_checks_appear_only_in_the_access_module():
 def test_the_scan_covers_the_project():
     modules = {path.relative_to(ROOT).as_posix() for path in project_modules()}
 
-    assert ALLOWED <= modules
-    assert {"npp/urls.py", "cases/admin.py", "documents/selectors.py", "portals/common.py",
-            "dashboard/views.py"} <= modules
+    assert modules >= ALLOWED
+    assert {
+        "npp/urls.py",
+        "cases/admin/case.py",
+        "documents/selectors.py",
+        "portals/common.py",
+        "dashboard/views.py",
+    } <= modules
     assert not any("/migrations/" in module for module in modules)
     for allowances in ALSO_ALLOWED.values():
         assert set(allowances) <= modules
 
 
-@pytest.mark.parametrize(("line", "check"), [
-    ("if request.user.is_staff:", "the staff flag"),
-    ("users.filter(is_staff=True)", "the staff flag"),
-    ("return user.is_superuser", "the superuser flag"),
-    ('user.groups.filter(name="Facilitators").exists()', "group membership"),
-    ('User.objects.filter(groups__name="Facilitators")', "group membership"),
-    ("Group.objects.get(name=FACILITATORS_GROUP)", "the Facilitators group"),
-    ('if hasattr(user, "doctor"):', "a user's doctor or hospital-admin record"),
-    ('admin = getattr(request.user, "hospital_admin", None)',
-     "a user's doctor or hospital-admin record"),
-    ("doctor = request.user.doctor", "a user's doctor or hospital-admin record"),
-    ("hospital = user.hospital_admin.hospital", "a user's doctor or hospital-admin record"),
-    ("if permissions.user_doctor_id(user) is not None:", "the old role helpers"),
-    ("Case.objects.filter(doctor__user=request.user)", "scoping through a user's role record"),
-    ("Case.objects.filter(hospital__admins__user=user)", "scoping through a user's role record"),
-    ("case.clinical_access_grant", "the clinical access grant"),
-    ("Case.objects.filter(clinical_access_grant__isnull=False)", "the clinical access grant"),
-    ("ClinicalAccessGrant.objects.filter(case=case).exists()", "the clinical access grant"),
-    ('request.user.has_perm("cases.change_case")', "a permission call"),
-    ("meta.has_transition_perm(case, case.state, user)", "a permission call"),
-])
+@pytest.mark.parametrize(
+    ("line", "check"),
+    [
+        ("if request.user.is_staff:", "the staff flag"),
+        ("users.filter(is_staff=True)", "the staff flag"),
+        ("return user.is_superuser", "the superuser flag"),
+        ('user.groups.filter(name="Facilitators").exists()', "group membership"),
+        ('User.objects.filter(groups__name="Facilitators")', "group membership"),
+        ("Group.objects.get(name=FACILITATORS_GROUP)", "the Facilitators group"),
+        ('if hasattr(user, "doctor"):', "a user's doctor or hospital-admin record"),
+        (
+            'admin = getattr(request.user, "hospital_admin", None)',
+            "a user's doctor or hospital-admin record",
+        ),
+        ("doctor = request.user.doctor", "a user's doctor or hospital-admin record"),
+        ("hospital = user.hospital_admin.hospital", "a user's doctor or hospital-admin record"),
+        ("if permissions.user_doctor_id(user) is not None:", "the old role helpers"),
+        ("Case.objects.filter(doctor__user=request.user)", "scoping through a user's role record"),
+        (
+            "Case.objects.filter(hospital__admins__user=user)",
+            "scoping through a user's role record",
+        ),
+        ("case.clinical_access_grant", "the clinical access grant"),
+        ("Case.objects.filter(clinical_access_grant__isnull=False)", "the clinical access grant"),
+        ("ClinicalAccessGrant.objects.filter(case=case).exists()", "the clinical access grant"),
+        ('request.user.has_perm("cases.change_case")', "a permission call"),
+        ("meta.has_transition_perm(case, case.state, user)", "a permission call"),
+    ],
+)
 def test_the_grep_finds_each_kind_of_role_check(line, check):
     assert (1, check) in role_checks_in(line)
 
 
-@pytest.mark.parametrize("line", [
-    "@hospital_admin_required",
-    'related_name="hospital_admin"',
-    'Case.objects.select_related("doctor__user")',
-    "recipients = (case.facilitator, case.doctor.user)",
-    "if access.is_facilitator(request.user):",
-    "def has_change_permission(self, request, obj=None) -> bool:",
-    "# a comment may say user.is_staff",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "@hospital_admin_required",
+        'related_name="hospital_admin"',
+        'Case.objects.select_related("doctor__user")',
+        "recipients = (case.facilitator, case.doctor.user)",
+        "if access.is_facilitator(request.user):",
+        "def has_change_permission(self, request, obj=None) -> bool:",
+        "# a comment may say user.is_staff",
+    ],
+)
 def test_the_grep_leaves_ordinary_code_alone(line):
     assert role_checks_in(line) == []
 
@@ -138,7 +156,8 @@ def test_a_new_role_check_outside_the_access_module_fails(tmp_path):
         (tmp_path / package).mkdir()
     (tmp_path / "cases" / "access.py").write_text("def f(user):\n    return user.is_staff\n")
     (tmp_path / "portals" / "views.py").write_text(
-        "def view(request):\n    x = 1\n    if request.user.is_superuser:\n        return x\n")
+        "def view(request):\n    x = 1\n    if request.user.is_superuser:\n        return x\n"
+    )
     (tmp_path / "cases" / "migrations").mkdir()
     (tmp_path / "cases" / "migrations" / "0001.py").write_text("user.is_staff\n")
 
@@ -152,7 +171,8 @@ def _only_calls_access(node: ast.AST) -> bool:
     """An expression made of names, attributes of ``access``, calls of them and ``or``."""
     calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)]
     return all(
-        isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
+        isinstance(call.func, ast.Attribute)
+        and isinstance(call.func.value, ast.Name)
         and call.func.value.id == "access"
         for call in calls
     ) and not any(isinstance(n, ast.Compare | ast.Subscript | ast.IfExp) for n in ast.walk(node))
@@ -167,8 +187,10 @@ def test_the_re_export_decides_nothing():
             assert imported in ("__future__", "typing", "access"), ast.unparse(statement)
         elif isinstance(statement, ast.FunctionDef):
             (body,) = statement.body
-            assert isinstance(body, ast.Return) and _only_calls_access(body.value), statement.name
+            assert isinstance(body, ast.Return), statement.name
+            assert _only_calls_access(body.value), statement.name
         elif isinstance(statement, ast.Assign):
             assert _only_calls_access(statement.value), ast.unparse(statement)
         else:
-            assert isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+            assert isinstance(statement, ast.Expr)
+            assert isinstance(statement.value, ast.Constant)

@@ -49,6 +49,7 @@ def seeded(settings) -> None:
 
 # --- Helpers ---------------------------------------------------------------------------------------
 
+
 def sha256s(root: Path) -> dict[str, str]:
     return {
         str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
@@ -75,8 +76,9 @@ def fresh_postgres_database() -> Iterator[dict]:
         yield {**conf, "NAME": name}
     finally:
         with maintenance.connect() as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 def small_dataset(facilitator, doctor1) -> None:
@@ -108,14 +110,18 @@ def restored_documents_match(database: dict, restored_store: Path) -> int:
 
 # --- PostgreSQL ----------------------------------------------------------------------------------------
 
+
 @postgres_only
 def test_backup_of_seeded_database_restores_every_row_and_file(tmp_path, seeded):
     source = connection.settings_dict
     archive, manifest = backup_create(database=source, store=store(), dest_dir=tmp_path / "b")
 
-    assert archive.name.startswith("npp-backup-") and archive.name.endswith(".tar.gz")
-    assert set(manifest["files"]) == {"database.pgdump",
-                                      *(f"private/{name}" for name in sha256s(store()))}
+    assert archive.name.startswith("npp-backup-")
+    assert archive.name.endswith(".tar.gz")
+    assert set(manifest["files"]) == {
+        "database.pgdump",
+        *(f"private/{name}" for name in sha256s(store())),
+    }
     assert manifest["tables"] == database_counts(Database.from_settings(source))
     assert manifest["tables"]["public.cases_case"] >= 12
     restored_store = tmp_path / "restored-private"
@@ -130,8 +136,9 @@ def test_backup_of_seeded_database_restores_every_row_and_file(tmp_path, seeded)
 @postgres_only
 def test_restore_refuses_a_tampered_archive_and_changes_nothing(tmp_path, facilitator, doctor1):
     small_dataset(facilitator, doctor1)
-    archive, _ = backup_create(database=connection.settings_dict, store=store(),
-                               dest_dir=tmp_path / "b")
+    archive, _ = backup_create(
+        database=connection.settings_dict, store=store(), dest_dir=tmp_path / "b"
+    )
     bad = tamper(archive, tmp_path / "tampered.tar.gz")
     restored_store = tmp_path / "restored-private"
     with fresh_postgres_database() as target:
@@ -149,7 +156,7 @@ def test_restore_refuses_a_database_that_is_not_empty(tmp_path, facilitator, doc
     before = database_counts(Database.from_settings(source))
     archive, _ = backup_create(database=source, store=store(), dest_dir=tmp_path / "b")
 
-    with pytest.raises(BackupError, match="database .* is not empty"):
+    with pytest.raises(BackupError, match=r"database .* is not empty"):
         backup_restore(archive=archive, database=source, store=tmp_path / "empty-store")
 
     assert database_counts(Database.from_settings(source)) == before
@@ -158,13 +165,14 @@ def test_restore_refuses_a_database_that_is_not_empty(tmp_path, facilitator, doc
 @postgres_only
 def test_restore_refuses_a_document_store_that_is_not_empty(tmp_path, facilitator, doctor1):
     small_dataset(facilitator, doctor1)
-    archive, _ = backup_create(database=connection.settings_dict, store=store(),
-                               dest_dir=tmp_path / "b")
+    archive, _ = backup_create(
+        database=connection.settings_dict, store=store(), dest_dir=tmp_path / "b"
+    )
     occupied = tmp_path / "occupied"
     occupied.mkdir()
     (occupied / "keep.pdf").write_bytes(b"%PDF-1.4 someone else's")
     with fresh_postgres_database() as target:
-        with pytest.raises(BackupError, match="document store .* is not empty"):
+        with pytest.raises(BackupError, match=r"document store .* is not empty"):
             backup_restore(archive=archive, database=target, store=occupied)
 
         assert database_counts(Database.from_settings(target)) == {}
@@ -172,6 +180,7 @@ def test_restore_refuses_a_document_store_that_is_not_empty(tmp_path, facilitato
 
 
 # --- SQLite (the embedded default) ---------------------------------------------------------------
+
 
 @sqlite_only
 def test_sqlite_backup_of_seeded_database_restores_every_row_and_file(tmp_path, seeded):
@@ -202,8 +211,11 @@ def test_sqlite_file_round_trip_and_refusals(tmp_path):
     target = {**conf, "NAME": str(tmp_path / "restored.sqlite3")}
 
     with pytest.raises(BackupError, match="does not match its manifest"):
-        backup_restore(archive=tamper(archive, tmp_path / "bad.tar.gz"), database=target,
-                       store=tmp_path / "restored")
+        backup_restore(
+            archive=tamper(archive, tmp_path / "bad.tar.gz"),
+            database=target,
+            store=tmp_path / "restored",
+        )
     backup_restore(archive=archive, database=target, store=tmp_path / "restored")
     with pytest.raises(BackupError, match="is not empty"):
         backup_restore(archive=archive, database=target, store=tmp_path / "restored")
@@ -215,16 +227,23 @@ def test_sqlite_file_round_trip_and_refusals(tmp_path):
 
 # --- S3-compatible object storage (any engine), against moto's server on 127.0.0.1 -------------
 
+
 def s3_store(server, bucket: str, prefix: str = "") -> S3Store:
     """The store ``make backup`` builds from settings that name ``bucket``."""
-    return S3Store(client=server.client(), bucket=bucket, prefix=prefix,
-                   put_args={"ServerSideEncryption": "AES256"})
+    return S3Store(
+        client=server.client(),
+        bucket=bucket,
+        prefix=prefix,
+        put_args={"ServerSideEncryption": "AES256"},
+    )
 
 
 def object_sha256s(server, bucket: str) -> dict[str, str]:
     client = server.client()
-    return {key: hashlib.sha256(client.get_object(Bucket=bucket, Key=key)["Body"].read()).hexdigest()
-            for key in server.keys(bucket)}
+    return {
+        key: hashlib.sha256(client.get_object(Bucket=bucket, Key=key)["Body"].read()).hexdigest()
+        for key in server.keys(bucket)
+    }
 
 
 @contextmanager
@@ -264,30 +283,37 @@ def s3_dataset(facilitator, doctor1, doctor2) -> None:
     for case in (first, second):
         factories.upload_document(case, "prescription", facilitator)
         factories.upload_document(case, "cbc", facilitator)
-    factories.upload_document(first, "prescription", facilitator, data=simple_png("Rx v2"),
-                              filename="prescription.png")
+    factories.upload_document(
+        first, "prescription", facilitator, data=simple_png("Rx v2"), filename="prescription.png"
+    )
 
 
-def test_s3_backup_restores_every_row_and_object(tmp_path, s3_documents, facilitator, doctor1,
-                                                 doctor2):
+def test_s3_backup_restores_every_row_and_object(
+    tmp_path, s3_documents, facilitator, doctor1, doctor2
+):
     s3_dataset(facilitator, doctor1, doctor2)
     server, bucket = s3_documents
     source = connection.settings_dict
     rows = dict(document_rows(source))  # the SHA-256 of every document, taken at its upload
-    archive, manifest = backup_create(database=source, store=s3_store(server, bucket),
-                                      dest_dir=tmp_path / "b")
+    archive, manifest = backup_create(
+        database=source, store=s3_store(server, bucket), dest_dir=tmp_path / "b"
+    )
 
-    assert len(rows) == 5 and not store().exists()  # on S3 only
+    assert len(rows) == 5
+    assert not store().exists()
     assert server.keys(bucket) == sorted(rows)
-    assert {name: digest for name, digest in manifest["files"].items()
-            if name.startswith("private/")} == {f"private/{name}": d for name, d in rows.items()}
+    assert {
+        name: digest for name, digest in manifest["files"].items() if name.startswith("private/")
+    } == {f"private/{name}": d for name, d in rows.items()}
     empty_bucket = server.new_bucket()
     target_store = s3_store(server, empty_bucket)
     puts = []
     target_store.client.meta.events.register(
         "before-send.s3.PutObject",
-        lambda request, **_: puts.append(str(request.headers.get("x-amz-server-side-encryption"),
-                                             "ascii")))
+        lambda request, **_: puts.append(
+            str(request.headers.get("x-amz-server-side-encryption"), "ascii")
+        ),
+    )
     with fresh_database(tmp_path) as target:
         backup_restore(archive=archive, database=target, store=target_store)
 
@@ -299,23 +325,27 @@ def test_s3_backup_restores_every_row_and_object(tmp_path, s3_documents, facilit
 
 
 def test_s3_restore_refuses_a_tampered_archive_a_bucket_in_use_and_a_missing_bucket(
-        tmp_path, s3_documents, facilitator, doctor1):
+    tmp_path, s3_documents, facilitator, doctor1
+):
     server, bucket = s3_documents
     small_dataset(facilitator, doctor1)
-    archive, _ = backup_create(database=connection.settings_dict, store=s3_store(server, bucket),
-                               dest_dir=tmp_path / "b")
+    archive, _ = backup_create(
+        database=connection.settings_dict, store=s3_store(server, bucket), dest_dir=tmp_path / "b"
+    )
     empty_bucket, occupied = server.new_bucket(), server.new_bucket()
     server.client().put_object(Bucket=occupied, Key="keep.pdf", Body=b"%PDF-1.4 someone else's")
 
     with fresh_database(tmp_path) as target:
         with pytest.raises(BackupError, match="does not match its manifest"):
-            backup_restore(archive=tamper(archive, tmp_path / "bad.tar.gz"), database=target,
-                           store=s3_store(server, empty_bucket))
+            backup_restore(
+                archive=tamper(archive, tmp_path / "bad.tar.gz"),
+                database=target,
+                store=s3_store(server, empty_bucket),
+            )
         with pytest.raises(BackupError, match=f"bucket s3://{occupied}/ is not empty"):
             backup_restore(archive=archive, database=target, store=s3_store(server, occupied))
         with pytest.raises(BackupError, match="bucket npp-nowhere does not exist"):
-            backup_restore(archive=archive, database=target,
-                           store=s3_store(server, "npp-nowhere"))
+            backup_restore(archive=archive, database=target, store=s3_store(server, "npp-nowhere"))
 
         assert tables_in(target) == {}
     assert server.keys(empty_bucket) == []
@@ -338,22 +368,36 @@ def test_an_archive_moves_documents_between_local_disk_and_s3(tmp_path, s3_serve
     bucket = s3_server.new_bucket()
 
     to_s3, _ = backup_create(database=conf, store=files, dest_dir=tmp_path / "b")
-    backup_restore(archive=to_s3, database={**conf, "NAME": str(tmp_path / "on-s3.sqlite3")},
-                   store=s3_store(s3_server, bucket, prefix="documents"))
-    back, manifest = backup_create(database=conf, store=s3_store(s3_server, bucket, "documents/"),
-                                   dest_dir=tmp_path / "b2")
-    backup_restore(archive=back, database={**conf, "NAME": str(tmp_path / "local.sqlite3")},
-                   store=tmp_path / "restored")
+    backup_restore(
+        archive=to_s3,
+        database={**conf, "NAME": str(tmp_path / "on-s3.sqlite3")},
+        store=s3_store(s3_server, bucket, prefix="documents"),
+    )
+    back, manifest = backup_create(
+        database=conf, store=s3_store(s3_server, bucket, "documents/"), dest_dir=tmp_path / "b2"
+    )
+    backup_restore(
+        archive=back,
+        database={**conf, "NAME": str(tmp_path / "local.sqlite3")},
+        store=tmp_path / "restored",
+    )
 
     assert s3_server.keys(bucket) == ["documents/ab/abc.pdf", "documents/cd/cde.png"]
-    assert set(manifest["files"]) == {"database.sqlite3", "private/ab/abc.pdf", "private/cd/cde.png"}
+    assert set(manifest["files"]) == {
+        "database.sqlite3",
+        "private/ab/abc.pdf",
+        "private/cd/cde.png",
+    }
     assert sha256s(tmp_path / "restored") == sha256s(files)
-    assert s3_server.client().get_object(Bucket=bucket, Key="documents/cd/cde.png")[
-        "ContentType"] == "image/png"
+    assert (
+        s3_server.client().get_object(Bucket=bucket, Key="documents/cd/cde.png")["ContentType"]
+        == "image/png"
+    )
 
 
-def test_backup_and_restore_commands_use_the_configured_bucket(tmp_path, s3_documents,
-                                                               facilitator, doctor1):
+def test_backup_and_restore_commands_use_the_configured_bucket(
+    tmp_path, s3_documents, facilitator, doctor1
+):
     server, bucket = s3_documents
     small_dataset(facilitator, doctor1)
     out = io.StringIO()
@@ -366,5 +410,7 @@ def test_backup_and_restore_commands_use_the_configured_bucket(tmp_path, s3_docu
     with tarfile.open(archive) as tar:
         assert f"private/{server.keys(bucket)[0]}" in tar.getnames()
     # The suite's own database and bucket are in use: the restore refuses both, naming both.
-    with pytest.raises(CommandError, match=f"database .* is not empty.*bucket s3://{bucket}/ is not"):
+    with pytest.raises(
+        CommandError, match=f"database .* is not empty.*bucket s3://{bucket}/ is not"
+    ):
         call_command("restore_data", str(archive), stdout=io.StringIO())

@@ -22,12 +22,23 @@ def test_publishing_on_the_filesystem_broker_writes_only_under_the_var_dir(tmp_p
     directory unless told otherwise: `make run` left one in the checkout."""
     workdir = tmp_path / "cwd"
     workdir.mkdir()
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "CELERY_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "CELERY_"))
+    }
     result = subprocess.run(
-        [sys.executable, "-c", PUBLISH], cwd=workdir, capture_output=True, text=True, timeout=60,
-        env={**clean, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "npp.settings",
-             "NPP_VAR_DIR": str(tmp_path / "var")},
+        [sys.executable, "-c", PUBLISH],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **clean,
+            "PYTHONPATH": str(ROOT),
+            "DJANGO_SETTINGS_MODULE": "npp.settings",
+            "NPP_VAR_DIR": str(tmp_path / "var"),
+        },
     )
 
     assert result.returncode == 0, result.stderr[-2000:]

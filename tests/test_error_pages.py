@@ -10,6 +10,7 @@ that never answers.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -50,9 +51,16 @@ def assert_our_page(response, *, status: int) -> str:
     assert response["Content-Type"].startswith("text/html")
     assert "temporarily unavailable" in page
     assert 'rel="stylesheet" href="/static/npp/portal.css"' in page  # ours, from static
-    assert "http://" not in page and "https://" not in page  # nothing from a CDN
-    for leak in ("Traceback", "OperationalError", "RuntimeError", "secret-detail",
-                 settings.SECRET_KEY, "Server Error (500)"):
+    assert "http://" not in page
+    assert "https://" not in page
+    for leak in (
+        "Traceback",
+        "OperationalError",
+        "RuntimeError",
+        "secret-detail",
+        settings.SECRET_KEY,
+        "Server Error (500)",
+    ):
         assert leak not in page
     assert {"no-store", "private"} <= {p.strip() for p in response["Cache-Control"].split(",")}
     return page
@@ -67,8 +75,12 @@ def test_with_the_database_lost_every_page_is_a_styled_503_with_retry_after(
     staff.force_login(facilitator)
     lose_the_database()
 
-    for client, url in [(server, "/portal/doctor/"), (server, "/portal/reminders/"),
-                        (staff, "/admin/cases/case/"), (staff, "/dashboard/")]:
+    for client, url in [
+        (server, "/portal/doctor/"),
+        (server, "/portal/reminders/"),
+        (staff, "/admin/cases/case/"),
+        (staff, "/dashboard/"),
+    ]:
         response = client.get(url)
         assert_our_page(response, status=503)
         assert response["Retry-After"] == "30", url
@@ -120,10 +132,8 @@ def _unanswering_port() -> tuple[socket.socket, list[socket.socket], int]:
     for _ in range(3):
         filler = socket.socket()
         filler.setblocking(False)
-        try:
+        with contextlib.suppress(BlockingIOError):
             filler.connect(listener.getsockname())
-        except BlockingIOError:
-            pass
         fillers.append(filler)
     return listener, fillers, listener.getsockname()[1]
 
@@ -144,13 +154,25 @@ print(json.dumps({"status": response.status_code, "retry_after": response.get("R
 
 
 def _probe(port: int, **env: str) -> dict:
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "CELERY_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "CELERY_"))
+    }
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env={**clean, "DATABASE_URL": f"postgres://npp@127.0.0.1:{port}/npp",
-             "DJANGO_DEBUG": "false", "DJANGO_ALLOWED_HOSTS": "testserver",
-             "DJANGO_SETTINGS_MODULE": "npp.settings", **env},
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **clean,
+            "DATABASE_URL": f"postgres://npp@127.0.0.1:{port}/npp",
+            "DJANGO_DEBUG": "false",
+            "DJANGO_ALLOWED_HOSTS": "testserver",
+            "DJANGO_SETTINGS_MODULE": "npp.settings",
+            **env,
+        },
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])

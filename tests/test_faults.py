@@ -57,8 +57,13 @@ def test_with_the_broker_down_an_admin_transition_still_commits_and_the_page_ans
     client.force_login(facilitator)
     url = reverse("admin:cases_case_transition", args=[case.pk, "clear_customs"])
     with broker_down(), django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"clear_customs-bill_of_entry_number": "7300999",
-                                     "clear_customs-seen_state": "customs"})
+        response = client.post(
+            url,
+            {
+                "clear_customs-bill_of_entry_number": "7300999",
+                "clear_customs-seen_state": "customs",
+            },
+        )
         page = client.get(response["Location"])
     assert response.status_code == 302
     assert page.status_code == 200
@@ -77,11 +82,14 @@ def test_reminders_missed_while_the_broker_was_down_go_out_with_the_next_sweep(
         created = reminders_sweep(now=later)  # must not raise
     assert created > 0
     unsent = Notification.objects.filter(channel=Channel.EMAIL, sent_at__isnull=True)
-    assert unsent.exists() and not mailoutbox
+    assert unsent.exists()
+    assert not mailoutbox
 
     settings.CELERY_TASK_ALWAYS_EAGER = True  # the broker is back (in-process worker)
-    with time_machine.travel(timezone.now() + RETRY_AFTER + dt.timedelta(minutes=1)), \
-            django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(timezone.now() + RETRY_AFTER + dt.timedelta(minutes=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         assert reminders_sweep(now=later) == 0  # nothing new to create ...
     assert not Notification.objects.filter(channel=Channel.EMAIL, sent_at__isnull=True).exists()
     assert len(mailoutbox) == unsent.model.objects.filter(channel=Channel.EMAIL).count()
@@ -121,9 +129,14 @@ def test_losing_the_database_mid_upload_leaves_no_row_and_no_file(case_a, doctor
 
     monkeypatch.setattr(Document, "save", lost)
     with pytest.raises(OperationalError):
-        document_upload(case=case_a, document_type=DocumentType.objects.get(code="cbc"),
-                        data=simple_pdf("CBC"), filename="cbc.pdf", by=doctor1,
-                        sample_taken_on=dt.date.today())
+        document_upload(
+            case=case_a,
+            document_type=DocumentType.objects.get(code="cbc"),
+            data=simple_pdf("CBC"),
+            filename="cbc.pdf",
+            by=doctor1,
+            sample_taken_on=dt.date.today(),
+        )
     monkeypatch.undo()
     assert not Document.objects.filter(case=case_a).exists()
     assert _stored_files() == before

@@ -25,8 +25,12 @@ PASSWORD = "demo-pass-2026"
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
-        env={**clean, **env}, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        timeout=120,
     )
 
 
@@ -40,8 +44,15 @@ PRODUCTION = {
 def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
     static_root = tmp_path / "staticfiles"
     write_static_manifest(static_root)  # what collectstatic leaves (tests/test_static_files.py)
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", NPP_VAR_DIR=str(tmp_path),
-                     DJANGO_STATIC_ROOT=str(static_root), **PRODUCTION)
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        NPP_VAR_DIR=str(tmp_path),
+        DJANGO_STATIC_ROOT=str(static_root),
+        **PRODUCTION,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
@@ -61,7 +72,8 @@ def test_pages_carry_a_strict_content_security_policy_and_frame_and_referrer_hea
     response = client.get("/portal/doctor/")
     csp = response["Content-Security-Policy"]
     script_src = next(part for part in csp.split(";") if "script-src" in part)
-    assert "'unsafe-inline'" not in script_src and "'self'" in script_src
+    assert "'unsafe-inline'" not in script_src
+    assert "'self'" in script_src
     assert "frame-ancestors 'none'" in csp
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
@@ -82,8 +94,9 @@ def test_five_failed_logins_lock_the_username_from_that_address_with_a_clear_mes
     assert "locked" in locked.content.decode()
     assert "_auth_user_id" not in client.session
     # Another address is not locked out of the same account.
-    other = client.post(reverse("login"), {"username": "doctor1", "password": PASSWORD},
-                        REMOTE_ADDR="10.0.0.9")
+    other = client.post(
+        reverse("login"), {"username": "doctor1", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9"
+    )
     assert other.status_code == 302
     # Thirty minutes later the lock lifts.
     with time_machine.travel(timezone.now() + timezone.timedelta(minutes=31)):
@@ -103,14 +116,17 @@ def test_a_facilitator_needs_the_authenticator_code_to_open_the_admin(client, fa
     no_code = client.post(reverse("login"), {"username": "facilitator", "password": PASSWORD})
     assert no_code.status_code == 200
     assert "6-digit code" in no_code.content.decode()
-    wrong = client.post(reverse("login"), {"username": "facilitator", "password": PASSWORD,
-                                           "otp_token": "000000"})
+    wrong = client.post(
+        reverse("login"), {"username": "facilitator", "password": PASSWORD, "otp_token": "000000"}
+    )
     assert wrong.status_code == 200
     device.refresh_from_db()
     device.throttling_failure_count = 0  # the wrong code throttles the next try; reset it
     device.save()
-    ok = client.post(reverse("login"), {"username": "facilitator", "password": PASSWORD,
-                                        "otp_token": _code(device)})
+    ok = client.post(
+        reverse("login"),
+        {"username": "facilitator", "password": PASSWORD, "otp_token": _code(device)},
+    )
     assert ok.status_code == 302
     assert client.get(reverse("admin:cases_case_changelist")).status_code == 200
 
@@ -158,26 +174,38 @@ def test_every_change_to_a_patient_is_in_the_read_only_audit_trail(client, facil
     url = reverse("admin:cases_patient_change", args=[patient.pk])
     form = client.get(url).context["adminform"].form
     data = {k: ("" if v is None else v) for k, v in form.initial.items()}
-    data.update({
-        "full_name": patient.full_name, "guardian_phone": "+91 90000 11111",
-        "date_of_birth": patient.date_of_birth.isoformat(),
-        "genetic_test_date": patient.genetic_test_date.isoformat(),
-        "smn1_biallelic_confirmed": "on",
-        "consents-TOTAL_FORMS": "0", "consents-INITIAL_FORMS": "0",
-        "weights-TOTAL_FORMS": "0", "weights-INITIAL_FORMS": "0",
-    })
+    data.update(
+        {
+            "full_name": patient.full_name,
+            "guardian_phone": "+91 90000 11111",
+            "date_of_birth": patient.date_of_birth.isoformat(),
+            "genetic_test_date": patient.genetic_test_date.isoformat(),
+            "smn1_biallelic_confirmed": "on",
+            "consents-TOTAL_FORMS": "0",
+            "consents-INITIAL_FORMS": "0",
+            "weights-TOTAL_FORMS": "0",
+            "weights-INITIAL_FORMS": "0",
+        }
+    )
     data.pop("active_infection", None)
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    entry = LogEntry.objects.get_for_object(Patient.objects.get(pk=patient.pk)).filter(
-        action=LogEntry.Action.UPDATE).latest("timestamp")
+    entry = (
+        LogEntry.objects.get_for_object(Patient.objects.get(pk=patient.pk))
+        .filter(action=LogEntry.Action.UPDATE)
+        .latest("timestamp")
+    )
     assert entry.actor == facilitator
     assert "guardian_phone" in entry.changes_dict
     # The trail can be read, never edited or deleted, through the admin.
     log_url = reverse("admin:auditlog_logentry_change", args=[entry.pk])
     assert client.get(log_url).status_code == 200
-    assert client.post(reverse("admin:auditlog_logentry_delete", args=[entry.pk]),
-                       {"post": "yes"}).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:auditlog_logentry_delete", args=[entry.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     assert LogEntry.objects.filter(pk=entry.pk).exists()
 
 
@@ -193,14 +221,22 @@ def test_every_page_showing_patient_data_says_no_store_and_private(
 
     document = upload_document(case_a, "cbc", doctor1)
     pages = {
-        facilitator: [reverse("admin:cases_case_change", args=[case_a.pk]),
-                      reverse("admin:cases_case_changelist"), reverse("dashboard"),
-                      reverse("documents:download", args=[document.pk])],
-        doctor1: [reverse("portal:doctor_cases"), reverse("portal:doctor_case", args=[case_a.pk]),
-                  reverse("portal:notifications"),
-                  reverse("documents:download", args=[document.pk])],
-        hospital1: [reverse("portal:hospital_cases"),
-                    reverse("portal:hospital_case", args=[case_a.pk])],
+        facilitator: [
+            reverse("admin:cases_case_change", args=[case_a.pk]),
+            reverse("admin:cases_case_changelist"),
+            reverse("dashboard"),
+            reverse("documents:download", args=[document.pk]),
+        ],
+        doctor1: [
+            reverse("portal:doctor_cases"),
+            reverse("portal:doctor_case", args=[case_a.pk]),
+            reverse("portal:notifications"),
+            reverse("documents:download", args=[document.pk]),
+        ],
+        hospital1: [
+            reverse("portal:hospital_cases"),
+            reverse("portal:hospital_case", args=[case_a.pk]),
+        ],
     }
     for user, urls in pages.items():
         client.force_login(user)
@@ -241,14 +277,25 @@ def test_the_env_example_as_written_is_a_clean_production_profile(tmp_path):
     assert values["DJANGO_SECRET_KEY"] == ""  # the one value each installation must fill in
     static_root = tmp_path / "staticfiles"
     write_static_manifest(static_root)
-    env = {**values, "DJANGO_SECRET_KEY": PRODUCTION["DJANGO_SECRET_KEY"],
-           # Where files go on this machine, not the example's ./var.
-           "NPP_VAR_DIR": str(tmp_path / "var"), "NPP_PRIVATE_STORAGE_ROOT": str(tmp_path / "p"),
-           "DJANGO_STATIC_ROOT": str(static_root)}
+    env = {
+        **values,
+        "DJANGO_SECRET_KEY": PRODUCTION["DJANGO_SECRET_KEY"],
+        # Where files go on this machine, not the example's ./var.
+        "NPP_VAR_DIR": str(tmp_path / "var"),
+        "NPP_PRIVATE_STORAGE_ROOT": str(tmp_path / "p"),
+        "DJANGO_STATIC_ROOT": str(static_root),
+    }
 
     checked = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
-    shown = _manage("shell", "-v", "0", "-c", "from django.conf import settings as s; "
-                    "print(s.DEBUG, s.CELERY_BROKER_URL, s.CELERY_RESULT_BACKEND)", **env)
+    shown = _manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.CELERY_BROKER_URL, s.CELERY_RESULT_BACKEND)",
+        **env,
+    )
 
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "System check identified no issues" in checked.stdout
@@ -271,10 +318,12 @@ def test_a_right_password_with_a_wrong_code_looks_exactly_like_a_wrong_password(
     authenticator: both failures give the same page, word for word."""
     TOTPDevice.objects.create(user=facilitator, name="phone", confirmed=True)
 
-    wrong_password = client.post(reverse("login"), {"username": "facilitator",
-                                                    "password": "not-it", "otp_token": code})
-    wrong_code = client.post(reverse("login"), {"username": "facilitator",
-                                                "password": PASSWORD, "otp_token": code})
+    wrong_password = client.post(
+        reverse("login"), {"username": "facilitator", "password": "not-it", "otp_token": code}
+    )
+    wrong_code = client.post(
+        reverse("login"), {"username": "facilitator", "password": PASSWORD, "otp_token": code}
+    )
 
     assert wrong_password.status_code == wrong_code.status_code == 200
     assert _without_csrf_token(wrong_password) == _without_csrf_token(wrong_code)
@@ -285,18 +334,23 @@ def test_a_right_password_with_a_wrong_code_looks_exactly_like_a_wrong_password(
 def test_five_wrong_codes_lock_the_account_like_five_wrong_passwords(client, facilitator):
     device = TOTPDevice.objects.create(user=facilitator, name="phone", confirmed=True)
     for _ in range(4):
-        response = client.post(reverse("login"), {"username": "facilitator",
-                                                  "password": PASSWORD, "otp_token": "000000"})
+        response = client.post(
+            reverse("login"),
+            {"username": "facilitator", "password": PASSWORD, "otp_token": "000000"},
+        )
         assert response.status_code == 200
-    fifth = client.post(reverse("login"), {"username": "facilitator", "password": PASSWORD,
-                                           "otp_token": "000000"})
+    fifth = client.post(
+        reverse("login"), {"username": "facilitator", "password": PASSWORD, "otp_token": "000000"}
+    )
     assert fifth.status_code == 429
 
     device.refresh_from_db()
     device.throttling_failure_count = 0  # django-otp's own throttle, not what is tested here
     device.save()
-    locked = client.post(reverse("login"), {"username": "facilitator", "password": PASSWORD,
-                                            "otp_token": _code(device)})
+    locked = client.post(
+        reverse("login"),
+        {"username": "facilitator", "password": PASSWORD, "otp_token": _code(device)},
+    )
     assert locked.status_code == 429
     assert "locked" in locked.content.decode()
     assert "_auth_user_id" not in client.session

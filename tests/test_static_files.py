@@ -30,8 +30,11 @@ MANIFEST_STORAGE = {
 
 
 def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "CELERY_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "CELERY_"))
+    }
     return {
         **clean,
         "DJANGO_ENV": "production",
@@ -74,15 +77,28 @@ def test_the_check_refuses_a_manifest_older_than_the_code(manifest_storage):
     [error] = static_files_collected()
 
     assert error.id == "npp.E002"
-    assert "npp/portal.css" in error.msg and "collectstatic --noinput" in error.msg
+    assert "npp/portal.css" in error.msg
+    assert "collectstatic --noinput" in error.msg
 
 
 def test_the_production_server_refuses_to_start_without_collected_static_files(tmp_path):
     env = production_env(tmp_path)
-    started = subprocess.run([sys.executable, "-c", "import npp.wsgi"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=120)
-    checked = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT,
-                             env=env, capture_output=True, text=True, timeout=120)
+    started = subprocess.run(
+        [sys.executable, "-c", "import npp.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    checked = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert started.returncode != 0
     assert "ImproperlyConfigured: Static files are not collected" in started.stderr
@@ -113,7 +129,11 @@ def test_make_web_collects_static_files_and_serves_styled_pages(tmp_path):
     # -o: never rebuild the virtualenv from here, whatever the files' times say.
     server = subprocess.Popen(
         ["make", "-o", ".venv/.installed", "web", "HOST=127.0.0.1", f"PORT={port}"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         start_new_session=True,
     )
     try:
@@ -128,7 +148,8 @@ def test_make_web_collects_static_files_and_serves_styled_pages(tmp_path):
         assert status == 200, server.stdout.read() if server.poll() is not None else status
         stylesheet = next(line for line in page.splitlines() if "stylesheet" in line)
         href = stylesheet.split('href="')[1].split('"')[0]
-        assert href.startswith("/static/npp/portal.") and href != "/static/npp/portal.css"
+        assert href.startswith("/static/npp/portal.")
+        assert href != "/static/npp/portal.css"
         css_status, _ = _get(f"http://127.0.0.1:{port}{href}")
         assert css_status == 200
     finally:

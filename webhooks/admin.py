@@ -49,9 +49,12 @@ class ReadOnlyMixin:
 
 class WebhookEndpointForm(forms.ModelForm):
     url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
-    events = forms.MultipleChoiceField(choices=EventType.choices, required=False,
-                                       widget=forms.CheckboxSelectMultiple,
-                                       label="Events subscribed")
+    events = forms.MultipleChoiceField(
+        choices=EventType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Events subscribed",
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -63,16 +66,28 @@ class WebhookEndpointAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     form = WebhookEndpointForm
     list_display = ["name", "url", "active", "consecutive_failures", "disabled_at"]
     list_filter = ["active"]
-    readonly_fields = ["secret", "consecutive_failures", "disabled_at", "disabled_reason",
-                       "created_at"]
+    readonly_fields = [
+        "secret",
+        "consecutive_failures",
+        "disabled_at",
+        "disabled_reason",
+        "created_at",
+    ]
     fieldsets = [
         (None, {"fields": ["name", "url", "events", "active"]}),
-        ("Signing", {"fields": ["secret"], "description":
-            "Give this secret to the receiver: it verifies the webhook-signature header with "
-            "any Standard Webhooks library. The webhook-id header is the same on every retry "
-            "and replay of an event; the receiver ignores one it has already processed."}),
-        ("Failures", {"fields": ["consecutive_failures", "disabled_at", "disabled_reason",
-                                 "created_at"]}),
+        (
+            "Signing",
+            {
+                "fields": ["secret"],
+                "description": "Give this secret to the receiver: it verifies the webhook-signature header with "
+                "any Standard Webhooks library. The webhook-id header is the same on every retry "
+                "and replay of an event; the receiver ignores one it has already processed.",
+            },
+        ),
+        (
+            "Failures",
+            {"fields": ["consecutive_failures", "disabled_at", "disabled_reason", "created_at"]},
+        ),
     ]
 
     def save_model(self, request, obj: WebhookEndpoint, form, change: bool) -> None:
@@ -81,8 +96,15 @@ class WebhookEndpointAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
 
 class WebhookAttemptInline(ReadOnlyMixin, FacilitatorOnlyMixin, admin.TabularInline):
     model = WebhookAttempt
-    fields = ["number", "started_at", "duration_ms", "response_code", "outcome", "error",
-              "response_body"]
+    fields = [
+        "number",
+        "started_at",
+        "duration_ms",
+        "response_code",
+        "outcome",
+        "error",
+        "response_body",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -92,15 +114,37 @@ class WebhookAttemptInline(ReadOnlyMixin, FacilitatorOnlyMixin, admin.TabularInl
 class WebhookDeliveryAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     """The delivery log: each delivery with its last answer, and every attempt below it."""
 
-    list_display = ["created_at", "event_type", "case_reference", "endpoint", "status",
-                    "attempts", "last_response_code", "sent_at", "webhook_id"]
+    list_display = [
+        "created_at",
+        "event_type",
+        "case_reference",
+        "endpoint",
+        "status",
+        "attempts",
+        "last_response_code",
+        "sent_at",
+        "webhook_id",
+    ]
     list_filter = ["status", "event_type", "endpoint"]
     list_select_related = ["endpoint"]
     search_fields = ["case_reference", "webhook_id"]
-    readonly_fields = ["endpoint", "event_type", "webhook_id", "event_id", "case_reference",
-                       "payload", "created_at", "status", "attempts", "claimed_at",
-                       "next_attempt_at", "sent_at", "last_response_code", "last_response_body",
-                       "last_error"]
+    readonly_fields = [
+        "endpoint",
+        "event_type",
+        "webhook_id",
+        "event_id",
+        "case_reference",
+        "payload",
+        "created_at",
+        "status",
+        "attempts",
+        "claimed_at",
+        "next_attempt_at",
+        "sent_at",
+        "last_response_code",
+        "last_response_body",
+        "last_error",
+    ]
     fields = readonly_fields
     inlines = [WebhookAttemptInline]
     actions = ["replay"]
@@ -119,9 +163,11 @@ class WebhookDeliveryAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
             messages.error(request, str(exc))
             return
         skipped = queryset.count() - queued
-        messages.success(request, f"Queued {queued} delivery(ies) again with their webhook-ids"
-                         + (f"; {skipped} being delivered right now were left alone." if skipped
-                            else "."))
+        messages.success(
+            request,
+            f"Queued {queued} delivery(ies) again with their webhook-ids"
+            + (f"; {skipped} being delivered right now were left alone." if skipped else "."),
+        )
 
 
 # --- Inbound ---------------------------------------------------------------------------------
@@ -146,8 +192,18 @@ class InboundSourceAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
 
 @admin.register(InboundEvent)
 class InboundEventAdmin(ReadOnlyMixin, FacilitatorOnlyMixin, admin.ModelAdmin):
-    list_display = ["occurred_at", "case", "event_type", "source", "shipment_status",
-                    "location", "eta", "celsius", "excursion", "outcome"]
+    list_display = [
+        "occurred_at",
+        "case",
+        "event_type",
+        "source",
+        "shipment_status",
+        "location",
+        "eta",
+        "celsius",
+        "excursion",
+        "outcome",
+    ]
     list_filter = ["event_type", "excursion", "source"]
     list_select_related = ["case", "source"]
     search_fields = ["case__reference", "webhook_id"]
@@ -174,6 +230,7 @@ class CaseWithInboundEventsAdmin(_CaseAdmin):
 
     def render_change_form(self, request, context, *args, **kwargs):
         # The add page uses this template too: it extends the previous one either way.
-        context["webhooks_base_template"] = (_CaseAdmin.change_form_template
-                                             or "admin/change_form.html")
+        context["webhooks_base_template"] = (
+            _CaseAdmin.change_form_template or "admin/change_form.html"
+        )
         return super().render_change_form(request, context, *args, **kwargs)

@@ -18,11 +18,19 @@ class WebhooksConfig(AppConfig):
 
         from . import events
 
-        post_transition.connect(events.on_case_transition, sender=Case,
-                                dispatch_uid="webhooks.case_transition")
-        pre_save.connect(events.remember_review_status, sender=Document,
-                         dispatch_uid="webhooks.document_review_before")
-        post_save.connect(events.on_document_saved, sender=Document,
-                          dispatch_uid="webhooks.document_saved")
-        post_save.connect(events.on_safety_follow_up_saved, sender=SafetyFollowUp,
-                          dispatch_uid="webhooks.safety_follow_up")
+        post_transition.connect(
+            events.on_case_transition, sender=Case, dispatch_uid="webhooks.case_transition"
+        )
+        pre_save.connect(
+            events.remember_review_status,
+            sender=Document,
+            dispatch_uid="webhooks.document_review_before",
+        )
+        post_save.connect(
+            events.on_document_saved, sender=Document, dispatch_uid="webhooks.document_saved"
+        )
+        post_save.connect(
+            events.on_safety_follow_up_saved,
+            sender=SafetyFollowUp,
+            dispatch_uid="webhooks.safety_follow_up",
+        )

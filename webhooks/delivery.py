@@ -96,8 +96,9 @@ def body_of(payload: dict) -> bytes:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
 
 
-def signed_headers(*, secret: str, webhook_id: str, body: bytes, at: dt.datetime | None = None
-                   ) -> dict[str, str]:
+def signed_headers(
+    *, secret: str, webhook_id: str, body: bytes, at: dt.datetime | None = None
+) -> dict[str, str]:
     """The Standard Webhooks headers for one attempt, signed with the endpoint's secret."""
     # standardwebhooks' sign() replaces the tzinfo by UTC instead of converting: give it UTC.
     at = dt.datetime.fromtimestamp(int((at or timezone.now()).timestamp()), tz=dt.UTC)
@@ -164,20 +165,29 @@ class _Attempt:
         self.started = time.monotonic()
 
     def _mine(self):
-        return WebhookDelivery.objects.filter(pk=self.pk, claimed_at=self.claimed_at,
-                                              status=Status.CONNECTING)
+        return WebhookDelivery.objects.filter(
+            pk=self.pk, claimed_at=self.claimed_at, status=Status.CONNECTING
+        )
 
     def _log(self, outcome: str, answer: Answer | None, error: str = "") -> None:
         WebhookAttempt.objects.create(
-            delivery_id=self.pk, number=self.number, started_at=self.claimed_at,
+            delivery_id=self.pk,
+            number=self.number,
+            started_at=self.claimed_at,
             duration_ms=int((time.monotonic() - self.started) * 1000),
             response_code=answer.code if answer else None,
-            response_body=answer.body if answer else "", error=error[:2000], outcome=outcome)
+            response_body=answer.body if answer else "",
+            error=error[:2000],
+            outcome=outcome,
+        )
 
     def _finish(self, outcome: str, answer: Answer | None, error: str, **fields) -> bool:
         changed = self._mine().update(
             last_response_code=answer.code if answer else None,
-            last_response_body=answer.body if answer else "", last_error=error[:2000], **fields)
+            last_response_body=answer.body if answer else "",
+            last_error=error[:2000],
+            **fields,
+        )
         if not changed:  # cannot happen within the lease: the row is another attempt's now
             logger.error("webhook delivery %s: claim lost before the answer was recorded", self.pk)
             return False
@@ -185,8 +195,9 @@ class _Attempt:
         return True
 
     def sent(self, answer: Answer) -> Outcome:
-        if self._finish("sent", answer, "", status=Status.SENT, sent_at=timezone.now(),
-                        next_attempt_at=None):
+        if self._finish(
+            "sent", answer, "", status=Status.SENT, sent_at=timezone.now(), next_attempt_at=None
+        ):
             endpoint_succeeded(self.delivery.endpoint_id)
         return Outcome("sent")
 
@@ -196,8 +207,9 @@ class _Attempt:
             endpoint_failed(self.delivery.endpoint_id)
         return Outcome("failed")
 
-    def temporary(self, error: str, answer: Answer | None = None,
-                  exc: BaseException | None = None) -> Outcome:
+    def temporary(
+        self, error: str, answer: Answer | None = None, exc: BaseException | None = None
+    ) -> Outcome:
         if self.number >= MAX_ATTEMPTS:
             return self.failed(f"Gave up after {self.number} attempts: {error}", answer)
         delay = RETRY_DELAYS[min(self.number, len(RETRY_DELAYS)) - 1]
@@ -210,8 +222,14 @@ class _Attempt:
             retry_in, next_attempt_at = delay, now + dt.timedelta(seconds=delay) + RETRY_AFTER
         else:
             retry_in, next_attempt_at = None, now + dt.timedelta(seconds=delay)
-        self._finish("retry", answer, error, status=Status.PENDING, claimed_at=None,
-                     next_attempt_at=next_attempt_at)
+        self._finish(
+            "retry",
+            answer,
+            error,
+            status=Status.PENDING,
+            claimed_at=None,
+            next_attempt_at=next_attempt_at,
+        )
         return Outcome("retry", retry_in=retry_in, error=exc or RuntimeError(error))
 
 
@@ -227,18 +245,20 @@ def claimable(now: dt.datetime) -> Q:
     under the attempt limit, of an active endpoint. The endpoint is tested with a subquery on
     ``endpoint_id`` rather than a join: an UPDATE with a join becomes ``pk IN (subquery)``, and
     PostgreSQL would not re-check the status of a row another claim changed meanwhile."""
-    return (Q(status__in=[Status.PENDING, Status.CONNECTING], sent_at__isnull=True)
-            & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - LEASE))
-            & Q(attempts__lt=MAX_ATTEMPTS)
-            & Q(endpoint_id__in=WebhookEndpoint.objects.filter(active=True).values("pk")))
+    return (
+        Q(status__in=[Status.PENDING, Status.CONNECTING], sent_at__isnull=True)
+        & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - LEASE))
+        & Q(attempts__lt=MAX_ATTEMPTS)
+        & Q(endpoint_id__in=WebhookEndpoint.objects.filter(active=True).values("pk"))
+    )
 
 
 def deliver(delivery_id: int) -> Outcome:
     """Send delivery ``delivery_id`` if it is claimable; see the module docstring."""
     now = timezone.now()
     claimed = WebhookDelivery.objects.filter(claimable(now), pk=delivery_id).update(
-        status=Status.CONNECTING, claimed_at=now, next_attempt_at=None,
-        attempts=F("attempts") + 1)
+        status=Status.CONNECTING, claimed_at=now, next_attempt_at=None, attempts=F("attempts") + 1
+    )
     if not claimed:
         settle_abandoned(WebhookDelivery.objects.filter(pk=delivery_id), now=now)
         return Outcome("nothing to send", held_for=_lease_left(delivery_id, now))
@@ -249,8 +269,9 @@ def deliver(delivery_id: int) -> Outcome:
         return attempt.failed(f"Not an http(s) address: {url}")
     body = body_of(delivery.payload)
     try:
-        headers = signed_headers(secret=delivery.endpoint.secret,
-                                 webhook_id=delivery.webhook_id, body=body)
+        headers = signed_headers(
+            secret=delivery.endpoint.secret, webhook_id=delivery.webhook_id, body=body
+        )
         answer = post(url, body, headers)
     except Exception as exc:  # no answer: timeout, refused, reset, DNS; Celery's soft limit
         return attempt.temporary(describe(exc), exc=exc)
@@ -264,8 +285,11 @@ def deliver(delivery_id: int) -> Outcome:
 def _lease_left(pk: int, now: dt.datetime) -> int | None:
     """Seconds (rounded up) until the lease of the delivery holding ``pk`` ends; None if no
     delivery holds it."""
-    claimed_at = (WebhookDelivery.objects.filter(pk=pk, status=Status.CONNECTING)
-                  .values_list("claimed_at", flat=True).first())
+    claimed_at = (
+        WebhookDelivery.objects.filter(pk=pk, status=Status.CONNECTING)
+        .values_list("claimed_at", flat=True)
+        .first()
+    )
     if claimed_at is None:
         return None
     return max(1, math.ceil((claimed_at + LEASE - now).total_seconds()))
@@ -277,13 +301,16 @@ def settle_abandoned(rows=None, *, now: dt.datetime | None = None) -> int:
     many changed."""
     now = now or timezone.now()
     rows = (WebhookDelivery.objects.all() if rows is None else rows).filter(
-        status=Status.CONNECTING, claimed_at__lt=now - LEASE, attempts__gte=MAX_ATTEMPTS)
+        status=Status.CONNECTING, claimed_at__lt=now - LEASE, attempts__gte=MAX_ATTEMPTS
+    )
     changed = 0
     for pk, endpoint_id in rows.values_list("pk", "endpoint_id"):
-        if WebhookDelivery.objects.filter(pk=pk, status=Status.CONNECTING,
-                                          claimed_at__lt=now - LEASE).update(
-                status=Status.FAILED,
-                last_error=f"The delivery stopped without finishing {MAX_ATTEMPTS} times."):
+        if WebhookDelivery.objects.filter(
+            pk=pk, status=Status.CONNECTING, claimed_at__lt=now - LEASE
+        ).update(
+            status=Status.FAILED,
+            last_error=f"The delivery stopped without finishing {MAX_ATTEMPTS} times.",
+        ):
             changed += 1
             endpoint_failed(endpoint_id)
     return changed
@@ -294,11 +321,18 @@ def lost(now: dt.datetime) -> Q:
     backoff), or never tried ``RETRY_AFTER`` after they were queued, or left ``connecting`` by
     a delivery whose lease expired; all of an active endpoint."""
     return Q(endpoint__active=True) & (
-        Q(status=Status.PENDING, next_attempt_at__isnull=True, claimed_at__isnull=True,
-          created_at__lt=now - RETRY_AFTER)
+        Q(
+            status=Status.PENDING,
+            next_attempt_at__isnull=True,
+            claimed_at__isnull=True,
+            created_at__lt=now - RETRY_AFTER,
+        )
         | Q(status=Status.PENDING, next_attempt_at__lte=now)
-        | Q(status__in=[Status.PENDING, Status.CONNECTING], claimed_at__lt=now - LEASE,
-            attempts__lt=MAX_ATTEMPTS)
+        | Q(
+            status__in=[Status.PENDING, Status.CONNECTING],
+            claimed_at__lt=now - LEASE,
+            attempts__lt=MAX_ATTEMPTS,
+        )
     )
 
 
@@ -309,8 +343,11 @@ def sweep(now: dt.datetime | None = None, limit: int = 1000) -> int:
 
     now = now or timezone.now()
     settle_abandoned(now=now)
-    ids = list(WebhookDelivery.objects.filter(lost(now)).order_by("pk")
-               .values_list("pk", flat=True)[:limit])
+    ids = list(
+        WebhookDelivery.objects.filter(lost(now))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
     enqueue(ids)
     return len(ids)
 
@@ -320,20 +357,24 @@ def sweep(now: dt.datetime | None = None, limit: int = 1000) -> int:
 
 def endpoint_succeeded(endpoint_id: int) -> None:
     WebhookEndpoint.objects.filter(pk=endpoint_id, consecutive_failures__gt=0).update(
-        consecutive_failures=0)
+        consecutive_failures=0
+    )
 
 
 def endpoint_failed(endpoint_id: int) -> None:
     """Count a failed delivery; at the limit, switch the endpoint off once (a conditional
     update) and tell the facilitators."""
     WebhookEndpoint.objects.filter(pk=endpoint_id).update(
-        consecutive_failures=F("consecutive_failures") + 1)
+        consecutive_failures=F("consecutive_failures") + 1
+    )
     limit = settings.NPP_WEBHOOK_DISABLE_AFTER_FAILURES
-    reason = (f"Disabled automatically after {limit} failed deliveries in a row "
-              f"({timezone.localtime():%d %b %Y %H:%M %Z}).")
-    if WebhookEndpoint.objects.filter(pk=endpoint_id, active=True,
-                                      consecutive_failures__gte=limit).update(
-            active=False, disabled_at=timezone.now(), disabled_reason=reason):
+    reason = (
+        f"Disabled automatically after {limit} failed deliveries in a row "
+        f"({timezone.localtime():%d %b %Y %H:%M %Z})."
+    )
+    if WebhookEndpoint.objects.filter(
+        pk=endpoint_id, active=True, consecutive_failures__gte=limit
+    ).update(active=False, disabled_at=timezone.now(), disabled_reason=reason):
         from .services import endpoint_disabled
 
         logger.error("webhook endpoint %s disabled: %s", endpoint_id, reason)

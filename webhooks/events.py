@@ -35,20 +35,28 @@ def iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def record_event(event_type: str, data: dict[str, Any], *, at: dt.datetime | None = None
-                 ) -> list[int]:
+def record_event(
+    event_type: str, data: dict[str, Any], *, at: dt.datetime | None = None
+) -> list[int]:
     """Queue ``event_type`` with ``data`` for every active endpoint subscribed to it, in the
     caller's transaction; returns the deliveries' ids. Their tasks are sent on commit."""
-    endpoints = [e for e in WebhookEndpoint.objects.filter(active=True)
-                 if e.subscribes_to(event_type)]
+    endpoints = [
+        e for e in WebhookEndpoint.objects.filter(active=True) if e.subscribes_to(event_type)
+    ]
     if not endpoints:
         return []
     payload = {"type": event_type, "timestamp": iso(at or timezone.now()), "data": data}
     event_id = uuid.uuid4()
-    ids = [WebhookDelivery.objects.create(
-        endpoint=endpoint, event_type=event_type, event_id=event_id, payload=payload,
-        case_reference=str(data.get("reference", ""))[:20],
-    ).pk for endpoint in endpoints]
+    ids = [
+        WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event_type=event_type,
+            event_id=event_id,
+            payload=payload,
+            case_reference=str(data.get("reference", ""))[:20],
+        ).pk
+        for endpoint in endpoints
+    ]
     transaction.on_commit(lambda: enqueue(ids))
     return ids
 
@@ -74,10 +82,17 @@ def on_case_transition(sender, instance, name, source, target, **kwargs) -> None
     if "exception" in kwargs:  # the transition method raised: no state change happened
         return
     now = timezone.now()
-    record_event(EventType.CASE_TRANSITIONED, {
-        "reference": instance.reference, "transition": name, "from": source, "to": target,
-        "at": iso(now),
-    }, at=now)
+    record_event(
+        EventType.CASE_TRANSITIONED,
+        {
+            "reference": instance.reference,
+            "transition": name,
+            "from": source,
+            "to": target,
+            "at": iso(now),
+        },
+        at=now,
+    )
 
 
 _REVIEW_BEFORE = "_webhooks_review_status_before"
@@ -107,23 +122,36 @@ def on_document_saved(sender, instance, created, raw=False, **kwargs) -> None:
     code = instance.document_type.code
     packet_kinds = {type_code: kind for kind, type_code in PACKET_TYPE_CODES.items()}
     if created and code in packet_kinds:
-        record_event(EventType.PACKET_READY, {
-            "reference": instance.case.reference, "kind": str(packet_kinds[code]),
-            "version": instance.version, "at": iso(instance.uploaded_at),
-        })
+        record_event(
+            EventType.PACKET_READY,
+            {
+                "reference": instance.case.reference,
+                "kind": str(packet_kinds[code]),
+                "version": instance.version,
+                "at": iso(instance.uploaded_at),
+            },
+        )
         return
     if created:
         before = ReviewStatus.PENDING
     status = instance.review_status
     if status == before or status == ReviewStatus.PENDING:
         return
-    event_type = (EventType.DOCUMENT_ACCEPTED if status == ReviewStatus.ACCEPTED
-                  else EventType.DOCUMENT_REJECTED)
-    record_event(event_type, {
-        "reference": instance.case.reference, "document_type": code,
-        "version": instance.version, "status": status,
-        "at": iso(instance.reviewed_at or timezone.now()),
-    })
+    event_type = (
+        EventType.DOCUMENT_ACCEPTED
+        if status == ReviewStatus.ACCEPTED
+        else EventType.DOCUMENT_REJECTED
+    )
+    record_event(
+        event_type,
+        {
+            "reference": instance.case.reference,
+            "document_type": code,
+            "version": instance.version,
+            "status": status,
+            "at": iso(instance.reviewed_at or timezone.now()),
+        },
+    )
 
 
 def on_safety_follow_up_saved(sender, instance, created, raw=False, **kwargs) -> None:
@@ -131,7 +159,11 @@ def on_safety_follow_up_saved(sender, instance, created, raw=False, **kwargs) ->
     own transaction). The rule codes, details and note stay in the system."""
     if raw or not created:
         return
-    record_event(EventType.SAFETY_SIGNAL, {
-        "reference": instance.case.reference, "transition": instance.transition,
-        "at": iso(instance.raised_at),
-    })
+    record_event(
+        EventType.SAFETY_SIGNAL,
+        {
+            "reference": instance.case.reference,
+            "transition": instance.transition,
+            "at": iso(instance.raised_at),
+        },
+    )

@@ -83,8 +83,13 @@ def inbound_receive(*, slug: str, body: bytes, headers: Mapping[str, str]) -> st
     try:
         with transaction.atomic():
             event = InboundEvent.objects.create(
-                source=source, case=case, webhook_id=webhook_id, event_type=parsed.event_type,
-                occurred_at=parsed.occurred_at, **parsed.fields)
+                source=source,
+                case=case,
+                webhook_id=webhook_id,
+                event_type=parsed.event_type,
+                occurred_at=parsed.occurred_at,
+                **parsed.fields,
+            )
             _apply(event, case, source)
     except IntegrityError:
         if InboundEvent.objects.filter(source=source, webhook_id=webhook_id).exists():
@@ -93,8 +98,9 @@ def inbound_receive(*, slug: str, body: bytes, headers: Mapping[str, str]) -> st
     return "recorded"
 
 
-def _verified(source: InboundSource, body: bytes, headers: dict[str, str]
-              ) -> tuple[Any, dt.datetime]:
+def _verified(
+    source: InboundSource, body: bytes, headers: dict[str, str]
+) -> tuple[Any, dt.datetime]:
     """The JSON payload and the signed ``webhook-timestamp``, once the signature checks out."""
     try:
         Webhook(source.secret).verify(body, headers, json_parse=False)
@@ -119,9 +125,12 @@ def parse(source: InboundSource, payload: Any, *, default_time: dt.datetime) -> 
     event_type, data = payload.get("type"), payload["data"]
     if event_type not in INBOUND_TYPES[source.kind]:
         allowed = ", ".join(INBOUND_TYPES[source.kind])
-        raise Refused(400, f"Unknown or unexpected type {event_type!r}; this source sends {allowed}.")
-    occurred_at = (_instant(payload, "timestamp") if payload.get("timestamp") is not None
-                   else default_time)
+        raise Refused(
+            400, f"Unknown or unexpected type {event_type!r}; this source sends {allowed}."
+        )
+    occurred_at = (
+        _instant(payload, "timestamp") if payload.get("timestamp") is not None else default_time
+    )
     reference = _text(data, "reference", 20)
     return Parsed(event_type, reference, occurred_at, _FIELDS[event_type](data))
 
@@ -159,12 +168,14 @@ def _celsius(data: dict) -> Decimal:
 _FIELDS = {
     InboundType.SHIPMENT_STATUS: lambda data: {
         "shipment_status": _text(data, "status", 60),
-        "location": _text(data, "location", 200, required=False)},
+        "location": _text(data, "location", 200, required=False),
+    },
     InboundType.SHIPMENT_LOCATION: lambda data: {"location": _text(data, "location", 200)},
     InboundType.SHIPMENT_ETA: lambda data: {"eta": _instant(data, "eta")},
     InboundType.TEMPERATURE_READING: lambda data: {
         "celsius": _celsius(data),
-        "logger_serial": _text(data, "logger_serial", 60, required=False)},
+        "logger_serial": _text(data, "logger_serial", 60, required=False),
+    },
 }
 
 
@@ -175,8 +186,9 @@ def _apply(event: InboundEvent, case: Case, source: InboundSource) -> None:
     if event.event_type == InboundType.SHIPMENT_ETA:
         event.outcome = _apply_eta(event, case, source)
     elif event.event_type == InboundType.TEMPERATURE_READING:
-        event.excursion = (event.celsius > FROZEN_MAX_CELSIUS
-                           and (case.received_at is None or event.occurred_at < case.received_at))
+        event.excursion = event.celsius > FROZEN_MAX_CELSIUS and (
+            case.received_at is None or event.occurred_at < case.received_at
+        )
         event.outcome = "Excursion: above -60 °C before receipt." if event.excursion else ""
     else:
         return
@@ -186,8 +198,9 @@ def _apply(event: InboundEvent, case: Case, source: InboundSource) -> None:
 def _apply_eta(event: InboundEvent, case: Case, source: InboundSource) -> str:
     """Events can arrive out of order: an ETA older than one already received is kept on the
     timeline but does not replace the newer one."""
-    newer = InboundEvent.objects.filter(case=case, event_type=InboundType.SHIPMENT_ETA,
-                                        occurred_at__gt=event.occurred_at).exists()
+    newer = InboundEvent.objects.filter(
+        case=case, event_type=InboundType.SHIPMENT_ETA, occurred_at__gt=event.occurred_at
+    ).exists()
     if newer:
         return "Not applied: a later ETA was already received."
     if case_record_eta(case=case, eta=event.eta, source=source.name):

@@ -47,8 +47,9 @@ class WebhookEndpoint(models.Model):
     after ``NPP_WEBHOOK_DISABLE_AFTER_FAILURES`` failed deliveries in a row (``disabled_at``)."""
 
     name = models.CharField(max_length=100)
-    url = models.URLField("URL", max_length=500,
-                          validators=[URLValidator(schemes=["http", "https"])])
+    url = models.URLField(
+        "URL", max_length=500, validators=[URLValidator(schemes=["http", "https"])]
+    )
     events = models.JSONField("events subscribed", default=list)
     secret = models.CharField(max_length=100, default=new_secret, editable=False)
     active = models.BooleanField(default=True)
@@ -88,14 +89,16 @@ class WebhookDelivery(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.PROTECT,
-                                 related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.PROTECT, related_name="deliveries"
+    )
     event_type = models.CharField(max_length=40, choices=EventType.choices)
     # The event's id, shared by its deliveries to every endpoint.
     event_id = models.UUIDField(editable=False)
     # The webhook-id header: the same for every attempt and every replay of this delivery.
-    webhook_id = models.CharField("webhook-id", max_length=64, unique=True,
-                                  default=new_webhook_id, editable=False)
+    webhook_id = models.CharField(
+        "webhook-id", max_length=64, unique=True, default=new_webhook_id, editable=False
+    )
     payload = models.JSONField()
     case_reference = models.CharField(max_length=20, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -114,12 +117,16 @@ class WebhookDelivery(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "webhook deliveries"
         constraints = [
-            models.UniqueConstraint(fields=["endpoint", "event_id"],
-                                    name="one_delivery_per_event_and_endpoint"),
+            models.UniqueConstraint(
+                fields=["endpoint", "event_id"], name="one_delivery_per_event_and_endpoint"
+            ),
         ]
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="webhook_outbox",
-                         condition=models.Q(status__in=["pending", "connecting"])),
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                name="webhook_outbox",
+                condition=models.Q(status__in=["pending", "connecting"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -130,8 +137,9 @@ class WebhookAttempt(models.Model):
     """The delivery log: one row per finished attempt (a killed one leaves none; the next
     attempt's number shows the gap)."""
 
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE,
-                                 related_name="attempt_log")
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log"
+    )
     number = models.PositiveSmallIntegerField()
     started_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField()
@@ -164,8 +172,11 @@ class InboundType(models.TextChoices):
 
 # What each kind of source may send.
 INBOUND_TYPES = {
-    InboundKind.SHIPMENT: (InboundType.SHIPMENT_STATUS, InboundType.SHIPMENT_LOCATION,
-                           InboundType.SHIPMENT_ETA),
+    InboundKind.SHIPMENT: (
+        InboundType.SHIPMENT_STATUS,
+        InboundType.SHIPMENT_LOCATION,
+        InboundType.SHIPMENT_ETA,
+    ),
     InboundKind.TEMPERATURE: (InboundType.TEMPERATURE_READING,),
 }
 
@@ -174,8 +185,11 @@ class InboundSource(models.Model):
     """A sender of signed events to ``/webhooks/inbound/<slug>/``, with its own secret."""
 
     name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=50, unique=True,
-                            help_text="The last part of its address: /webhooks/inbound/<slug>/")
+    slug = models.SlugField(
+        max_length=50,
+        unique=True,
+        help_text="The last part of its address: /webhooks/inbound/<slug>/",
+    )
     kind = models.CharField(max_length=20, choices=InboundKind.choices)
     secret = models.CharField(max_length=100, default=new_secret, editable=False)
     active = models.BooleanField(default=True)
@@ -193,8 +207,7 @@ class InboundEvent(models.Model):
     """A verified event from a courier or a temperature logger, on its case's timeline."""
 
     source = models.ForeignKey(InboundSource, on_delete=models.PROTECT, related_name="events")
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT,
-                             related_name="inbound_events")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="inbound_events")
     webhook_id = models.CharField("webhook-id", max_length=100)
     event_type = models.CharField(max_length=30, choices=InboundType.choices)
     occurred_at = models.DateTimeField()
@@ -203,18 +216,21 @@ class InboundEvent(models.Model):
     location = models.CharField(max_length=200, blank=True)
     eta = models.DateTimeField("ETA", null=True, blank=True)
     logger_serial = models.CharField(max_length=60, blank=True)
-    celsius = models.DecimalField("temperature (°C)", max_digits=5, decimal_places=2, null=True,
-                                  blank=True)
+    celsius = models.DecimalField(
+        "temperature (°C)", max_digits=5, decimal_places=2, null=True, blank=True
+    )
     excursion = models.BooleanField(
-        default=False, help_text="Above -60 °C before the kit was received (DOMAIN.md §1.5).")
+        default=False, help_text="Above -60 °C before the kit was received (DOMAIN.md §1.5)."
+    )
     outcome = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
         constraints = [
             # Idempotency: a sender's retry (same webhook-id) is recorded once.
-            models.UniqueConstraint(fields=["source", "webhook_id"],
-                                    name="one_inbound_event_per_source_and_id"),
+            models.UniqueConstraint(
+                fields=["source", "webhook_id"], name="one_inbound_event_per_source_and_id"
+            ),
         ]
         indexes = [models.Index(fields=["case", "-occurred_at"], name="inbound_event_case")]
 

@@ -37,14 +37,22 @@ def webhook_endpoint_save(*, endpoint: WebhookEndpoint, by: Any) -> WebhookEndpo
     _refuse_unless_desk(by, "configure webhooks")
     endpoint.full_clean()
     with transaction.atomic():
-        was_active = (WebhookEndpoint.objects.filter(pk=endpoint.pk)
-                      .values_list("active", flat=True).first()) if endpoint.pk else None
+        was_active = (
+            (
+                WebhookEndpoint.objects.filter(pk=endpoint.pk)
+                .values_list("active", flat=True)
+                .first()
+            )
+            if endpoint.pk
+            else None
+        )
         if endpoint.active and was_active is False:
             endpoint.consecutive_failures = 0
             endpoint.disabled_at = None
             endpoint.disabled_reason = ""
-            held = list(endpoint.deliveries.filter(status=Status.PENDING)
-                        .values_list("pk", flat=True))
+            held = list(
+                endpoint.deliveries.filter(status=Status.PENDING).values_list("pk", flat=True)
+            )
             transaction.on_commit(lambda: _enqueue(held))
         endpoint.save()
     return endpoint
@@ -57,11 +65,17 @@ def webhook_delivery_replay(*, delivery: WebhookDelivery, by: Any) -> bool:
     _refuse_unless_desk(by, "replay webhooks")
     now = timezone.now()
     idle = Q(status__in=[Status.SENT, Status.FAILED, Status.PENDING]) | Q(
-        status=Status.CONNECTING, claimed_at__lt=now - LEASE)
+        status=Status.CONNECTING, claimed_at__lt=now - LEASE
+    )
     with transaction.atomic():
         queued = WebhookDelivery.objects.filter(idle, pk=delivery.pk).update(
-            status=Status.PENDING, attempts=0, claimed_at=None, next_attempt_at=None,
-            sent_at=None, last_error="Replayed by a facilitator.")
+            status=Status.PENDING,
+            attempts=0,
+            claimed_at=None,
+            next_attempt_at=None,
+            sent_at=None,
+            last_error="Replayed by a facilitator.",
+        )
         if queued:
             transaction.on_commit(lambda: _enqueue([delivery.pk]))
     return bool(queued)
@@ -80,22 +94,34 @@ def endpoint_disabled(endpoint_id: int) -> None:
     change commits: the reminder outbox is per case, and this is about no case). A failure to
     send is logged; the admin shows the endpoint disabled either way."""
     endpoint = WebhookEndpoint.objects.get(pk=endpoint_id)
-    recipients = sorted({user.email for user in access.assignable_facilitators()
-                         if user.email and access.is_facilitator(user)})
+    recipients = sorted(
+        {
+            user.email
+            for user in access.assignable_facilitators()
+            if user.email and access.is_facilitator(user)
+        }
+    )
     if not recipients:
         logger.error("webhook endpoint %s disabled and no facilitator has an email", endpoint.pk)
         return
     link = settings.NPP_SITE_URL.rstrip("/") + reverse(
-        "admin:webhooks_webhookendpoint_change", args=[endpoint.pk])
-    body = (f"The webhook endpoint \"{endpoint.name}\" ({endpoint.url}) was switched off: "
-            f"{endpoint.disabled_reason}\n\nNo events are recorded for it while it is off; the "
-            f"deliveries already queued wait. Check the receiver, then switch it back on:\n"
-            f"{link}\n")
+        "admin:webhooks_webhookendpoint_change", args=[endpoint.pk]
+    )
+    body = (
+        f'The webhook endpoint "{endpoint.name}" ({endpoint.url}) was switched off: '
+        f"{endpoint.disabled_reason}\n\nNo events are recorded for it while it is off; the "
+        f"deliveries already queued wait. Check the receiver, then switch it back on:\n"
+        f"{link}\n"
+    )
 
     def send() -> None:
         try:
-            send_mail(f"Webhook endpoint disabled: {endpoint.name}", body,
-                      settings.DEFAULT_FROM_EMAIL, recipients)
+            send_mail(
+                f"Webhook endpoint disabled: {endpoint.name}",
+                body,
+                settings.DEFAULT_FROM_EMAIL,
+                recipients,
+            )
         except Exception:
             logger.exception("could not email the facilitators about endpoint %s", endpoint.pk)
 

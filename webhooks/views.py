@@ -28,7 +28,8 @@ def inbound(request: HttpRequest, source: str) -> JsonResponse:
     try:
         result = inbound_receive(slug=source, body=request.body, headers=request.headers)
     except Refused as refusal:
-        logger.warning("inbound webhook from %r refused (%s): %s", source, refusal.status,
-                       refusal.message)
+        logger.warning(
+            "inbound webhook from %r refused (%s): %s", source, refusal.status, refusal.message
+        )
         return JsonResponse({"error": refusal.message}, status=refusal.status)
     return JsonResponse({"status": result})

@@ -30,8 +30,9 @@ def _credit_audit_actor(request) -> None:
         context["actor"] = request.user
 
 
-def refusal(messages: list[str], codes: list[str], status: int,
-            fields: dict[str, list[str]] | None = None) -> Response:
+def refusal(
+    messages: list[str], codes: list[str], status: int, fields: dict[str, list[str]] | None = None
+) -> Response:
     """``{"errors": [...], "codes": [...]}``: an action refused, each reason with its code."""
     body: dict = {"errors": list(messages), "codes": list(codes)}
     if fields:

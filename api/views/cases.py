@@ -48,8 +48,12 @@ class CaseList(ApiView, generics.ListAPIView):
         filters.is_valid(raise_exception=True)
         wanted = filters.validated_data
         cases = cases_for(self.request.user)
-        lookups = {"state": "state", "hospital": "hospital_id", "doctor": "doctor_id",
-                   "updated_since": "updated_at__gte"}
+        lookups = {
+            "state": "state",
+            "hospital": "hospital_id",
+            "doctor": "doctor_id",
+            "updated_since": "updated_at__gte",
+        }
         return cases.filter(**{lookups[name]: value for name, value in wanted.items()})
 
     @extend_schema(parameters=[CaseFilterSerializer])
@@ -107,17 +111,25 @@ class CaseTransition(ApiView):
     def get_serializer_class(self):
         return transition_request_serializer(self.transition)
 
-    @extend_schema(tags=["transitions"], responses={
-        200: CaseDetailSerializer,
-        400: OpenApiResponse(description="A fact of the wrong type, or not this transition's."),
-        403: OpenApiResponse(description="You see the case but may not run this transition."),
-        404: NOT_FOUND,
-        409: OpenApiResponse(RefusalSerializer, description="The case changed since "
-                             "expected_state (case_conflict), or the transition does not start "
-                             "from its state (transition_not_available)."),
-        422: OpenApiResponse(RefusalSerializer, description="Refused by the rulebook: every "
-                             "reason with its rule code."),
-    })
+    @extend_schema(
+        tags=["transitions"],
+        responses={
+            200: CaseDetailSerializer,
+            400: OpenApiResponse(description="A fact of the wrong type, or not this transition's."),
+            403: OpenApiResponse(description="You see the case but may not run this transition."),
+            404: NOT_FOUND,
+            409: OpenApiResponse(
+                RefusalSerializer,
+                description="The case changed since "
+                "expected_state (case_conflict), or the transition does not start "
+                "from its state (transition_not_available).",
+            ),
+            422: OpenApiResponse(
+                RefusalSerializer,
+                description="Refused by the rulebook: every reason with its rule code.",
+            ),
+        },
+    )
     def post(self, request, reference: str):
         case = case_by_reference(request.user, reference)
         body = self.get_serializer(data=request.data)
@@ -126,8 +138,14 @@ class CaseTransition(ApiView):
         note = facts.pop("note", "")
         expected = facts.pop("expected_state", None)
         try:
-            case = case_apply(case=case, transition=self.transition, by=request.user,
-                              description=note, expected_state=expected, **facts)
+            case = case_apply(
+                case=case,
+                transition=self.transition,
+                by=request.user,
+                description=note,
+                expected_state=expected,
+                **facts,
+            )
         except PermissionDenied as exc:
             raise exceptions.PermissionDenied(str(exc)) from exc
         except CaseActionError as exc:

@@ -30,7 +30,9 @@ class ApiUploadForm(UploadForm):
     sent as ``file``: the same checks (size before reading, sample date, a lab report's
     values), then the same service."""
 
-    document_type = forms.ModelChoiceField(queryset=DocumentType.objects.all(), to_field_name="code")
+    document_type = forms.ModelChoiceField(
+        queryset=DocumentType.objects.all(), to_field_name="code"
+    )
 
 
 class CaseDocuments(ApiView):
@@ -41,8 +43,9 @@ class CaseDocuments(ApiView):
     serializer_class = DocumentSerializer
     parser_classes = [MultiPartParser]
 
-    @extend_schema(tags=["documents"], responses={200: DocumentSerializer(many=True),
-                                                  404: NOT_FOUND})
+    @extend_schema(
+        tags=["documents"], responses={200: DocumentSerializer(many=True), 404: NOT_FOUND}
+    )
     def get(self, request, reference: str):
         case = case_by_reference(request.user, reference)
         return Response(self.get_serializer(documents_for(request.user, case), many=True).data)
@@ -52,8 +55,11 @@ class CaseDocuments(ApiView):
         request={"multipart/form-data": DocumentUploadSerializer},
         responses={
             201: DocumentSerializer,
-            400: OpenApiResponse(RefusalSerializer, description="The file or a value refused, "
-                                 "in the validator's words, with its codes."),
+            400: OpenApiResponse(
+                RefusalSerializer,
+                description="The file or a value refused, "
+                "in the validator's words, with its codes.",
+            ),
             403: OpenApiResponse(description="You see the case but may not upload this type."),
             404: NOT_FOUND,
         },
@@ -66,9 +72,14 @@ class CaseDocuments(ApiView):
             return _form_refusal(form)
         data, filename = form.read_upload()
         try:
-            document = document_upload(case=case, document_type=form.cleaned_data["document_type"],
-                                       data=data, filename=filename, by=request.user,
-                                       **form.lab_values())
+            document = document_upload(
+                case=case,
+                document_type=form.cleaned_data["document_type"],
+                data=data,
+                filename=filename,
+                by=request.user,
+                **form.lab_values(),
+            )
         except PermissionDenied as exc:
             raise exceptions.PermissionDenied(str(exc)) from exc
         except ValidationError as exc:  # the file's content, or a value the model refuses
@@ -115,12 +126,14 @@ class DocumentDownload(ApiView):
 
     content_negotiation_class = _AnyAccept
 
-    @extend_schema(responses={
-        (200, "application/pdf"): OpenApiTypes.BINARY,
-        (200, "image/jpeg"): OpenApiTypes.BINARY,
-        (200, "image/png"): OpenApiTypes.BINARY,
-        404: NOT_FOUND,
-    })
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            (200, "image/png"): OpenApiTypes.BINARY,
+            404: NOT_FOUND,
+        }
+    )
     def get(self, request, pk: int):
         # DRF set the token's user on Django's request too (Request.user's setter).
         return document_views.download(request._request, pk=pk)

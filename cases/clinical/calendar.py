@@ -130,9 +130,7 @@ def calendar_status(event: Event, today: dt.date, done: bool) -> str:
     return EventStatus.UPCOMING
 
 
-def monitoring_gaps(
-    infusion_date: dt.date, results: list[tuple[str, dt.date]]
-) -> list[str]:
+def monitoring_gaps(infusion_date: dt.date, results: list[tuple[str, dt.date]]) -> list[str]:
     """The slots of the first 3 months (DOMAIN.md §1.8) with no result of their test sampled
     within ``SLOT_TOLERANCE_DAYS`` of the slot's date, e.g. ``["Troponin-I, week 8"]``."""
     missing = []

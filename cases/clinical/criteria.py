@@ -215,7 +215,10 @@ def _check_age(patient: Any, on_date: dt.date) -> tuple[bool, str]:
     problem = under_two_problem(patient.date_of_birth, on_date)
     if problem:
         return False, problem
-    return True, f"Turns 2 on {_day(second_birthday(patient.date_of_birth))}, after {_day(on_date)}."
+    return (
+        True,
+        f"Turns 2 on {_day(second_birthday(patient.date_of_birth))}, after {_day(on_date)}.",
+    )
 
 
 def _check_full_term(patient: Any, on_date: dt.date) -> tuple[bool, str]:
@@ -278,9 +281,7 @@ def _check_liver(labs: Labs, on_date: dt.date) -> tuple[bool, str]:
             source = "" if result.uln is not None else " (the lab printed no ULN; default used)"
             values.append(f"{_LAB_NAMES[name]} {result.value} (2 x ULN {cap}{source})")
             if result.value > cap:
-                problem = (
-                    f"{_LAB_NAMES[name]} {result.value} is above 2 x ULN ({cap}){source}."
-                )
+                problem = f"{_LAB_NAMES[name]} {result.value} is above 2 x ULN ({cap}){source}."
         if problem:
             problems.append(problem)
     if problems:

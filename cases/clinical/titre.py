@@ -37,9 +37,7 @@ def parse_titer(text: str) -> Decimal:
 
 
 def titer_max_denominator() -> int:
-    return int(
-        settings.NPP_AAV9_TITER_MAX_DENOMINATOR
-    )
+    return int(settings.NPP_AAV9_TITER_MAX_DENOMINATOR)
 
 
 def titer_meets_threshold(text: str, threshold: int | None = None) -> bool:

@@ -11,7 +11,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -20,145 +19,463 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='CaseSequence',
+            name="CaseSequence",
             fields=[
-                ('year', models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
-                ('last_number', models.PositiveIntegerField(default=0)),
+                ("year", models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
+                ("last_number", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Hospital',
+            name="Hospital",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('address', models.TextField()),
-                ('city', models.CharField(max_length=100)),
-                ('state', models.CharField(max_length=100, verbose_name='state / UT')),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('port_office', models.CharField(choices=[('dcgi_hq', 'DCGI headquarters, FDA Bhawan, New Delhi'), ('delhi_airport', 'CDSCO Port Office, New Delhi (IGI Airport)'), ('mumbai_airport', 'CDSCO Port Office, Mumbai Airport'), ('chennai_airport', 'CDSCO Port Office, Chennai Airport'), ('kolkata_airport', 'CDSCO Port Office, Kolkata Airport'), ('hyderabad_airport', 'CDSCO Port Office, Hyderabad Airport'), ('bengaluru_airport', 'CDSCO Port Office, Bengaluru Airport'), ('ahmedabad_airport', 'CDSCO Port Office, Ahmedabad Airport'), ('chennai_seaport', 'CDSCO Port Office, Chennai Sea Port'), ('mumbai_seaport', 'CDSCO Port Office, Mumbai Sea Port'), ('nhava_sheva', 'CDSCO Port Office, Nhava Sheva Sea Port')], max_length=40, verbose_name='nearest CDSCO port office')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("address", models.TextField()),
+                ("city", models.CharField(max_length=100)),
+                ("state", models.CharField(max_length=100, verbose_name="state / UT")),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                (
+                    "port_office",
+                    models.CharField(
+                        choices=[
+                            ("dcgi_hq", "DCGI headquarters, FDA Bhawan, New Delhi"),
+                            ("delhi_airport", "CDSCO Port Office, New Delhi (IGI Airport)"),
+                            ("mumbai_airport", "CDSCO Port Office, Mumbai Airport"),
+                            ("chennai_airport", "CDSCO Port Office, Chennai Airport"),
+                            ("kolkata_airport", "CDSCO Port Office, Kolkata Airport"),
+                            ("hyderabad_airport", "CDSCO Port Office, Hyderabad Airport"),
+                            ("bengaluru_airport", "CDSCO Port Office, Bengaluru Airport"),
+                            ("ahmedabad_airport", "CDSCO Port Office, Ahmedabad Airport"),
+                            ("chennai_seaport", "CDSCO Port Office, Chennai Sea Port"),
+                            ("mumbai_seaport", "CDSCO Port Office, Mumbai Sea Port"),
+                            ("nhava_sheva", "CDSCO Port Office, Nhava Sheva Sea Port"),
+                        ],
+                        max_length=40,
+                        verbose_name="nearest CDSCO port office",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('full_name', models.CharField(max_length=200)),
-                ('date_of_birth', models.DateField()),
-                ('sex', models.CharField(choices=[('F', 'Female'), ('M', 'Male'), ('X', 'Other / not stated')], max_length=1)),
-                ('guardian_name', models.CharField(max_length=200)),
-                ('guardian_relationship', models.CharField(max_length=50, verbose_name='relationship to the child')),
-                ('guardian_phone', models.CharField(blank=True, max_length=30)),
-                ('guardian_email', models.EmailField(blank=True, max_length=254)),
-                ('city', models.CharField(max_length=100)),
-                ('state', models.CharField(max_length=100, verbose_name='state / UT')),
-                ('identity_document', models.CharField(choices=[('birth_certificate', 'Birth certificate'), ('aadhaar', 'Aadhaar'), ('passport', 'Passport')], default='birth_certificate', max_length=30)),
-                ('aadhaar_last4', models.CharField(blank=True, max_length=4, validators=[django.core.validators.RegexValidator('^\\d{4}$', 'Enter exactly the last 4 digits, nothing more.')], verbose_name='Aadhaar (last 4 digits only)')),
-                ('sma_type', models.CharField(blank=True, choices=[('0', 'Type 0'), ('1', 'Type 1'), ('2', 'Type 2'), ('3', 'Type 3'), ('presymptomatic', 'Presymptomatic (newborn screening)')], max_length=20, verbose_name='SMA type')),
-                ('smn1_biallelic_confirmed', models.BooleanField(default=False, verbose_name='SMN1 bi-allelic mutation confirmed')),
-                ('smn2_copy_number', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(8)], verbose_name='SMN2 copy number')),
-                ('genetic_test_lab', models.CharField(blank=True, max_length=200)),
-                ('genetic_test_date', models.DateField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("full_name", models.CharField(max_length=200)),
+                ("date_of_birth", models.DateField()),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("F", "Female"), ("M", "Male"), ("X", "Other / not stated")],
+                        max_length=1,
+                    ),
+                ),
+                ("guardian_name", models.CharField(max_length=200)),
+                (
+                    "guardian_relationship",
+                    models.CharField(max_length=50, verbose_name="relationship to the child"),
+                ),
+                ("guardian_phone", models.CharField(blank=True, max_length=30)),
+                ("guardian_email", models.EmailField(blank=True, max_length=254)),
+                ("city", models.CharField(max_length=100)),
+                ("state", models.CharField(max_length=100, verbose_name="state / UT")),
+                (
+                    "identity_document",
+                    models.CharField(
+                        choices=[
+                            ("birth_certificate", "Birth certificate"),
+                            ("aadhaar", "Aadhaar"),
+                            ("passport", "Passport"),
+                        ],
+                        default="birth_certificate",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "aadhaar_last4",
+                    models.CharField(
+                        blank=True,
+                        max_length=4,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{4}$", "Enter exactly the last 4 digits, nothing more."
+                            )
+                        ],
+                        verbose_name="Aadhaar (last 4 digits only)",
+                    ),
+                ),
+                (
+                    "sma_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("0", "Type 0"),
+                            ("1", "Type 1"),
+                            ("2", "Type 2"),
+                            ("3", "Type 3"),
+                            ("presymptomatic", "Presymptomatic (newborn screening)"),
+                        ],
+                        max_length=20,
+                        verbose_name="SMA type",
+                    ),
+                ),
+                (
+                    "smn1_biallelic_confirmed",
+                    models.BooleanField(
+                        default=False, verbose_name="SMN1 bi-allelic mutation confirmed"
+                    ),
+                ),
+                (
+                    "smn2_copy_number",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(8)],
+                        verbose_name="SMN2 copy number",
+                    ),
+                ),
+                ("genetic_test_lab", models.CharField(blank=True, max_length=200)),
+                ("genetic_test_date", models.DateField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['full_name'],
+                "ordering": ["full_name"],
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('generic_name', models.CharField(max_length=200)),
-                ('manufacturer', models.CharField(max_length=200)),
-                ('storage_notes', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("generic_name", models.CharField(max_length=200)),
+                ("manufacturer", models.CharField(max_length=200)),
+                ("storage_notes", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Doctor',
+            name="Doctor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('registration_number', models.CharField(max_length=50, unique=True, validators=[django.core.validators.RegexValidator('\\S', 'Enter the medical council registration number.')], verbose_name='medical council registration number')),
-                ('council', models.CharField(max_length=120, verbose_name='medical council')),
-                ('specialty', models.CharField(blank=True, max_length=120)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='doctor', to=settings.AUTH_USER_MODEL)),
-                ('hospital', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='doctors', to='cases.hospital')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "registration_number",
+                    models.CharField(
+                        max_length=50,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "\\S", "Enter the medical council registration number."
+                            )
+                        ],
+                        verbose_name="medical council registration number",
+                    ),
+                ),
+                ("council", models.CharField(max_length=120, verbose_name="medical council")),
+                ("specialty", models.CharField(blank=True, max_length=120)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="doctor",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "hospital",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="doctors",
+                        to="cases.hospital",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user__last_name', 'user__first_name'],
+                "ordering": ["user__last_name", "user__first_name"],
             },
         ),
         migrations.CreateModel(
-            name='HospitalAdmin',
+            name="HospitalAdmin",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hospital', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='admins', to='cases.hospital')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='hospital_admin', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "hospital",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="admins",
+                        to="cases.hospital",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hospital_admin",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hospital admin',
+                "verbose_name": "hospital admin",
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, max_length=20, unique=True)),
-                ('state', django_fsm.FSMField(choices=[('application', 'Application'), ('documents', 'Document collection'), ('regulatory_review', 'Regulatory review'), ('approved', 'Approved (Form 12B)'), ('customs', 'Customs'), ('delivery', 'Delivery'), ('infusion_scheduled', 'Infusion scheduled'), ('monitoring', 'Monitoring'), ('closed', 'Closed'), ('on_hold', 'On hold'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled')], default='application', max_length=50, protected=True)),
-                ('state_changed_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('priority', models.CharField(choices=[('normal', 'Normal'), ('urgent', 'Urgent')], default='normal', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('permit_number', models.CharField(blank=True, max_length=60, verbose_name='Form 12B permit number')),
-                ('permit_issued_on', models.DateField(blank=True, null=True, verbose_name='permit issue date')),
-                ('permit_valid_until', models.DateField(blank=True, null=True, verbose_name='permit valid until')),
-                ('rejection_reason', models.TextField(blank=True)),
-                ('supplier_order_ref', models.CharField(blank=True, max_length=60, verbose_name='supplier order reference')),
-                ('awb_number', models.CharField(blank=True, max_length=40, verbose_name='air waybill number')),
-                ('courier', models.CharField(blank=True, max_length=100)),
-                ('eta', models.DateTimeField(blank=True, null=True, verbose_name='ETA')),
-                ('bill_of_entry_number', models.CharField(blank=True, max_length=40)),
-                ('duty_exemption_claimed', models.BooleanField(default=False, verbose_name='customs duty exemption claimed')),
-                ('received_at', models.DateTimeField(blank=True, null=True, verbose_name='delivery received at')),
-                ('received_by', models.CharField(blank=True, max_length=120)),
-                ('temperature_ok', models.BooleanField(blank=True, null=True, verbose_name='temperature on arrival OK')),
-                ('infusion_scheduled_at', models.DateTimeField(blank=True, null=True)),
-                ('infused_at', models.DateTimeField(blank=True, null=True, verbose_name='actual infusion')),
-                ('kit_lot_numbers', models.CharField(blank=True, max_length=200, verbose_name='kit lot number(s)')),
-                ('hold_from_state', models.CharField(blank=True, choices=[('application', 'Application'), ('documents', 'Document collection'), ('regulatory_review', 'Regulatory review'), ('approved', 'Approved (Form 12B)'), ('customs', 'Customs'), ('delivery', 'Delivery'), ('infusion_scheduled', 'Infusion scheduled'), ('monitoring', 'Monitoring'), ('closed', 'Closed'), ('on_hold', 'On hold'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled')], editable=False, max_length=30)),
-                ('hold_reason', models.TextField(blank=True)),
-                ('cancellation_reason', models.TextField(blank=True)),
-                ('close_override_reason', models.TextField(blank=True)),
-                ('facilitator', models.ForeignKey(blank=True, limit_choices_to={'is_staff': True}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_cases', to=settings.AUTH_USER_MODEL, verbose_name='assigned facilitator')),
-                ('doctor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='cases.doctor', verbose_name='treating doctor')),
-                ('hospital', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='cases.hospital')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='cases.patient')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='cases.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(editable=False, max_length=20, unique=True)),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("application", "Application"),
+                            ("documents", "Document collection"),
+                            ("regulatory_review", "Regulatory review"),
+                            ("approved", "Approved (Form 12B)"),
+                            ("customs", "Customs"),
+                            ("delivery", "Delivery"),
+                            ("infusion_scheduled", "Infusion scheduled"),
+                            ("monitoring", "Monitoring"),
+                            ("closed", "Closed"),
+                            ("on_hold", "On hold"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="application",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                (
+                    "state_changed_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("normal", "Normal"), ("urgent", "Urgent")],
+                        default="normal",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "permit_number",
+                    models.CharField(
+                        blank=True, max_length=60, verbose_name="Form 12B permit number"
+                    ),
+                ),
+                (
+                    "permit_issued_on",
+                    models.DateField(blank=True, null=True, verbose_name="permit issue date"),
+                ),
+                (
+                    "permit_valid_until",
+                    models.DateField(blank=True, null=True, verbose_name="permit valid until"),
+                ),
+                ("rejection_reason", models.TextField(blank=True)),
+                (
+                    "supplier_order_ref",
+                    models.CharField(
+                        blank=True, max_length=60, verbose_name="supplier order reference"
+                    ),
+                ),
+                (
+                    "awb_number",
+                    models.CharField(blank=True, max_length=40, verbose_name="air waybill number"),
+                ),
+                ("courier", models.CharField(blank=True, max_length=100)),
+                ("eta", models.DateTimeField(blank=True, null=True, verbose_name="ETA")),
+                ("bill_of_entry_number", models.CharField(blank=True, max_length=40)),
+                (
+                    "duty_exemption_claimed",
+                    models.BooleanField(
+                        default=False, verbose_name="customs duty exemption claimed"
+                    ),
+                ),
+                (
+                    "received_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="delivery received at"
+                    ),
+                ),
+                ("received_by", models.CharField(blank=True, max_length=120)),
+                (
+                    "temperature_ok",
+                    models.BooleanField(
+                        blank=True, null=True, verbose_name="temperature on arrival OK"
+                    ),
+                ),
+                ("infusion_scheduled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "infused_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="actual infusion"),
+                ),
+                (
+                    "kit_lot_numbers",
+                    models.CharField(blank=True, max_length=200, verbose_name="kit lot number(s)"),
+                ),
+                (
+                    "hold_from_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("application", "Application"),
+                            ("documents", "Document collection"),
+                            ("regulatory_review", "Regulatory review"),
+                            ("approved", "Approved (Form 12B)"),
+                            ("customs", "Customs"),
+                            ("delivery", "Delivery"),
+                            ("infusion_scheduled", "Infusion scheduled"),
+                            ("monitoring", "Monitoring"),
+                            ("closed", "Closed"),
+                            ("on_hold", "On hold"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        editable=False,
+                        max_length=30,
+                    ),
+                ),
+                ("hold_reason", models.TextField(blank=True)),
+                ("cancellation_reason", models.TextField(blank=True)),
+                ("close_override_reason", models.TextField(blank=True)),
+                (
+                    "facilitator",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"is_staff": True},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_cases",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assigned facilitator",
+                    ),
+                ),
+                (
+                    "doctor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="cases.doctor",
+                        verbose_name="treating doctor",
+                    ),
+                ),
+                (
+                    "hospital",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="cases.hospital",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="cases.patient",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="cases.product",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'permissions': [('run_any_transition', 'Can run any case transition')],
-                'indexes': [models.Index(fields=['state', 'state_changed_at'], name='cases_case_state_371eb3_idx')],
+                "ordering": ["-created_at"],
+                "permissions": [("run_any_transition", "Can run any case transition")],
+                "indexes": [
+                    models.Index(
+                        fields=["state", "state_changed_at"], name="cases_case_state_371eb3_idx"
+                    )
+                ],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='WeightMeasurement',
+            name="WeightMeasurement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('measured_on', models.DateField()),
-                ('weight_kg', models.DecimalField(decimal_places=1, max_digits=4, validators=[django.core.validators.MinValueValidator(Decimal('0.5'), 'A weight below 0.5 kg cannot be right.'), django.core.validators.MaxValueValidator(Decimal('30.0'), 'A weight above 30.0 kg cannot be right.')], verbose_name='weight (kg)')),
-                ('measured_by', models.CharField(blank=True, max_length=120)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='weights', to='cases.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("measured_on", models.DateField()),
+                (
+                    "weight_kg",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                Decimal("0.5"), "A weight below 0.5 kg cannot be right."
+                            ),
+                            django.core.validators.MaxValueValidator(
+                                Decimal("30.0"), "A weight above 30.0 kg cannot be right."
+                            ),
+                        ],
+                        verbose_name="weight (kg)",
+                    ),
+                ),
+                ("measured_by", models.CharField(blank=True, max_length=120)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="weights",
+                        to="cases.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-measured_on', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('weight_kg__gte', Decimal('0.5')), ('weight_kg__lte', Decimal('30.0'))), name='weight_between_0_5_and_30_kg')],
+                "ordering": ["-measured_on", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("weight_kg__gte", Decimal("0.5")), ("weight_kg__lte", Decimal("30.0"))
+                        ),
+                        name="weight_between_0_5_and_30_kg",
+                    )
+                ],
             },
         ),
     ]

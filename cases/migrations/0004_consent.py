@@ -7,28 +7,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_clinical_and_reminders'),
+        ("cases", "0003_clinical_and_reminders"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given_by', models.CharField(max_length=200, verbose_name='given by (guardian)')),
-                ('relationship', models.CharField(max_length=50)),
-                ('verified_how', models.CharField(choices=[('in_person', 'In person, identity document seen'), ('digilocker', 'DigiLocker token'), ('video', 'Video call, identity document shown')], max_length=20)),
-                ('notice_version', models.CharField(max_length=20, verbose_name='privacy notice version')),
-                ('given_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='cases.patient')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("given_by", models.CharField(max_length=200, verbose_name="given by (guardian)")),
+                ("relationship", models.CharField(max_length=50)),
+                (
+                    "verified_how",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "In person, identity document seen"),
+                            ("digilocker", "DigiLocker token"),
+                            ("video", "Video call, identity document shown"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "notice_version",
+                    models.CharField(max_length=20, verbose_name="privacy notice version"),
+                ),
+                ("given_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="cases.patient",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-given_at'],
+                "ordering": ["-given_at"],
             },
         ),
     ]

@@ -4,18 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_consent'),
+        ("cases", "0004_consent"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='eligibilityoverride',
-            options={'ordering': ['at', 'pk']},
+            name="eligibilityoverride",
+            options={"ordering": ["at", "pk"]},
         ),
         migrations.RemoveConstraint(
-            model_name='eligibilityoverride',
-            name='one_override_per_criterion',
+            model_name="eligibilityoverride",
+            name="one_override_per_criterion",
         ),
     ]

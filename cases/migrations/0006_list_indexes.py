@@ -5,23 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0005_keep_every_override'),
+        ("cases", "0005_keep_every_override"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['-created_at', '-id'], name='case_newest'),
+            model_name="case",
+            index=models.Index(fields=["-created_at", "-id"], name="case_newest"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['doctor', '-created_at', '-id'], name='case_doctor_newest'),
+            model_name="case",
+            index=models.Index(fields=["doctor", "-created_at", "-id"], name="case_doctor_newest"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['hospital', '-created_at', '-id'], name='case_hospital_newest'),
+            model_name="case",
+            index=models.Index(
+                fields=["hospital", "-created_at", "-id"], name="case_hospital_newest"
+            ),
         ),
     ]

@@ -9,90 +9,200 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_list_indexes'),
+        ("cases", "0006_list_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='band_change_decision',
-            field=models.TextField(blank=True, help_text="A facilitator records the manufacturer's decision when a later weight falls in another band than the kit's.", verbose_name='manufacturer decision on the band change'),
+            model_name="case",
+            name="band_change_decision",
+            field=models.TextField(
+                blank=True,
+                help_text="A facilitator records the manufacturer's decision when a later weight falls in another band than the kit's.",
+                verbose_name="manufacturer decision on the band change",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='close_reason',
-            field=models.CharField(blank=True, choices=[('death', 'Death'), ('transfer', 'Transferred to another centre'), ('lost_to_follow_up', 'Lost to follow-up'), ('other', 'Other (explain)')], max_length=20, verbose_name='reason for closing before monitoring is complete'),
+            model_name="case",
+            name="close_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("death", "Death"),
+                    ("transfer", "Transferred to another centre"),
+                    ("lost_to_follow_up", "Lost to follow-up"),
+                    ("other", "Other (explain)"),
+                ],
+                max_length=20,
+                verbose_name="reason for closing before monitoring is complete",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='infusion_deviation_note',
-            field=models.TextField(blank=True, help_text="A facilitator's note when an infusion happened after the 2nd birthday, outside the 14-day window or with a changed weight band.", verbose_name='protocol deviation note'),
+            model_name="case",
+            name="infusion_deviation_note",
+            field=models.TextField(
+                blank=True,
+                help_text="A facilitator's note when an infusion happened after the 2nd birthday, outside the 14-day window or with a changed weight band.",
+                verbose_name="protocol deviation note",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='kit_band_high_kg',
-            field=models.DecimalField(blank=True, decimal_places=1, editable=False, max_digits=4, null=True, verbose_name='kit band to (kg)'),
+            model_name="case",
+            name="kit_band_high_kg",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=1,
+                editable=False,
+                max_digits=4,
+                null=True,
+                verbose_name="kit band to (kg)",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='kit_band_low_kg',
-            field=models.DecimalField(blank=True, decimal_places=1, editable=False, max_digits=4, null=True, verbose_name='kit band from (kg)'),
+            model_name="case",
+            name="kit_band_low_kg",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=1,
+                editable=False,
+                max_digits=4,
+                null=True,
+                verbose_name="kit band from (kg)",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='steroid_taper_ended_on',
-            field=models.DateField(blank=True, null=True, verbose_name='prednisolone taper ended on'),
+            model_name="case",
+            name="steroid_taper_ended_on",
+            field=models.DateField(
+                blank=True, null=True, verbose_name="prednisolone taper ended on"
+            ),
         ),
         migrations.AddField(
-            model_name='labresult',
-            name='alt_uln',
-            field=models.DecimalField(blank=True, decimal_places=1, max_digits=7, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01'), 'An upper limit of normal must be above 0.'), django.core.validators.MaxValueValidator(Decimal('5000'))], verbose_name='ALT ULN printed by the lab'),
+            model_name="labresult",
+            name="alt_uln",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=1,
+                max_digits=7,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0.01"), "An upper limit of normal must be above 0."
+                    ),
+                    django.core.validators.MaxValueValidator(Decimal("5000")),
+                ],
+                verbose_name="ALT ULN printed by the lab",
+            ),
         ),
         migrations.AddField(
-            model_name='labresult',
-            name='ast_uln',
-            field=models.DecimalField(blank=True, decimal_places=1, max_digits=7, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01'), 'An upper limit of normal must be above 0.'), django.core.validators.MaxValueValidator(Decimal('5000'))], verbose_name='AST ULN printed by the lab'),
+            model_name="labresult",
+            name="ast_uln",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=1,
+                max_digits=7,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0.01"), "An upper limit of normal must be above 0."
+                    ),
+                    django.core.validators.MaxValueValidator(Decimal("5000")),
+                ],
+                verbose_name="AST ULN printed by the lab",
+            ),
         ),
         migrations.AddField(
-            model_name='labresult',
-            name='total_bilirubin_uln',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01'), 'An upper limit of normal must be above 0.'), django.core.validators.MaxValueValidator(Decimal('50'))], verbose_name='total bilirubin ULN printed by the lab'),
+            model_name="labresult",
+            name="total_bilirubin_uln",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=5,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0.01"), "An upper limit of normal must be above 0."
+                    ),
+                    django.core.validators.MaxValueValidator(Decimal("50")),
+                ],
+                verbose_name="total bilirubin ULN printed by the lab",
+            ),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='gestational_age_weeks',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='Needed for babies under 15 weeks old: the infusion waits until 37 weeks corrected age.', null=True, validators=[django.core.validators.MinValueValidator(22, 'Below 22 weeks cannot be right.'), django.core.validators.MaxValueValidator(44, 'Above 44 weeks cannot be right.')], verbose_name='gestational age at birth (completed weeks)'),
+            model_name="patient",
+            name="gestational_age_weeks",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="Needed for babies under 15 weeks old: the infusion waits until 37 weeks corrected age.",
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(22, "Below 22 weeks cannot be right."),
+                    django.core.validators.MaxValueValidator(44, "Above 44 weeks cannot be right."),
+                ],
+                verbose_name="gestational age at birth (completed weeks)",
+            ),
         ),
         migrations.AlterField(
-            model_name='case',
-            name='close_override_reason',
-            field=models.TextField(blank=True, verbose_name='closing reason, in words'),
+            model_name="case",
+            name="close_override_reason",
+            field=models.TextField(blank=True, verbose_name="closing reason, in words"),
         ),
         migrations.AlterField(
-            model_name='weightmeasurement',
-            name='weight_kg',
-            field=models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0.5'), 'A weight below 0.5 kg cannot be right.'), django.core.validators.MaxValueValidator(Decimal('30.0'), 'A weight above 30.0 kg cannot be right.')], verbose_name='weight (kg)'),
+            model_name="weightmeasurement",
+            name="weight_kg",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=5,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0.5"), "A weight below 0.5 kg cannot be right."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        Decimal("30.0"), "A weight above 30.0 kg cannot be right."
+                    ),
+                ],
+                verbose_name="weight (kg)",
+            ),
         ),
         migrations.CreateModel(
-            name='SafetyFollowUp',
+            name="SafetyFollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('transition', models.CharField(max_length=40)),
-                ('codes', models.CharField(max_length=200, verbose_name='rule codes')),
-                ('details', models.TextField()),
-                ('note', models.TextField(verbose_name='deviation note')),
-                ('raised_at', models.DateTimeField(auto_now_add=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution', models.TextField(blank=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='safety_follow_ups', to='cases.case')),
-                ('raised_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("transition", models.CharField(max_length=40)),
+                ("codes", models.CharField(max_length=200, verbose_name="rule codes")),
+                ("details", models.TextField()),
+                ("note", models.TextField(verbose_name="deviation note")),
+                ("raised_at", models.DateTimeField(auto_now_add=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution", models.TextField(blank=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="safety_follow_ups",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'safety follow-up',
-                'ordering': ['-raised_at', '-pk'],
+                "verbose_name": "safety follow-up",
+                "ordering": ["-raised_at", "-pk"],
             },
         ),
     ]

@@ -11,12 +11,12 @@ def set_status(apps, schema_editor):
     (or sent, if that version's worker still records ``sent_at``), never sent a second time."""
     Notification = apps.get_model("cases", "Notification")
     Notification.objects.filter(sent_at__isnull=False).update(status="sent")
-    Notification.objects.filter(sent_at__isnull=True, claimed_at__isnull=False,
-                                channel="email").update(status="handed_over")
+    Notification.objects.filter(
+        sent_at__isnull=True, claimed_at__isnull=False, channel="email"
+    ).update(status="handed_over")
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("cases", "0007_rulebook"),
     ]
@@ -30,11 +30,17 @@ class Migration(migrations.Migration):
             model_name="notification",
             name="status",
             field=models.CharField(
-                choices=[("pending", "Pending"), ("connecting", "Connecting to the mail server"),
-                         ("handed_over", "Handed over, no answer yet"), ("sent", "Sent"),
-                         ("uncertain", "Uncertain: check before sending again"),
-                         ("failed", "Failed")],
-                default="pending", max_length=12),
+                choices=[
+                    ("pending", "Pending"),
+                    ("connecting", "Connecting to the mail server"),
+                    ("handed_over", "Handed over, no answer yet"),
+                    ("sent", "Sent"),
+                    ("uncertain", "Uncertain: check before sending again"),
+                    ("failed", "Failed"),
+                ],
+                default="pending",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
             model_name="notification",
@@ -49,7 +55,10 @@ class Migration(migrations.Migration):
         migrations.RunPython(set_status, migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
             model_name="notification",
-            index=models.Index(condition=Q(status__in=["pending", "connecting", "handed_over"]),
-                               fields=["channel", "status", "due_at"], name="notification_outbox"),
+            index=models.Index(
+                condition=Q(status__in=["pending", "connecting", "handed_over"]),
+                fields=["channel", "status", "due_at"],
+                name="notification_outbox",
+            ),
         ),
     ]

@@ -88,22 +88,32 @@ class Case(ConcurrentTransitionMixin, models.Model):
     kit_lot_numbers = models.CharField("kit lot number(s)", max_length=200, blank=True)
     # DOMAIN.md §1.10: the band is fixed when the kit is ordered (set by ``dispatch``).
     kit_band_low_kg = models.DecimalField(
-        "kit band from (kg)", max_digits=4, decimal_places=1, null=True, blank=True,
+        "kit band from (kg)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
         editable=False,
     )
     kit_band_high_kg = models.DecimalField(
-        "kit band to (kg)", max_digits=4, decimal_places=1, null=True, blank=True,
+        "kit band to (kg)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
         editable=False,
     )
     band_change_decision = models.TextField(
-        "manufacturer decision on the band change", blank=True,
+        "manufacturer decision on the band change",
+        blank=True,
         help_text="A facilitator records the manufacturer's decision when a later weight falls "
-                  "in another band than the kit's.",
+        "in another band than the kit's.",
     )
     infusion_deviation_note = models.TextField(
-        "protocol deviation note", blank=True,
+        "protocol deviation note",
+        blank=True,
         help_text="A facilitator's note when an infusion happened after the 2nd birthday, "
-                  "outside the 14-day window or with a changed weight band.",
+        "outside the 14-day window or with a changed weight band.",
     )
 
     # Holds, cancellations and closing.
@@ -113,12 +123,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
     hold_reason = models.TextField(blank=True)
     cancellation_reason = models.TextField(blank=True)
     close_reason = models.CharField(
-        "reason for closing before monitoring is complete", max_length=20,
-        choices=CloseReason.choices, blank=True,
+        "reason for closing before monitoring is complete",
+        max_length=20,
+        choices=CloseReason.choices,
+        blank=True,
     )
     close_override_reason = models.TextField("closing reason, in words", blank=True)
-    steroid_taper_ended_on = models.DateField("prednisolone taper ended on", null=True,
-                                              blank=True)
+    steroid_taper_ended_on = models.DateField("prednisolone taper ended on", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -217,7 +228,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         # The kit is made up for one band (DOMAIN.md §1.10); the rulebook checked the weight.
         weight = self.patient.latest_weight()
         try:
-            self.kit_band_low_kg, self.kit_band_high_kg = weight_band(weight.weight_kg) if weight else (None, None)
+            self.kit_band_low_kg, self.kit_band_high_kg = (
+                weight_band(weight.weight_kg) if weight else (None, None)
+            )
         except (AttributeError, WeightOutOfRange):
             self.kit_band_low_kg = self.kit_band_high_kg = None
 
@@ -338,8 +351,9 @@ class EligibilityOverride(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="eligibility_overrides")
     criterion = models.CharField(max_length=40)
     reason = models.TextField()
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                           related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -360,8 +374,9 @@ class SafetyFollowUp(models.Model):
     codes = models.CharField("rule codes", max_length=200)
     details = models.TextField()
     note = models.TextField("deviation note")
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                  null=True, related_name="+")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     raised_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(blank=True)

@@ -37,8 +37,13 @@ class Notification(models.Model):
     UNDELIVERED = (Status.PENDING, Status.CONNECTING, Status.HANDED_OVER)
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True,
-                                  blank=True, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
     recipient_email = models.EmailField(blank=True)
     kind = models.CharField(max_length=40)
     channel = models.CharField(max_length=10, choices=Channel.choices)
@@ -63,8 +68,11 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-due_at"]
         indexes = [
-            models.Index(fields=["channel", "status", "due_at"], name="notification_outbox",
-                         condition=models.Q(status__in=["pending", "connecting", "handed_over"])),
+            models.Index(
+                fields=["channel", "status", "due_at"],
+                name="notification_outbox",
+                condition=models.Q(status__in=["pending", "connecting", "handed_over"]),
+            ),
             models.Index(fields=["recipient", "channel", "-due_at"], name="notification_inbox"),
         ]
 

@@ -74,13 +74,17 @@ class Patient(models.Model):
         null=True,
         blank=True,
         validators=[
-            MinValueValidator(MIN_GESTATIONAL_AGE_WEEKS,
-                              f"Below {MIN_GESTATIONAL_AGE_WEEKS} weeks cannot be right."),
-            MaxValueValidator(MAX_GESTATIONAL_AGE_WEEKS,
-                              f"Above {MAX_GESTATIONAL_AGE_WEEKS} weeks cannot be right."),
+            MinValueValidator(
+                MIN_GESTATIONAL_AGE_WEEKS,
+                f"Below {MIN_GESTATIONAL_AGE_WEEKS} weeks cannot be right.",
+            ),
+            MaxValueValidator(
+                MAX_GESTATIONAL_AGE_WEEKS,
+                f"Above {MAX_GESTATIONAL_AGE_WEEKS} weeks cannot be right.",
+            ),
         ],
         help_text="Needed for babies under 15 weeks old: the infusion waits until 37 weeks "
-                  "corrected age.",
+        "corrected age.",
     )
     # DOMAIN.md §1.6 [label]: postpone the infusion until an active infection resolves.
     active_infection = models.BooleanField(
@@ -165,8 +169,9 @@ class Consent(models.Model):
     notice_version = models.CharField("privacy notice version", max_length=20)
     given_at = models.DateTimeField(default=timezone.now)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-given_at"]

@@ -127,8 +127,16 @@ def rule(
 
     def decorate(check: Check) -> Check:
         summary = (check.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
-        register(Rule(code, frozenset(transitions), check, product, frozenset(deviable_on),
-                      " ".join(summary.split())))
+        register(
+            Rule(
+                code,
+                frozenset(transitions),
+                check,
+                product,
+                frozenset(deviable_on),
+                " ".join(summary.split()),
+            )
+        )
         return check
 
     return decorate
@@ -181,12 +189,14 @@ def evaluate(case: Case, transition: str, *, at: dt.datetime | None = None) -> E
             elif note:
                 result.deviations.append(found)
             else:
-                result.blockers.append(Blocker(
-                    found.code,
-                    f"{found.message} If this is what happened, a facilitator records it with "
-                    "a protocol deviation note.",
-                    deviation=True,
-                ))
+                result.blockers.append(
+                    Blocker(
+                        found.code,
+                        f"{found.message} If this is what happened, a facilitator records it with "
+                        "a protocol deviation note.",
+                        deviation=True,
+                    )
+                )
     return result
 
 

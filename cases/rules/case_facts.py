@@ -21,8 +21,12 @@ def _day(day: dt.date) -> str:
 @rule(code="case_parties_missing", transitions=["start_document_collection"])
 def case_parties_missing(case: Case, ctx: Context) -> Iterator[str]:
     """The case names its patient, treating doctor, hospital and product."""
-    for name, label in (("patient", "patient"), ("doctor", "treating doctor"),
-                        ("hospital", "hospital"), ("product", "product")):
+    for name, label in (
+        ("patient", "patient"),
+        ("doctor", "treating doctor"),
+        ("hospital", "hospital"),
+        ("product", "product"),
+    ):
         if getattr(case, f"{name}_id") is None:
             yield f"The case has no {label}."
 
@@ -31,8 +35,10 @@ def case_parties_missing(case: Case, ctx: Context) -> Iterator[str]:
 def consent_missing(case: Case, ctx: Context) -> Iterator[str]:
     """The guardian's verifiable consent is on record before data goes to the regulator."""
     if case.patient.current_consent() is None:
-        yield ("Record the guardian's consent to processing the child's data (DPDP Act): "
-               "the data goes to the regulator with the application.")
+        yield (
+            "Record the guardian's consent to processing the child's data (DPDP Act): "
+            "the data goes to the regulator with the application."
+        )
 
 
 @rule(code="permit_details_missing", transitions=["record_permit"])
@@ -75,17 +81,21 @@ def permit_expired(case: Case, ctx: Context) -> Iterator[str]:
     if not case.permit_valid_until:
         yield "The Form 12B permit has no validity date."
     elif case.permit_valid_until < ctx.today:
-        yield (f"The Form 12B permit expired on {_day(case.permit_valid_until)}; "
-               f"{'customs cannot clear' if ctx.transition == 'clear_customs' else 'the kit cannot be dispatched'} "
-               "on it. Apply for a new permit.")
+        yield (
+            f"The Form 12B permit expired on {_day(case.permit_valid_until)}; "
+            f"{'customs cannot clear' if ctx.transition == 'clear_customs' else 'the kit cannot be dispatched'} "
+            "on it. Apply for a new permit."
+        )
 
 
 @rule(code="permit_expires_before_eta", transitions=["dispatch"])
 def permit_expires_before_eta(case: Case, ctx: Context) -> Iterator[str]:
     """The permit does not expire before the kit's ETA (India date)."""
     if case.permit_valid_until and case.eta and case.permit_valid_until < ist_date(case.eta):
-        yield (f"The Form 12B permit expires on {_day(case.permit_valid_until)}, before the "
-               f"kit's ETA of {_day(ist_date(case.eta))}: it would arrive on an expired permit.")
+        yield (
+            f"The Form 12B permit expires on {_day(case.permit_valid_until)}, before the "
+            f"kit's ETA of {_day(ist_date(case.eta))}: it would arrive on an expired permit."
+        )
 
 
 @rule(code="bill_of_entry_missing", transitions=["clear_customs"])
@@ -109,8 +119,10 @@ def temperature_not_confirmed(case: Case, ctx: Context) -> Iterator[str]:
     """The temperature on arrival is confirmed OK (an excursion needs a manufacturer
     decision, DOMAIN.md §1.5)."""
     if case.temperature_ok is not True:
-        yield ("The temperature on arrival is not confirmed OK; an excursion needs a "
-               "manufacturer decision (put the case on hold).")
+        yield (
+            "The temperature on arrival is not confirmed OK; an excursion needs a "
+            "manufacturer decision (put the case on hold)."
+        )
 
 
 @rule(code="infusion_not_scheduled", transitions=["confirm_delivery_and_schedule"])
@@ -152,5 +164,3 @@ def cancellation_reason_missing(case: Case, ctx: Context) -> Iterator[str]:
     """A cancellation has a reason."""
     if not case.cancellation_reason.strip():
         yield "Give a reason for cancelling."
-
-

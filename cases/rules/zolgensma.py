@@ -36,6 +36,7 @@ def _when(instant: dt.datetime) -> str:
 
 # --- 2nd birthday -------------------------------------------------------------------------
 
+
 def _relevant_instant(case: Case, ctx: Context) -> tuple[dt.datetime | None, str]:
     """The instant the child's age is judged at for this transition, and what it is."""
     if ctx.transition == "dispatch" and case.eta:
@@ -49,8 +50,16 @@ def _relevant_instant(case: Case, ctx: Context) -> tuple[dt.datetime | None, str
 
 @rule(
     code="second_birthday",
-    transitions=["start_document_collection", "submit_to_regulator", "record_permit",
-                 "resubmit", "dispatch", "clear_customs", CONFIRM, INFUSION],
+    transitions=[
+        "start_document_collection",
+        "submit_to_regulator",
+        "record_permit",
+        "resubmit",
+        "dispatch",
+        "clear_customs",
+        CONFIRM,
+        INFUSION,
+    ],
     product=PRODUCT,
     deviable_on=[INFUSION],
 )
@@ -70,8 +79,10 @@ def second_birthday(case: Case, ctx: Context) -> Iterator[str]:
     if born > day:
         yield problem
     else:
-        yield (f"The label covers children under 2 years only: the child turns 2 on "
-               f"{_day(clinical.second_birthday(born))}, and {what} {_day(day)}.")
+        yield (
+            f"The label covers children under 2 years only: the child turns 2 on "
+            f"{_day(clinical.second_birthday(born))}, and {what} {_day(day)}."
+        )
 
 
 @rule(code="genetic_diagnosis_missing", transitions=["submit_to_regulator"], product=PRODUCT)
@@ -108,17 +119,20 @@ def _max_age_days(ctx: Context) -> int:
 
 def _latest_weight(case: Case, ctx: Context) -> WeightMeasurement | None:
     day = _weight_day(case, ctx)
-    weight: WeightMeasurement | None = ctx.memo(f"weight:{day}", lambda: case.patient.latest_weight(on=day))
+    weight: WeightMeasurement | None = ctx.memo(
+        f"weight:{day}", lambda: case.patient.latest_weight(on=day)
+    )
     return weight
 
 
-@rule(code="weight_missing", transitions=["submit_to_regulator", *WEIGHT_GATES],
-      product=PRODUCT)
+@rule(code="weight_missing", transitions=["submit_to_regulator", *WEIGHT_GATES], product=PRODUCT)
 def weight_missing(case: Case, ctx: Context) -> Iterator[str]:
     """A weight is recorded (on or before the day it is needed for)."""
     if _latest_weight(case, ctx) is None:
-        yield (f"No weight recorded on or before {_day(_weight_day(case, ctx))}: record the "
-               "child's weight (the kit is made up for one weight band).")
+        yield (
+            f"No weight recorded on or before {_day(_weight_day(case, ctx))}: record the "
+            "child's weight (the kit is made up for one weight band)."
+        )
 
 
 @rule(code="weight_stale", transitions=WEIGHT_GATES, product=PRODUCT)
@@ -132,11 +146,15 @@ def weight_stale(case: Case, ctx: Context) -> Iterator[str]:
     if weight.measured_on >= day - dt.timedelta(days=max_age):
         return
     if ctx.transition == INFUSION and max_age == 0:
-        yield (f"Weigh the child on the infusion day ({_day(day)}): the latest weight is of "
-               f"{_day(weight.measured_on)}.")
+        yield (
+            f"Weigh the child on the infusion day ({_day(day)}): the latest weight is of "
+            f"{_day(weight.measured_on)}."
+        )
     else:
-        yield (f"The latest weight is of {_day(weight.measured_on)}, more than {max_age} days "
-               f"before {_day(day)}: weigh the child again (the kit is made up for one band).")
+        yield (
+            f"The latest weight is of {_day(weight.measured_on)}, more than {max_age} days "
+            f"before {_day(day)}: weigh the child again (the kit is made up for one band)."
+        )
 
 
 @rule(code="weight_out_of_range", transitions=WEIGHT_GATES, product=PRODUCT)
@@ -152,8 +170,12 @@ def weight_out_of_range(case: Case, ctx: Context) -> Iterator[str]:
         yield str(exc)
 
 
-@rule(code="weight_band_changed", transitions=[CONFIRM, INFUSION], product=PRODUCT,
-      deviable_on=[INFUSION])
+@rule(
+    code="weight_band_changed",
+    transitions=[CONFIRM, INFUSION],
+    product=PRODUCT,
+    deviable_on=[INFUSION],
+)
 def weight_band_changed(case: Case, ctx: Context) -> Iterator[str]:
     """The latest weight is in the band the kit was made up for. Scheduling waits for a
     facilitator to record the manufacturer's decision; an infusion with another band is a
@@ -167,8 +189,10 @@ def weight_band_changed(case: Case, ctx: Context) -> Iterator[str]:
         return  # weight_out_of_range says so
     if (low, high) == (case.kit_band_low_kg, case.kit_band_high_kg):
         return
-    change = (f"The weight of {weight.weight_kg} kg on {_day(weight.measured_on)} is in band "
-              f"{low}-{high} kg, but the kit was ordered for {case.kit_band_label}.")
+    change = (
+        f"The weight of {weight.weight_kg} kg on {_day(weight.measured_on)} is in band "
+        f"{low}-{high} kg, but the kit was ordered for {case.kit_band_label}."
+    )
     if ctx.transition == CONFIRM:
         if not case.band_change_decision.strip():
             yield f"{change} A facilitator must record the manufacturer's decision first."
@@ -178,8 +202,13 @@ def weight_band_changed(case: Case, ctx: Context) -> Iterator[str]:
 
 # --- Cold chain ---------------------------------------------------------------------------
 
-@rule(code="cold_chain_window", transitions=[CONFIRM, INFUSION], product=PRODUCT,
-      deviable_on=[INFUSION])
+
+@rule(
+    code="cold_chain_window",
+    transitions=[CONFIRM, INFUSION],
+    product=PRODUCT,
+    deviable_on=[INFUSION],
+)
 def cold_chain_window(case: Case, ctx: Context) -> Iterator[str]:
     """The infusion (scheduled, then actual) falls within 14 x 24 hours of the recorded
     receipt instant, and not before receipt (DOMAIN.md §1.5, §1.10)."""
@@ -190,16 +219,21 @@ def cold_chain_window(case: Case, ctx: Context) -> Iterator[str]:
     ends_at = case.cold_chain_ends_at()
     assert ends_at is not None  # received_at is set
     if instant < case.received_at:
-        yield (f"The infusion cannot be {what} before the kit was received "
-               f"({_when(case.received_at)}).")
+        yield (
+            f"The infusion cannot be {what} before the kit was received "
+            f"({_when(case.received_at)})."
+        )
     elif instant > ends_at:
-        yield (f"The kit must be used within {settings.NPP_COLD_CHAIN_DAYS} x 24 hours of "
-               f"receipt ({_when(case.received_at)}), that is by "
-               f"{_when(ends_at)}; the infusion is {what} for "
-               f"{_when(instant)}.")
+        yield (
+            f"The kit must be used within {settings.NPP_COLD_CHAIN_DAYS} x 24 hours of "
+            f"receipt ({_when(case.received_at)}), that is by "
+            f"{_when(ends_at)}; the infusion is {what} for "
+            f"{_when(instant)}."
+        )
 
 
 # --- Eligibility --------------------------------------------------------------------------
+
 
 @rule(code="eligibility", transitions=["dispatch", CONFIRM], product=PRODUCT)
 def eligibility(case: Case, ctx: Context) -> Iterator[str]:
@@ -214,6 +248,7 @@ def eligibility(case: Case, ctx: Context) -> Iterator[str]:
 
 
 # --- Closing ------------------------------------------------------------------------------
+
 
 @rule(code="monitoring_incomplete", transitions=["close"], product=PRODUCT)
 def monitoring_incomplete(case: Case, ctx: Context) -> Iterator[str]:
@@ -239,18 +274,28 @@ def monitoring_incomplete(case: Case, ctx: Context) -> Iterator[str]:
     if liver:
         last = max(liver, key=lambda r: (r.taken_on, r.pk))
         problems = clinical.liver_problems(
-            {name: (getattr(last, name), getattr(last, f"{name}_uln"))
-             for name in ("alt", "ast", "total_bilirubin")})
+            {
+                name: (getattr(last, name), getattr(last, f"{name}_uln"))
+                for name in ("alt", "ast", "total_bilirubin")
+            }
+        )
         if problems:
-            yield (f"The last liver results ({_day(last.taken_on)}) are not unremarkable: "
-                   + " ".join(problems) + tail)
+            yield (
+                f"The last liver results ({_day(last.taken_on)}) are not unremarkable: "
+                + " ".join(problems)
+                + tail
+            )
     earliest_end = infusion_day + dt.timedelta(days=clinical.EARLIEST_TAPER_END_DAY)
     ended = case.steroid_taper_ended_on
     if ended is None:
-        yield ("Record the day the prednisolone taper ended (never stopped abruptly; at the "
-               f"earliest {_day(earliest_end)})." + tail)
+        yield (
+            "Record the day the prednisolone taper ended (never stopped abruptly; at the "
+            f"earliest {_day(earliest_end)})." + tail
+        )
     elif ended > ctx.today:
         yield "The prednisolone taper's end date cannot be in the future."
     elif ended < earliest_end:
-        yield (f"The prednisolone taper cannot have ended on {_day(ended)}: the 30-day course "
-               f"and a 28-day taper end on {_day(earliest_end)} at the earliest.")
+        yield (
+            f"The prednisolone taper cannot have ended on {_day(ended)}: the 30-day course "
+            f"and a 28-day taper end on {_day(earliest_end)} at the earliest."
+        )

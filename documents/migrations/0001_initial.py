@@ -12,94 +12,329 @@ import documents.storage
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0002_seed_product_and_group'),
+        ("cases", "0002_seed_product_and_group"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DocumentAccess',
+            name="DocumentAccess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('document_id', models.BigIntegerField(db_index=True)),
-                ('case_reference', models.CharField(db_index=True, max_length=20)),
-                ('document_label', models.CharField(max_length=220)),
-                ('user_id', models.BigIntegerField(null=True)),
-                ('username', models.CharField(max_length=150)),
-                ('accessed_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('action', models.CharField(default='download', max_length=30)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("document_id", models.BigIntegerField(db_index=True)),
+                ("case_reference", models.CharField(db_index=True, max_length=20)),
+                ("document_label", models.CharField(max_length=220)),
+                ("user_id", models.BigIntegerField(null=True)),
+                ("username", models.CharField(max_length=150)),
+                ("accessed_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("action", models.CharField(default="download", max_length=30)),
             ],
             options={
-                'verbose_name': 'document access',
-                'verbose_name_plural': 'document access log',
-                'ordering': ['-accessed_at'],
+                "verbose_name": "document access",
+                "verbose_name_plural": "document access log",
+                "ordering": ["-accessed_at"],
             },
         ),
         migrations.CreateModel(
-            name='DocumentType',
+            name="DocumentType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('provider', models.CharField(choices=[('doctor', 'Treating doctor'), ('hospital', 'Hospital'), ('family', 'Family'), ('facilitator', 'Facilitator'), ('regulator', 'Regulator (CDSCO)'), ('health_authority', 'Health authority (DHS / DMO / Civil Surgeon)'), ('manufacturer', 'Manufacturer / distributor'), ('courier', 'Courier / shipper'), ('customs_broker', 'Customs broker')], max_length=20, verbose_name='normally provided by')),
-                ('required_before', models.CharField(blank=True, choices=[('application', 'Application'), ('documents', 'Document collection'), ('regulatory_review', 'Regulatory review'), ('approved', 'Approved (Form 12B)'), ('customs', 'Customs'), ('delivery', 'Delivery'), ('infusion_scheduled', 'Infusion scheduled'), ('monitoring', 'Monitoring'), ('closed', 'Closed'), ('on_hold', 'On hold'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled')], help_text='The case cannot enter this state until the document is accepted and valid.', max_length=30)),
-                ('validity_days', models.PositiveIntegerField(blank=True, help_text='Days a result stays valid; blank means no expiry.', null=True)),
-                ('is_lab', models.BooleanField(default=False, help_text='Asks for the sample date and key values.', verbose_name='lab result')),
-                ('shipment_side', models.BooleanField(default=False, help_text='Hospital admins may see documents of this type.')),
-                ('uploadable_by_doctor', models.BooleanField(default=False)),
-                ('uploadable_by_hospital', models.BooleanField(default=False)),
-                ('sort_order', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[
+                            ("doctor", "Treating doctor"),
+                            ("hospital", "Hospital"),
+                            ("family", "Family"),
+                            ("facilitator", "Facilitator"),
+                            ("regulator", "Regulator (CDSCO)"),
+                            ("health_authority", "Health authority (DHS / DMO / Civil Surgeon)"),
+                            ("manufacturer", "Manufacturer / distributor"),
+                            ("courier", "Courier / shipper"),
+                            ("customs_broker", "Customs broker"),
+                        ],
+                        max_length=20,
+                        verbose_name="normally provided by",
+                    ),
+                ),
+                (
+                    "required_before",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("application", "Application"),
+                            ("documents", "Document collection"),
+                            ("regulatory_review", "Regulatory review"),
+                            ("approved", "Approved (Form 12B)"),
+                            ("customs", "Customs"),
+                            ("delivery", "Delivery"),
+                            ("infusion_scheduled", "Infusion scheduled"),
+                            ("monitoring", "Monitoring"),
+                            ("closed", "Closed"),
+                            ("on_hold", "On hold"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        help_text="The case cannot enter this state until the document is accepted and valid.",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "validity_days",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Days a result stays valid; blank means no expiry.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "is_lab",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Asks for the sample date and key values.",
+                        verbose_name="lab result",
+                    ),
+                ),
+                (
+                    "shipment_side",
+                    models.BooleanField(
+                        default=False, help_text="Hospital admins may see documents of this type."
+                    ),
+                ),
+                ("uploadable_by_doctor", models.BooleanField(default=False)),
+                ("uploadable_by_hospital", models.BooleanField(default=False)),
+                ("sort_order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['sort_order', 'name'],
+                "ordering": ["sort_order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='ClinicalAccessGrant',
+            name="ClinicalAccessGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('granted_at', models.DateTimeField(auto_now_add=True)),
-                ('reason', models.TextField()),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='clinical_access_grant', to='cases.case')),
-                ('granted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("granted_at", models.DateTimeField(auto_now_add=True)),
+                ("reason", models.TextField()),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="clinical_access_grant",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('file', models.FileField(max_length=200, storage=documents.storage.PrivateStorage(), upload_to=documents.models.document_upload_to)),
-                ('original_filename', models.CharField(max_length=200)),
-                ('size', models.PositiveBigIntegerField()),
-                ('content_type', models.CharField(max_length=50)),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('page_count', models.PositiveIntegerField(default=1)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('review_status', models.CharField(choices=[('pending', 'Pending review'), ('accepted', 'Accepted'), ('rejected', 'Rejected')], default='pending', max_length=10)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('review_note', models.TextField(blank=True)),
-                ('sample_taken_on', models.DateField(blank=True, null=True)),
-                ('alt', models.DecimalField(blank=True, decimal_places=1, max_digits=7, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(5000)], verbose_name='ALT (U/L)')),
-                ('ast', models.DecimalField(blank=True, decimal_places=1, max_digits=7, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(5000)], verbose_name='AST (U/L)')),
-                ('total_bilirubin', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(Decimal('50'))], verbose_name='total bilirubin (mg/dL)')),
-                ('platelets', models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(2000)], verbose_name='platelets (x10^3/µL)')),
-                ('troponin_i', models.DecimalField(blank=True, decimal_places=3, max_digits=7, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='troponin-I (ng/mL)')),
-                ('creatinine', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(20)], verbose_name='creatinine (mg/dL)')),
-                ('anti_aav9_titer', models.CharField(blank=True, max_length=20, validators=[django.core.validators.RegexValidator('^1:\\d{1,6}$', 'Write the titre as a ratio, like 1:25.')], verbose_name='anti-AAV9 titre')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='cases.case')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('document_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='documents.documenttype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=200,
+                        storage=documents.storage.PrivateStorage(),
+                        upload_to=documents.models.document_upload_to,
+                    ),
+                ),
+                ("original_filename", models.CharField(max_length=200)),
+                ("size", models.PositiveBigIntegerField()),
+                ("content_type", models.CharField(max_length=50)),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("page_count", models.PositiveIntegerField(default=1)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "review_status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending review"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("review_note", models.TextField(blank=True)),
+                ("sample_taken_on", models.DateField(blank=True, null=True)),
+                (
+                    "alt",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=7,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(5000),
+                        ],
+                        verbose_name="ALT (U/L)",
+                    ),
+                ),
+                (
+                    "ast",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=7,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(5000),
+                        ],
+                        verbose_name="AST (U/L)",
+                    ),
+                ),
+                (
+                    "total_bilirubin",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(Decimal("50")),
+                        ],
+                        verbose_name="total bilirubin (mg/dL)",
+                    ),
+                ),
+                (
+                    "platelets",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=6,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(2000),
+                        ],
+                        verbose_name="platelets (x10^3/µL)",
+                    ),
+                ),
+                (
+                    "troponin_i",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        max_digits=7,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="troponin-I (ng/mL)",
+                    ),
+                ),
+                (
+                    "creatinine",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(20),
+                        ],
+                        verbose_name="creatinine (mg/dL)",
+                    ),
+                ),
+                (
+                    "anti_aav9_titer",
+                    models.CharField(
+                        blank=True,
+                        max_length=20,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^1:\\d{1,6}$", "Write the titre as a ratio, like 1:25."
+                            )
+                        ],
+                        verbose_name="anti-AAV9 titre",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "document_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="documents.documenttype",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['document_type__sort_order', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('case', 'document_type', 'version'), name='one_row_per_document_version')],
+                "ordering": ["document_type__sort_order", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("case", "document_type", "version"),
+                        name="one_row_per_document_version",
+                    )
+                ],
             },
         ),
     ]

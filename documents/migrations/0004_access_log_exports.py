@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0003_packetbuild'),
+        ("documents", "0003_packetbuild"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='documentaccess',
-            name='document_id',
+            model_name="documentaccess",
+            name="document_id",
             field=models.BigIntegerField(blank=True, db_index=True, null=True),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0004_access_log_exports'),
+        ("documents", "0004_access_log_exports"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='packetbuild',
-            name='attempts',
+            model_name="packetbuild",
+            name="attempts",
             field=models.PositiveSmallIntegerField(default=0),
         ),
     ]

@@ -12,18 +12,19 @@ def seed(apps, schema_editor):
     DocumentType.objects.filter(code__in=REVIEWED_AFTER_THE_GATE).update(review_before_gate=False)
 
 
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0005_packetbuild_attempts'),
+        ("documents", "0005_packetbuild_attempts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='documenttype',
-            name='review_before_gate',
-            field=models.BooleanField(default=True, help_text="The case waits for a facilitator to accept this document. Off for the hospital's own receipt records, which must not hold up the 14-day window: an upload lets the case move on, and the review follows."),
+            model_name="documenttype",
+            name="review_before_gate",
+            field=models.BooleanField(
+                default=True,
+                help_text="The case waits for a facilitator to accept this document. Off for the hospital's own receipt records, which must not hold up the 14-day window: an upload lets the case move on, and the review follows.",
+            ),
         ),
         migrations.RunPython(seed, migrations.RunPython.noop),
     ]

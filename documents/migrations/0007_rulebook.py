@@ -9,30 +9,71 @@ import documents.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0006_review_before_gate'),
+        ("documents", "0006_review_before_gate"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='document',
-            name='alt_uln',
-            field=models.DecimalField(blank=True, decimal_places=1, max_digits=7, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01'), 'An upper limit of normal must be above 0.'), django.core.validators.MaxValueValidator(Decimal('5000'))], verbose_name='ALT ULN printed by the lab'),
+            model_name="document",
+            name="alt_uln",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=1,
+                max_digits=7,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0.01"), "An upper limit of normal must be above 0."
+                    ),
+                    django.core.validators.MaxValueValidator(Decimal("5000")),
+                ],
+                verbose_name="ALT ULN printed by the lab",
+            ),
         ),
         migrations.AddField(
-            model_name='document',
-            name='ast_uln',
-            field=models.DecimalField(blank=True, decimal_places=1, max_digits=7, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01'), 'An upper limit of normal must be above 0.'), django.core.validators.MaxValueValidator(Decimal('5000'))], verbose_name='AST ULN printed by the lab'),
+            model_name="document",
+            name="ast_uln",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=1,
+                max_digits=7,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0.01"), "An upper limit of normal must be above 0."
+                    ),
+                    django.core.validators.MaxValueValidator(Decimal("5000")),
+                ],
+                verbose_name="AST ULN printed by the lab",
+            ),
         ),
         migrations.AddField(
-            model_name='document',
-            name='total_bilirubin_uln',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01'), 'An upper limit of normal must be above 0.'), django.core.validators.MaxValueValidator(Decimal('50'))], verbose_name='total bilirubin ULN printed by the lab'),
+            model_name="document",
+            name="total_bilirubin_uln",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=5,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0.01"), "An upper limit of normal must be above 0."
+                    ),
+                    django.core.validators.MaxValueValidator(Decimal("50")),
+                ],
+                verbose_name="total bilirubin ULN printed by the lab",
+            ),
         ),
         migrations.AlterField(
-            model_name='document',
-            name='anti_aav9_titer',
-            field=models.CharField(blank=True, help_text='As the lab prints it: 1:25, <1:25 or 1:12.5.', max_length=20, validators=[documents.models.validate_titer], verbose_name='anti-AAV9 titre'),
+            model_name="document",
+            name="anti_aav9_titer",
+            field=models.CharField(
+                blank=True,
+                help_text="As the lab prints it: 1:25, <1:25 or 1:12.5.",
+                max_length=20,
+                validators=[documents.models.validate_titer],
+                verbose_name="anti-AAV9 titre",
+            ),
         ),
     ]

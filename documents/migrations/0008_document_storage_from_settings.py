@@ -9,18 +9,21 @@ import documents.storage
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0007_rulebook'),
+        ("documents", "0007_rulebook"),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
-                    model_name='document',
-                    name='file',
-                    field=models.FileField(max_length=200, storage=documents.storage.private_storage, upload_to=documents.models.document_upload_to),
+                    model_name="document",
+                    name="file",
+                    field=models.FileField(
+                        max_length=200,
+                        storage=documents.storage.private_storage,
+                        upload_to=documents.models.document_upload_to,
+                    ),
                 ),
             ],
         ),

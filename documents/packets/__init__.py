@@ -57,9 +57,7 @@ class Enclosure:
     @property
     def pages(self) -> list[dict]:
         """One entry per page of the enclosure: the placeholder page's id and its number."""
-        return [
-            {"anchor": self.page_anchor(n), "number": n} for n in range(1, self.page_count + 1)
-        ]
+        return [{"anchor": self.page_anchor(n), "number": n} for n in range(1, self.page_count + 1)]
 
     @property
     def first_anchor(self) -> str:
@@ -123,7 +121,9 @@ def dose_plan_for(patient: Patient) -> tuple[WeightMeasurement, DosePlan]:
 
     weight = patient.latest_weight()
     if weight is None:
-        raise PacketError(f"No weight is recorded for {patient.full_name}; the dose plan needs one.")
+        raise PacketError(
+            f"No weight is recorded for {patient.full_name}; the dose plan needs one."
+        )
     try:
         return weight, zolgensma_dose(weight.weight_kg)
     except WeightOutOfRange as exc:

@@ -50,8 +50,12 @@ def context(
     uln = clinical.uln_limits()
     return {
         **common_context(
-            case=case, kind="application", title=TITLE, enclosures=enclosures,
-            generated_at=generated_at, by=by,
+            case=case,
+            kind="application",
+            title=TITLE,
+            enclosures=enclosures,
+            generated_at=generated_at,
+            by=by,
         ),
         "port_office": port_office_label(case.hospital),
         "age_months": case.patient.age_in_months(timezone.localdate(generated_at)),
@@ -61,8 +65,10 @@ def context(
         "dose_vg": scientific(dose.dose_vg),
         "country_of_origin": getattr(settings, "NPP_DRUG_COUNTRY_OF_ORIGIN", ""),
         "prescription": _first(enclosures, "prescription"),
-        "labs": [_lab_row(name, test, unit, liver, lab_documents, uln)
-                 for name, test, unit, liver in LAB_ROWS],
+        "labs": [
+            _lab_row(name, test, unit, liver, lab_documents, uln)
+            for name, test, unit, liver in LAB_ROWS
+        ],
         "uln": uln,
         "liver_multiple": clinical.LIVER_ULN_MULTIPLE,
         "titer": _titer(lab_documents),
@@ -73,8 +79,14 @@ def _first(enclosures: list[Enclosure], code: str) -> Enclosure | None:
     return next((e for e in enclosures if e.document.document_type.code == code), None)
 
 
-def _lab_row(name: str, test: str, unit: str, liver: bool, lab_documents: list[Enclosure],
-             uln: dict[str, Decimal]) -> dict[str, Any]:
+def _lab_row(
+    name: str,
+    test: str,
+    unit: str,
+    liver: bool,
+    lab_documents: list[Enclosure],
+    uln: dict[str, Decimal],
+) -> dict[str, Any]:
     source = next((e for e in lab_documents if getattr(e.document, name) is not None), None)
     row: dict[str, Any] = {"test": test, "unit": unit, "value": None, "flag": "", "limit": None}
     if source is None:

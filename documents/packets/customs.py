@@ -30,7 +30,12 @@ STORAGE_CONDITION = "Frozen at or below -60 °C until receipt at the hospital ph
 IGST_EXEMPT_PRODUCTS = frozenset({"Zolgensma", "Viltepso"})
 
 # The enclosures, in index order (DOMAIN.md §3.2).
-ENCLOSURE_CODES = ("rare_disease_certificate", "form_12b_permit", "commercial_invoice", "air_waybill")
+ENCLOSURE_CODES = (
+    "rare_disease_certificate",
+    "form_12b_permit",
+    "commercial_invoice",
+    "air_waybill",
+)
 
 _REQUIRED_FACTS = (
     ("awb_number", "Enter the air waybill (AWB) number before building the customs packet."),
@@ -51,8 +56,12 @@ def context(
     by_code = {e.document.document_type.code: e for e in enclosures}
     return {
         **common_context(
-            case=case, kind="customs", title=TITLE, enclosures=enclosures,
-            generated_at=generated_at, by=by,
+            case=case,
+            kind="customs",
+            title=TITLE,
+            enclosures=enclosures,
+            generated_at=generated_at,
+            by=by,
         ),
         "arrival_point": arrival_point(case.hospital),
         "dose": dose,

@@ -34,13 +34,19 @@ class PacketBuild(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    status = models.CharField(max_length=10, choices=BuildStatus.choices, default=BuildStatus.QUEUED)
+    status = models.CharField(
+        max_length=10, choices=BuildStatus.choices, default=BuildStatus.QUEUED
+    )
     progress = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
     step = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)
     document = models.ForeignKey(
-        "documents.Document", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name="resulting packet",
+        "documents.Document",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="resulting packet",
     )
     task_id = models.CharField(max_length=64, blank=True)
     # Runs started: a task that keeps killing its worker is redelivered (acks_late), and this
@@ -53,7 +59,9 @@ class PacketBuild(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["case", "kind", "-created_at"])]
         constraints = [
-            models.CheckConstraint(condition=models.Q(progress__lte=100), name="packet_progress_0_100"),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="packet_progress_0_100"
+            ),
             # A second click while a build is under way reuses it instead of queueing another.
             models.UniqueConstraint(
                 fields=["case", "kind"],

@@ -68,7 +68,10 @@ _TARGETS: dict[str, str] = {
     PacketKind.APPLICATION: CaseState.REGULATORY_REVIEW,
     PacketKind.CUSTOMS: CaseState.DELIVERY,
 }
-_BUILDERS: dict[str, ModuleType] = {PacketKind.APPLICATION: application, PacketKind.CUSTOMS: customs}
+_BUILDERS: dict[str, ModuleType] = {
+    PacketKind.APPLICATION: application,
+    PacketKind.CUSTOMS: customs,
+}
 _PDF = "application/pdf"
 
 
@@ -94,8 +97,10 @@ def select_enclosures(case: Case, kind: str) -> list[Document]:
     problems = [line.describe() for line in lines if not line.ok]
     if problems:
         label = PacketKind(kind).label.lower()
-        raise PacketError([f"The {label} needs every document accepted first."] + problems)
-    return cast("list[Document]", [line.document for line in lines])  # every line is ok: each has one
+        raise PacketError([f"The {label} needs every document accepted first.", *problems])
+    return cast(
+        "list[Document]", [line.document for line in lines]
+    )  # every line is ok: each has one
 
 
 def load_enclosures(documents: list[Document], folder: Path, progress: Progress) -> list[Enclosure]:
@@ -109,8 +114,12 @@ def load_enclosures(documents: list[Document], folder: Path, progress: Progress)
             try:
                 reader = rendering.read_pdf(data)
             except rendering.UnreadablePdf as exc:
-                raise PacketError(_sentence(f"the {in_sentence(label)} is not a readable PDF; "
-                                            "upload a new version, accept it and build again.")) from exc
+                raise PacketError(
+                    _sentence(
+                        f"the {in_sentence(label)} is not a readable PDF; "
+                        "upload a new version, accept it and build again."
+                    )
+                ) from exc
             enclosures.append(Enclosure(number, document, label, len(reader.pages), reader=reader))
         else:
             path = folder / f"enclosure-{number}{Path(document.file.name).suffix.lower()}"
@@ -124,12 +133,16 @@ def _stored_bytes(document: Document, label: str) -> bytes:
         with document.file.open("rb") as handle:
             data = handle.read()
     except (OSError, ValueError) as exc:
-        raise PacketError(_sentence(f"the file of the {in_sentence(label)} is missing from storage.")) from exc
+        raise PacketError(
+            _sentence(f"the file of the {in_sentence(label)} is missing from storage.")
+        ) from exc
     if hashlib.sha256(data).hexdigest() != document.sha256:
-        raise PacketError(_sentence(
-            f"the stored file of the {in_sentence(label)} no longer matches the SHA-256 recorded "
-            "when it was uploaded; upload it again."
-        ))
+        raise PacketError(
+            _sentence(
+                f"the stored file of the {in_sentence(label)} no longer matches the SHA-256 recorded "
+                "when it was uploaded; upload it again."
+            )
+        )
     return data
 
 
@@ -175,8 +188,14 @@ class RenderedPacket:
 
 
 @contextmanager
-def packet_plan(*, case: Case, kind: str, by: Any, progress: Progress = _no_progress,
-                now: dt.datetime | None = None) -> Iterator[PacketPlan]:
+def packet_plan(
+    *,
+    case: Case,
+    kind: str,
+    by: Any,
+    progress: Progress = _no_progress,
+    now: dt.datetime | None = None,
+) -> Iterator[PacketPlan]:
     """Choose and check the enclosures and build the context; the folder lives as long as the plan."""
     if kind not in PacketKind.values:
         raise ValueError(f"Unknown packet kind {kind!r}.")
@@ -186,7 +205,9 @@ def packet_plan(*, case: Case, kind: str, by: Any, progress: Progress = _no_prog
         enclosures = load_enclosures(documents, Path(folder), progress)
         progress(22, "Preparing the case facts")
         builder = _BUILDERS[kind]
-        context = builder.context(case=case, enclosures=enclosures, generated_at=generated_at, by=by)
+        context = builder.context(
+            case=case, enclosures=enclosures, generated_at=generated_at, by=by
+        )
         footer = rendering.Footer(left=case.reference, right=generated_text(generated_at))
         yield PacketPlan(case, kind, builder.TEMPLATE, context, footer, enclosures, Path(folder))
 
@@ -219,8 +240,9 @@ def packet_render(plan: PacketPlan, progress: Progress = _no_progress) -> Render
     return RenderedPacket(data, rendered.page_count, own_pages, ranges)
 
 
-def packet_store(*, plan: PacketPlan, data: bytes, by: Any, build: PacketBuild | None = None
-                 ) -> Document:
+def packet_store(
+    *, plan: PacketPlan, data: bytes, by: Any, build: PacketBuild | None = None
+) -> Document:
     """Store ``data`` as the next packet version, once per build, only if nothing changed.
 
     In one transaction: if ``build`` already has its document, return that (a retried task);
@@ -238,15 +260,25 @@ def packet_store(*, plan: PacketPlan, data: bytes, by: Any, build: PacketBuild |
                     assert locked.document is not None
                     return locked.document
             if [d.pk for d in select_enclosures(plan.case, plan.kind)] != plan.document_ids:
-                raise PacketError("A document changed while the packet was being built; build it again.")
+                raise PacketError(
+                    "A document changed while the packet was being built; build it again."
+                )
             document = document_upload(
-                case=plan.case, document_type=document_type, data=data, filename=filename, by=by,
+                case=plan.case,
+                document_type=document_type,
+                data=data,
+                filename=filename,
+                by=by,
                 review_status=ReviewStatus.ACCEPTED,
             )
             if build is not None:
                 PacketBuild.objects.filter(pk=build.pk).update(
-                    document=document, status=BuildStatus.DONE, progress=100, step="Done",
-                    error="", updated_at=timezone.now(),
+                    document=document,
+                    status=BuildStatus.DONE,
+                    progress=100,
+                    step="Done",
+                    error="",
+                    updated_at=timezone.now(),
                 )
     except BaseException:
         if document is not None and document.file.name:
@@ -255,8 +287,9 @@ def packet_store(*, plan: PacketPlan, data: bytes, by: Any, build: PacketBuild |
     return document
 
 
-def _build(*, case: Case, kind: str, by: Any, progress: Progress,
-           build: PacketBuild | None = None) -> Document:
+def _build(
+    *, case: Case, kind: str, by: Any, progress: Progress, build: PacketBuild | None = None
+) -> Document:
     if not access.may_build_packets(by, case):
         raise PermissionDenied("Only facilitators build packets.")
     with packet_plan(case=case, kind=kind, by=by, progress=progress) as plan:
@@ -302,7 +335,9 @@ def packet_build_request(*, case: Case, kind: str, by: Any) -> PacketBuild:
     with transaction.atomic():
         # Lock the case so two clicks queue one build between them.
         Case.objects.select_for_update().only("pk").get(pk=case.pk)
-        active = PacketBuild.objects.filter(case=case, kind=kind, status__in=ACTIVE_STATUSES).first()
+        active = PacketBuild.objects.filter(
+            case=case, kind=kind, status__in=ACTIVE_STATUSES
+        ).first()
         if active is not None and active.updated_at > timezone.now() - _stale_after():
             return active
         if active is not None:
@@ -359,17 +394,32 @@ def packet_build_run(*, build_id: int, task_id: str = "") -> Document | None:
     """
     claimed = PacketBuild.objects.filter(
         pk=build_id, status__in=ACTIVE_STATUSES, document__isnull=True, attempts__lt=MAX_ATTEMPTS
-    ).update(status=BuildStatus.RUNNING, progress=0, step="Starting", error="", task_id=task_id,
-             attempts=F("attempts") + 1, updated_at=timezone.now())
+    ).update(
+        status=BuildStatus.RUNNING,
+        progress=0,
+        step="Starting",
+        error="",
+        task_id=task_id,
+        attempts=F("attempts") + 1,
+        updated_at=timezone.now(),
+    )
     if not claimed:
-        _fail(build_id, f"The build stopped without finishing {MAX_ATTEMPTS} times; "
-                        "the team has been told (see the worker log).")  # no-op unless active
+        _fail(
+            build_id,
+            f"The build stopped without finishing {MAX_ATTEMPTS} times; "
+            "the team has been told (see the worker log).",
+        )  # no-op unless active
         logger.info("packet build %s is finished, failed or gone; nothing to do", build_id)
         return None
     build = PacketBuild.objects.select_related("case", "requested_by").get(pk=build_id)
     try:
-        return _build(case=build.case, kind=build.kind, by=build.requested_by,
-                      progress=_progress_writer(build_id), build=build)
+        return _build(
+            case=build.case,
+            kind=build.kind,
+            by=build.requested_by,
+            progress=_progress_writer(build_id),
+            build=build,
+        )
     except PacketError as exc:
         _fail(build_id, " ".join(exc.messages))
     except PermissionDenied as exc:
@@ -380,8 +430,11 @@ def packet_build_run(*, build_id: int, task_id: str = "") -> Document | None:
         raise  # transient (database restarting): the task retries; the claim allows "running"
     except Exception:
         logger.exception("packet build %s failed", build_id)
-        _fail(build_id, "The packet could not be built because of an unexpected error; "
-                        "it has been logged for the team.")
+        _fail(
+            build_id,
+            "The packet could not be built because of an unexpected error; "
+            "it has been logged for the team.",
+        )
         raise
     return None
 
@@ -391,9 +444,11 @@ def packet_build_run(*, build_id: int, task_id: str = "") -> Document | None:
 
 def latest_packet(case: Case, kind: str) -> Document | None:
     return (
-        case.documents.filter(document_type__code=PACKET_TYPE_CODES[kind],
-                              review_status=ReviewStatus.ACCEPTED)
-        .order_by("-version").first()
+        case.documents.filter(
+            document_type__code=PACKET_TYPE_CODES[kind], review_status=ReviewStatus.ACCEPTED
+        )
+        .order_by("-version")
+        .first()
     )
 
 
@@ -411,12 +466,16 @@ def packet_blockers(case: Case) -> list[str]:
     newest = (
         case.documents.filter(document_type__in=types, review_status=ReviewStatus.ACCEPTED)
         .annotate(accepted_at=Coalesce("reviewed_at", "uploaded_at"))
-        .select_related("document_type").order_by("-accepted_at").first()
+        .select_related("document_type")
+        .order_by("-accepted_at")
+        .first()
     )
     if newest is not None and newest.accepted_at > packet.uploaded_at:
         accepted = timezone.localtime(newest.accepted_at)
-        return [(
-            f"Build the application packet: the newest one (v{packet.version}) predates the "
-            f"{in_sentence(document_label(newest))} accepted on {accepted:%d %b %Y at %H:%M}."
-        )]
+        return [
+            (
+                f"Build the application packet: the newest one (v{packet.version}) predates the "
+                f"{in_sentence(document_label(newest))} accepted on {accepted:%d %b %Y at %H:%M}."
+            )
+        ]
     return []

@@ -51,8 +51,12 @@ def build(request: HttpRequest, case_pk: int, kind: str) -> HttpResponse:
     except PacketError as exc:
         messages.error(request, f"{label} not built: {' '.join(exc.messages)}")
         return HttpResponseRedirect(
-            reverse("admin:cases_case_change", args=[case.pk]) + "#npp-packets")
-    messages.info(request, f"{label}: build #{packet_build.pk} is {packet_build.get_status_display().lower()}.")
+            reverse("admin:cases_case_change", args=[case.pk]) + "#npp-packets"
+        )
+    messages.info(
+        request,
+        f"{label}: build #{packet_build.pk} is {packet_build.get_status_display().lower()}.",
+    )
     return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]) + "#npp-packets")
 
 
@@ -61,7 +65,8 @@ def build(request: HttpRequest, case_pk: int, kind: str) -> HttpResponse:
 def build_status(request: HttpRequest, pk: int) -> JsonResponse:
     """{"status", "progress", "step", "error", "download_url"} of one build, for the progress bar."""
     packet_build = get_object_or_404(
-        PacketBuild.objects.filter(case__in=access.cases_visible_to(request.user)), pk=pk)
+        PacketBuild.objects.filter(case__in=access.cases_visible_to(request.user)), pk=pk
+    )
     response = JsonResponse(status_payload(packet_build))
     response["Cache-Control"] = "no-store"
     return response
@@ -74,7 +79,9 @@ def status_payload(packet_build: PacketBuild) -> dict[str, Any]:
         "progress": packet_build.progress,
         "step": packet_build.step,
         "error": packet_build.error,
-        "download_url": reverse("documents:download", args=[packet_build.document_id]) if done else "",
+        "download_url": reverse("documents:download", args=[packet_build.document_id])
+        if done
+        else "",
     }
 
 
@@ -90,8 +97,11 @@ def _admin_action(kind: PacketKind) -> Callable[..., None]:
                 modeladmin.message_user(request, f"{case.reference}: {exc}", messages.ERROR)
             else:
                 queued += 1
-        modeladmin.message_user(request, f"{kind.label}: {queued} build(s) queued; each case "
-                                         "page shows its progress.", messages.INFO)
+        modeladmin.message_user(
+            request,
+            f"{kind.label}: {queued} build(s) queued; each case page shows its progress.",
+            messages.INFO,
+        )
 
     action.__name__ = f"build_{kind.value}_packets"
     action.short_description = f"Build {kind.label.lower()}s"  # type: ignore[attr-defined]
@@ -117,18 +127,23 @@ def packet_panel(user: Any, case: Case) -> dict[str, Any]:
             missing: list[str] = []
         except PacketError as exc:
             missing = exc.messages
-        kinds.append({
-            "missing": missing,
-            "kind": kind.value,
-            "label": kind.label,
-            "build_url": reverse("documents:packet_build", args=[case.pk, kind.value]),
-            "build": latest,
-            "status": status_payload(latest) if latest else None,
-            "status_url": reverse("documents:packet_build_status", args=[latest.pk]) if latest else "",
-        })
+        kinds.append(
+            {
+                "missing": missing,
+                "kind": kind.value,
+                "label": kind.label,
+                "build_url": reverse("documents:packet_build", args=[case.pk, kind.value]),
+                "build": latest,
+                "status": status_payload(latest) if latest else None,
+                "status_url": reverse("documents:packet_build_status", args=[latest.pk])
+                if latest
+                else "",
+            }
+        )
     packets = (
         case.documents.filter(document_type__code__in=PACKET_TYPE_CODES.values())
-        .select_related("document_type").order_by("-uploaded_at")[:6]
+        .select_related("document_type")
+        .order_by("-uploaded_at")[:6]
     )
     stale = packet_blockers(case) if case.state == CaseState.DOCUMENTS else []
     return {"kinds": kinds, "packets": packets, "application_blockers": stale}

@@ -35,5 +35,6 @@ def temperature_log_form(
     user: Any, case: Case, *, required: bool, data=None, files=None
 ) -> PortalUploadForm:
     """The temperature-logger upload that goes with the delivery confirmation."""
-    return confirmation_file_form(user, case, TEMPERATURE_LOG, required=required, data=data,
-                                  files=files)
+    return confirmation_file_form(
+        user, case, TEMPERATURE_LOG, required=required, data=data, files=files
+    )

@@ -19,7 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import Case
 from cases.selectors import available_transitions, case_for, cases_for
-from cases.services import CaseActionError, CaseConflict, case_apply, case_check_permission, transition_label
+from cases.services import (
+    CaseActionError,
+    CaseConflict,
+    case_apply,
+    case_check_permission,
+    transition_label,
+)
 from cases.states import CaseState
 from documents.services import document_upload, uploads_all_or_nothing
 from portals.common import (
@@ -50,8 +56,10 @@ def hospital_case_list(request: HttpRequest) -> HttpResponse:
 
 
 def _on_file(checklist: list[dict], code: str) -> bool:
-    return any(item["line"].document_type.code == code and item["line"].document is not None
-               for item in checklist)
+    return any(
+        item["line"].document_type.code == code and item["line"].document is not None
+        for item in checklist
+    )
 
 
 def _confirm_forms(user: Any, case: Case, checklist: list[dict], data=None, files=None):
@@ -59,9 +67,12 @@ def _confirm_forms(user: Any, case: Case, checklist: list[dict], data=None, file
     report and the delivery receipt), each asked for while none is on file."""
     return (
         ordered_transition_form(CONFIRM_DELIVERY, case, data=data),
-        *(confirmation_file_form(user, case, code, required=not _on_file(checklist, code),
-                                 data=data, files=files)
-          for code in CONFIRMATION_FILES),
+        *(
+            confirmation_file_form(
+                user, case, code, required=not _on_file(checklist, code), data=data, files=files
+            )
+            for code in CONFIRMATION_FILES
+        ),
     )
 
 
@@ -125,8 +136,13 @@ def hospital_confirm_delivery(request: HttpRequest, pk: int) -> HttpResponse:
             for file_form in file_forms:
                 if file_form.cleaned_data["upload"]:
                     data, filename = file_form.read_upload()
-                    document_upload(case=case, by=user, data=data, filename=filename,
-                                    document_type=file_form.cleaned_data["document_type"])
+                    document_upload(
+                        case=case,
+                        by=user,
+                        data=data,
+                        filename=filename,
+                        document_type=file_form.cleaned_data["document_type"],
+                    )
             file_form = None
             case = case_apply(
                 case=case,
@@ -140,8 +156,12 @@ def hospital_confirm_delivery(request: HttpRequest, pk: int) -> HttpResponse:
         if file_form is None:
             raise
         file_form.add_error("upload", exc.messages)
-        messages.error(request, f"{label}: {file_form.fields['upload'].label} refused: "
-                                + " ".join(exc.messages) + " Nothing was saved.")
+        messages.error(
+            request,
+            f"{label}: {file_form.fields['upload'].label} refused: "
+            + " ".join(exc.messages)
+            + " Nothing was saved.",
+        )
         return _render_hospital_case(request, case, confirm=(form, *file_forms))
     except CaseConflict as exc:
         messages.error(request, " ".join(exc.messages))
@@ -151,7 +171,10 @@ def hospital_confirm_delivery(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, "Nothing was saved; the files you chose must be chosen again.")
         return _render_hospital_case(request, case, confirm=(form, *file_forms))
     for document in stored:
-        messages.success(request, f"Saved {document.document_type.name.split(' (')[0].lower()} "
-                                  f"as version {document.version}; it waits for review.")
+        messages.success(
+            request,
+            f"Saved {document.document_type.name.split(' (')[0].lower()} "
+            f"as version {document.version}; it waits for review.",
+        )
     messages.success(request, f"{label}: {case.reference} is now '{case.get_state_display()}'.")
     return redirect("portal:hospital_case", pk=case.pk)

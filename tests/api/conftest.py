@@ -16,8 +16,11 @@ def _fresh_budgets(settings):
     cache.clear()
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"api_token": "100000/minute", "api_session": "100000/minute",
-                                   "api_anonymous": "100000/minute"},
+        "DEFAULT_THROTTLE_RATES": {
+            "api_token": "100000/minute",
+            "api_session": "100000/minute",
+            "api_anonymous": "100000/minute",
+        },
     }
     yield
     cache.clear()

@@ -14,8 +14,11 @@ API = Path(settings.BASE_DIR) / "api"
 
 def test_no_role_check_in_the_api():
     modules = sorted(path for path in API.rglob("*.py") if "migrations" not in path.parts)
-    found = [f"{path.relative_to(API.parent)}:{line}: {name}"
-             for path in modules for line, name in role_checks_in(path.read_text())]
+    found = [
+        f"{path.relative_to(API.parent)}:{line}: {name}"
+        for path in modules
+        for line, name in role_checks_in(path.read_text())
+    ]
 
     assert len(modules) > 10
     assert found == []

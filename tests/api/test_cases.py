@@ -39,9 +39,11 @@ def test_the_facilitator_lists_every_case_and_filters_by_state_hospital_doctor(
     assert set(references(client.get("/api/v1/cases/"))) == {case_a.reference, case_b.reference}
     assert references(client.get("/api/v1/cases/?state=documents")) == [case_a.reference]
     assert references(client.get(f"/api/v1/cases/?hospital={case_b.hospital_id}")) == [
-        case_b.reference]
+        case_b.reference
+    ]
     assert references(client.get(f"/api/v1/cases/?doctor={doctor2.doctor.pk}")) == [
-        case_b.reference]
+        case_b.reference
+    ]
 
 
 def test_updated_since_lists_cases_changed_at_or_after_it(api, facilitator, case_a, case_b):
@@ -113,8 +115,10 @@ def test_a_case_out_of_scope_answers_404_like_one_that_does_not_exist(api, docto
 
 
 def test_blockers_name_each_available_transition_with_its_rule_codes(api, doctor1, facilitator):
-    case = CaseFactory(doctor=doctor1.doctor, patient=PatientFactory(
-        date_of_birth=timezone.localdate() - dt.timedelta(days=800)))
+    case = CaseFactory(
+        doctor=doctor1.doctor,
+        patient=PatientFactory(date_of_birth=timezone.localdate() - dt.timedelta(days=800)),
+    )
 
     body = api(doctor1).get(f"/api/v1/cases/{case.reference}/blockers/").json()
 
@@ -123,7 +127,8 @@ def test_blockers_name_each_available_transition_with_its_rule_codes(api, doctor
     assert start["ready"] is False
     assert [b["code"] for b in start["blockers"]] == ["second_birthday"]
     assert start["url"].endswith(
-        f"/api/v1/cases/{case.reference}/transitions/start_document_collection/")
+        f"/api/v1/cases/{case.reference}/transitions/start_document_collection/"
+    )
 
 
 def test_the_timeline_gives_each_stay_and_the_milestones(api, facilitator, case_a):

@@ -39,14 +39,23 @@ def upload(client, case, code: str, data: bytes, filename: str = "report.pdf", *
 def test_a_doctor_uploads_a_lab_report_with_its_values(api, doctor1, collecting):
     taken = timezone.localdate() - dt.timedelta(days=2)
 
-    response = upload(api(doctor1), collecting, "liver_function", pdf_bytes(), "lft.pdf",
-                      sample_taken_on=taken.isoformat(), alt="31.5", ast="30",
-                      total_bilirubin="0.5")
+    response = upload(
+        api(doctor1),
+        collecting,
+        "liver_function",
+        pdf_bytes(),
+        "lft.pdf",
+        sample_taken_on=taken.isoformat(),
+        alt="31.5",
+        ast="30",
+        total_bilirubin="0.5",
+    )
 
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["document_type"]["code"] == "liver_function"
-    assert body["version"] == 1 and body["review_status"] == "pending"
+    assert body["version"] == 1
+    assert body["review_status"] == "pending"
     assert body["lab_values"]["alt"] == "31.5"
     assert body["uploaded_by"] == doctor1.get_full_name()
     document = Document.objects.get(pk=body["id"])
@@ -67,21 +76,24 @@ def test_a_hostile_pdf_is_refused_with_the_validators_message_and_nothing_is_sto
     assert (Document.objects.count(), stored_files()) == before
 
 
-def test_a_lab_report_without_its_sample_date_is_refused_as_in_the_portal(
-    api, doctor1, collecting
-):
+def test_a_lab_report_without_its_sample_date_is_refused_as_in_the_portal(api, doctor1, collecting):
     response = upload(api(doctor1), collecting, "liver_function", pdf_bytes())
 
     assert response.status_code == 400
-    assert response.json()["fields"] == {"sample_taken_on": ["Enter the date the sample was taken."]}
+    assert response.json()["fields"] == {
+        "sample_taken_on": ["Enter the date the sample was taken."]
+    }
 
 
 def test_an_unknown_type_or_no_file_is_refused_per_field(api, doctor1, collecting):
     client = api(doctor1)
 
     no_type = upload(client, collecting, "passport", pdf_bytes())
-    no_file = client.post(f"/api/v1/cases/{collecting.reference}/documents/",
-                          {"document_type": "medical_report"}, format="multipart")
+    no_file = client.post(
+        f"/api/v1/cases/{collecting.reference}/documents/",
+        {"document_type": "medical_report"},
+        format="multipart",
+    )
 
     assert set(no_type.json()["fields"]) == {"document_type"}
     assert set(no_file.json()["fields"]) == {"file"}
@@ -92,7 +104,9 @@ def test_an_upload_to_a_cancelled_case_is_refused_in_the_services_words(
 ):
     from cases.services import case_apply
 
-    case_apply(case=collecting, transition="cancel", by=facilitator, cancellation_reason="Withdrawn.")
+    case_apply(
+        case=collecting, transition="cancel", by=facilitator, cancellation_reason="Withdrawn."
+    )
 
     response = upload(api(facilitator), collecting, "medical_report", pdf_bytes())
 
@@ -122,11 +136,21 @@ def test_a_token_upload_is_in_the_audit_trail_with_its_user(api, doctor1, collec
 def test_the_list_and_metadata_leave_out_clinical_documents_for_a_hospital_admin(
     api, doctor1, hospital1, collecting
 ):
-    lab = document_upload(case=collecting, document_type=doc_type("liver_function"),
-                          data=pdf_bytes(), filename="lft.pdf", by=doctor1,
-                          sample_taken_on=timezone.localdate())
-    receipt = document_upload(case=collecting, document_type=doc_type("delivery_receipt"),
-                              data=pdf_bytes(), filename="receipt.pdf", by=hospital1)
+    lab = document_upload(
+        case=collecting,
+        document_type=doc_type("liver_function"),
+        data=pdf_bytes(),
+        filename="lft.pdf",
+        by=doctor1,
+        sample_taken_on=timezone.localdate(),
+    )
+    receipt = document_upload(
+        case=collecting,
+        document_type=doc_type("delivery_receipt"),
+        data=pdf_bytes(),
+        filename="receipt.pdf",
+        by=hospital1,
+    )
     client = api(hospital1)
 
     listed = client.get(f"/api/v1/cases/{collecting.reference}/documents/").json()
@@ -140,11 +164,18 @@ def test_the_list_and_metadata_leave_out_clinical_documents_for_a_hospital_admin
 
 def test_a_download_is_the_file_and_a_line_in_the_access_log(api, doctor1, collecting):
     data = pdf_bytes()
-    document = document_upload(case=collecting, document_type=doc_type("medical_report"),
-                               data=data, filename="report.pdf", by=doctor1)
+    document = document_upload(
+        case=collecting,
+        document_type=doc_type("medical_report"),
+        data=data,
+        filename="report.pdf",
+        by=doctor1,
+    )
     client = api(doctor1)
 
-    response = client.get(f"/api/v1/documents/{document.pk}/download/", HTTP_ACCEPT="application/pdf")
+    response = client.get(
+        f"/api/v1/documents/{document.pk}/download/", HTTP_ACCEPT="application/pdf"
+    )
 
     assert response.status_code == 200
     assert streamed(response) == data
@@ -153,12 +184,20 @@ def test_a_download_is_the_file_and_a_line_in_the_access_log(api, doctor1, colle
     assert 'filename="report.pdf"' in response["Content-Disposition"]
     (line,) = DocumentAccess.objects.filter(document_id=document.pk)
     assert (line.username, line.action, line.case_reference) == (
-        "doctor1", "download", collecting.reference)
+        "doctor1",
+        "download",
+        collecting.reference,
+    )
 
 
 def test_a_refused_download_writes_no_access_log_line(api, doctor2, doctor1, collecting):
-    document = document_upload(case=collecting, document_type=doc_type("medical_report"),
-                               data=pdf_bytes(), filename="report.pdf", by=doctor1)
+    document = document_upload(
+        case=collecting,
+        document_type=doc_type("medical_report"),
+        data=pdf_bytes(),
+        filename="report.pdf",
+        by=doctor1,
+    )
 
     assert api(doctor2).get(f"/api/v1/documents/{document.pk}/download/").status_code == 404
     assert not DocumentAccess.objects.filter(document_id=document.pk).exists()

@@ -14,9 +14,16 @@ pytestmark = pytest.mark.django_db
 
 def note(case, user, key, *, channel=Channel.IN_APP, due_days_ago=0):
     return Notification.objects.create(
-        case=case, recipient=user, kind="documents_missing", channel=channel,
-        due_at=timezone.now() - dt.timedelta(days=due_days_ago), subject=key,
-        body="Please upload the prescription.", dedupe_key=f"test:{key}", sent_at=timezone.now())
+        case=case,
+        recipient=user,
+        kind="documents_missing",
+        channel=channel,
+        due_at=timezone.now() - dt.timedelta(days=due_days_ago),
+        subject=key,
+        body="Please upload the prescription.",
+        dedupe_key=f"test:{key}",
+        sent_at=timezone.now(),
+    )
 
 
 def test_a_doctor_lists_their_own_in_app_reminders_latest_due_first(
@@ -51,7 +58,8 @@ def test_ids_of_someone_elses_reminders_are_ignored(api, case_a, case_b, doctor1
     theirs = note(case_b, doctor2, "theirs")
 
     assert api(doctor1).post("/api/v1/notifications/read/", {"ids": [theirs.pk]}).json() == {
-        "marked": 0}
+        "marked": 0
+    }
     theirs.refresh_from_db()
     assert theirs.read_at is None
 

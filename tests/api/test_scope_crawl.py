@@ -47,27 +47,64 @@ def sides(facilitator, doctor1, doctor2, hospital1, hospital2):
     pdf = pdf_bytes()
     for side, doctor, admin in (("A", doctor1, hospital1), ("B", doctor2, hospital2)):
         collecting_name, delivering_name, new_name = PATIENTS[side]
-        CaseFactory(doctor=doctor.doctor, facilitator=facilitator,
-                    patient=PatientFactory(full_name=new_name))
-        collecting = walk_to(CaseFactory(doctor=doctor.doctor, facilitator=facilitator,
-                                         patient=PatientFactory(full_name=collecting_name)),
-                             "documents", facilitator)
-        document_upload(case=collecting, document_type=doc_type("liver_function"), data=pdf,
-                        filename="lft.pdf", by=doctor, alt=Decimal("31.5"),
-                        sample_taken_on=timezone.localdate() - dt.timedelta(days=2))
-        delivering = walk_to(CaseFactory(doctor=doctor.doctor, facilitator=facilitator,
-                                         patient=PatientFactory(full_name=delivering_name)),
-                             "delivery", facilitator)
-        document_upload(case=delivering, document_type=doc_type("delivery_receipt"), data=pdf,
-                        filename="receipt.pdf", by=admin)
-        document_upload(case=delivering, document_type=doc_type("genetic_report"), data=pdf,
-                        filename="genetics.pdf", by=doctor)
+        CaseFactory(
+            doctor=doctor.doctor,
+            facilitator=facilitator,
+            patient=PatientFactory(full_name=new_name),
+        )
+        collecting = walk_to(
+            CaseFactory(
+                doctor=doctor.doctor,
+                facilitator=facilitator,
+                patient=PatientFactory(full_name=collecting_name),
+            ),
+            "documents",
+            facilitator,
+        )
+        document_upload(
+            case=collecting,
+            document_type=doc_type("liver_function"),
+            data=pdf,
+            filename="lft.pdf",
+            by=doctor,
+            alt=Decimal("31.5"),
+            sample_taken_on=timezone.localdate() - dt.timedelta(days=2),
+        )
+        delivering = walk_to(
+            CaseFactory(
+                doctor=doctor.doctor,
+                facilitator=facilitator,
+                patient=PatientFactory(full_name=delivering_name),
+            ),
+            "delivery",
+            facilitator,
+        )
+        document_upload(
+            case=delivering,
+            document_type=doc_type("delivery_receipt"),
+            data=pdf,
+            filename="receipt.pdf",
+            by=admin,
+        )
+        document_upload(
+            case=delivering,
+            document_type=doc_type("genetic_report"),
+            data=pdf,
+            filename="genetics.pdf",
+            by=doctor,
+        )
         for user in (doctor, admin):
             Notification.objects.create(
-                case=delivering, recipient=user, kind="cold_chain", channel=Channel.IN_APP,
-                due_at=timezone.now(), subject=f"{delivering.reference}: use the kit soon",
+                case=delivering,
+                recipient=user,
+                kind="cold_chain",
+                channel=Channel.IN_APP,
+                due_at=timezone.now(),
+                subject=f"{delivering.reference}: use the kit soon",
                 body=f"{delivering_name}'s kit must be infused soon.",
-                dedupe_key=f"test:{user.pk}", sent_at=timezone.now())
+                dedupe_key=f"test:{user.pk}",
+                sent_at=timezone.now(),
+            )
     return {"A": (doctor1, hospital1), "B": (doctor2, hospital2)}
 
 
@@ -122,19 +159,29 @@ def _in_scope(user, url: str) -> bool:
 
 def _hidden_names(user) -> list[str]:
     visible = set(access.cases_visible_to(user).values_list("pk", flat=True))
-    return [case.patient.full_name for case in Case.objects.select_related("patient")
-            if case.pk not in visible]
+    return [
+        case.patient.full_name
+        for case in Case.objects.select_related("patient")
+        if case.pk not in visible
+    ]
 
 
 def test_the_crawl_reaches_every_kind_of_endpoint(sides, facilitator):
     urls, transitions, uploads = crawl(token_client(facilitator))
 
     kinds = {re.sub(r"NPP-\d{4}-\d{4}|(?<=/)\d+(?=/)", "X", url.split("?")[0]) for url in urls}
-    assert kinds >= {"/api/v1/cases/", "/api/v1/cases/X/", "/api/v1/cases/X/blockers/",
-                     "/api/v1/cases/X/timeline/", "/api/v1/cases/X/documents/",
-                     "/api/v1/documents/X/", "/api/v1/documents/X/download/"}
+    assert kinds >= {
+        "/api/v1/cases/",
+        "/api/v1/cases/X/",
+        "/api/v1/cases/X/blockers/",
+        "/api/v1/cases/X/timeline/",
+        "/api/v1/cases/X/documents/",
+        "/api/v1/documents/X/",
+        "/api/v1/documents/X/download/",
+    }
     assert len([u for u in urls if CASE_URL.match(u) and u.count("/") == 5]) == 6  # every case
-    assert len(transitions) >= 6 and len(uploads) == 6
+    assert len(transitions) >= 6
+    assert len(uploads) == 6
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -174,17 +221,25 @@ def check_actions(client, user, persona: str, actions) -> None:
         is_transition = "/transitions/" in url
         if not access.may_see_case(user, case):
             expected = 404
-        elif not (access.may_run(user, case, url.rstrip("/").rsplit("/", 1)[1]) if is_transition
-                  else access.may_upload(user, case, facilitator_only)):
+        elif not (
+            access.may_run(user, case, url.rstrip("/").rsplit("/", 1)[1])
+            if is_transition
+            else access.may_upload(user, case, facilitator_only)
+        ):
             expected = 403
         else:
             continue  # theirs to run: tests/api/test_transitions.py and test_documents.py
         if is_transition:
             response = client.post(url, {})
         else:
-            response = client.post(url, {"document_type": facilitator_only.code,
-                                         "file": SimpleUploadedFile("f.pdf", pdf_bytes())},
-                                   format="multipart")
+            response = client.post(
+                url,
+                {
+                    "document_type": facilitator_only.code,
+                    "file": SimpleUploadedFile("f.pdf", pdf_bytes()),
+                },
+                format="multipart",
+            )
         assert response.status_code == expected, f"{persona} {url}"
     assert Document.objects.count() == documents_before
     assert dict(Case.objects.values_list("pk", "state")) == states_before
@@ -200,7 +255,9 @@ def test_reminders_are_each_users_own(sides, request, persona):
         assert response.status_code == 403
         return
     (reminder,) = response.json()["results"]
-    assert reminder["case"] in set(access.cases_visible_to(user).values_list("reference", flat=True))
+    assert reminder["case"] in set(
+        access.cases_visible_to(user).values_list("reference", flat=True)
+    )
     for name in _hidden_names(user):
         assert name not in response.content.decode()
 
@@ -231,8 +288,11 @@ def test_hospital_admins_never_meet_clinical_data(sides, request, admin):
 
 
 def test_a_clinical_grant_opens_that_case_only(sides, facilitator, hospital1):
-    granted, other = (Case.objects.filter(hospital=hospital1.hospital_admin.hospital,
-                                          documents__isnull=False).distinct().order_by("pk"))
+    granted, other = (
+        Case.objects.filter(hospital=hospital1.hospital_admin.hospital, documents__isnull=False)
+        .distinct()
+        .order_by("pk")
+    )
     case_grant_clinical_access(case=granted, by=facilitator, reason="Infusion team.")
     client = token_client(hospital1)
 
@@ -243,4 +303,5 @@ def test_a_clinical_grant_opens_that_case_only(sides, facilitator, hospital1):
     granted_docs = urls[f"/api/v1/cases/{granted.reference}/documents/"]
     other_docs = urls[f"/api/v1/cases/{other.reference}/documents/"]
     assert "Liver function" in granted_docs or "Genetic report" in granted_docs
-    assert "Liver function" not in other_docs and "Genetic report" not in other_docs
+    assert "Liver function" not in other_docs
+    assert "Genetic report" not in other_docs

@@ -15,9 +15,14 @@ def budgets(settings):
     def set_rates(**rates):
         settings.REST_FRAMEWORK = {
             **settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_RATES": {"api_token": "1000/minute", "api_session": "1000/minute",
-                                       "api_anonymous": "1000/minute", **rates},
+            "DEFAULT_THROTTLE_RATES": {
+                "api_token": "1000/minute",
+                "api_session": "1000/minute",
+                "api_anonymous": "1000/minute",
+                **rates,
+            },
         }
+
     return set_rates
 
 
@@ -35,8 +40,11 @@ def test_a_token_over_its_budget_gets_429_with_retry_after(budgets, doctor1):
 
 def test_each_token_has_its_own_budget_even_for_one_user(budgets, doctor1, doctor2):
     budgets(api_token="2/minute")
-    erp, tracker, other = token_client(doctor1, "erp"), token_client(doctor1, "tracker"), \
-        token_client(doctor2)
+    erp, tracker, other = (
+        token_client(doctor1, "erp"),
+        token_client(doctor1, "tracker"),
+        token_client(doctor2),
+    )
     for _ in range(2):
         erp.get("/api/v1/cases/")
 

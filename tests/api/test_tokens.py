@@ -36,7 +36,8 @@ def test_the_raw_token_is_nowhere_in_the_database(doctor1):
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM api_apitoken")
         stored = " ".join(str(value) for row_values in cursor.fetchall() for value in row_values)
-    assert token not in stored and secret not in stored
+    assert token not in stored
+    assert secret not in stored
 
 
 def test_a_token_acts_as_its_user(doctor1, case_a, case_b):
@@ -45,12 +46,15 @@ def test_a_token_acts_as_its_user(doctor1, case_a, case_b):
     assert [row["reference"] for row in body["results"]] == [case_a.reference]
 
 
-@pytest.mark.parametrize("header", [
-    "Token npp_000000000000_not-the-secret",
-    "Token something-else",
-    "Token",
-    "Token a b",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Token npp_000000000000_not-the-secret",
+        "Token something-else",
+        "Token",
+        "Token a b",
+    ],
+)
 def test_a_wrong_or_malformed_token_answers_401_naming_the_scheme(doctor1, header):
     api_token_create(user=doctor1, name="ERP", by=None)
     client = APIClient()
@@ -63,7 +67,7 @@ def test_a_wrong_or_malformed_token_answers_401_naming_the_scheme(doctor1, heade
 
 
 def test_a_right_prefix_with_a_wrong_secret_is_refused(doctor1):
-    row, token = api_token_create(user=doctor1, name="ERP", by=None)
+    row, _token = api_token_create(user=doctor1, name="ERP", by=None)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token npp_{row.prefix}_{'x' * 43}")
 
@@ -142,23 +146,30 @@ def test_a_facilitator_creates_a_token_in_the_admin_and_sees_it_once(client, fac
     client.force_login(facilitator)
     expires = timezone.localtime() + dt.timedelta(days=30)
 
-    response = client.post("/admin/api/apitoken/add/", {
-        "user": doctor1.pk, "name": "Hospital ERP",
-        "expires_at_0": expires.strftime("%Y-%m-%d"), "expires_at_1": expires.strftime("%H:%M:%S"),
-    })
+    response = client.post(
+        "/admin/api/apitoken/add/",
+        {
+            "user": doctor1.pk,
+            "name": "Hospital ERP",
+            "expires_at_0": expires.strftime("%Y-%m-%d"),
+            "expires_at_1": expires.strftime("%H:%M:%S"),
+        },
+    )
 
     assert response.status_code == 200
     row = ApiToken.objects.get()
     page = response.content.decode()
     token = page.split('<code id="api-token">')[1].split("</code>")[0]
     assert token.startswith(f"npp_{row.prefix}_")
-    assert row.created_by == facilitator and row.user == doctor1
+    assert row.created_by == facilitator
+    assert row.user == doctor1
     assert "no-store" in response["Cache-Control"]
     assert cases_answer(_with(token)) == 200
     # Shown once: the token's own page and the list do not show it again.
     for url in (f"/admin/api/apitoken/{row.pk}/change/", "/admin/api/apitoken/"):
         page = client.get(url)
-        assert page.status_code == 200 and row.prefix in page.content.decode()
+        assert page.status_code == 200
+        assert row.prefix in page.content.decode()
         assert token not in page.content.decode()
 
 
@@ -166,8 +177,10 @@ def test_a_facilitator_revokes_tokens_from_the_admin_list(client, facilitator, d
     _, token = api_token_create(user=doctor1, name="ERP", by=facilitator)
     client.force_login(facilitator)
 
-    client.post("/admin/api/apitoken/", {"action": "revoke",
-                                         "_selected_action": [ApiToken.objects.get().pk]})
+    client.post(
+        "/admin/api/apitoken/",
+        {"action": "revoke", "_selected_action": [ApiToken.objects.get().pk]},
+    )
 
     assert ApiToken.objects.get().revoked_at is not None
     assert cases_answer(_with(token)) == 401

@@ -23,7 +23,9 @@ def url(case, name: str) -> str:
 
 
 def iso(facts: dict) -> dict:
-    return {k: v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for k, v in facts.items()}
+    return {
+        k: v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for k, v in facts.items()
+    }
 
 
 @pytest.fixture
@@ -36,8 +38,9 @@ def approved(case_a, facilitator):
 def test_a_transition_runs_and_answers_the_case(api, facilitator, approved):
     facts = default_facts("dispatch")
 
-    response = api(facilitator).post(url(approved, "dispatch"),
-                                     {**iso(facts), "note": "Shipped.", "expected_state": "approved"})
+    response = api(facilitator).post(
+        url(approved, "dispatch"), {**iso(facts), "note": "Shipped.", "expected_state": "approved"}
+    )
 
     assert response.status_code == 200, response.json()
     assert response.json()["state"] == "customs"
@@ -49,8 +52,9 @@ def test_a_transition_runs_and_answers_the_case(api, facilitator, approved):
 def test_a_refusal_gives_case_applys_messages_and_rule_codes(api, facilitator, approved):
     facts = {"courier": "World Courier"}  # no order reference, AWB or ETA
     with pytest.raises(TransitionRefused) as direct:
-        case_apply(case=Case.objects.get(pk=approved.pk), transition="dispatch", by=facilitator,
-                   **facts)
+        case_apply(
+            case=Case.objects.get(pk=approved.pk), transition="dispatch", by=facilitator, **facts
+        )
 
     response = api(facilitator).post(url(approved, "dispatch"), facts)
 
@@ -65,20 +69,27 @@ def test_a_refusal_gives_case_applys_messages_and_rule_codes(api, facilitator, a
 def test_a_doctor_giving_a_facilitator_only_fact_is_refused_in_case_applys_words(
     api, doctor1, facilitator
 ):
-    case = walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator),
-                   "infusion_scheduled", facilitator)
+    case = walk_to(
+        CaseFactory(doctor=doctor1.doctor, facilitator=facilitator),
+        "infusion_scheduled",
+        facilitator,
+    )
 
-    response = api(doctor1).post(url(case, "record_infusion"),
-                                 {"infusion_deviation_note": "Given late."})
+    response = api(doctor1).post(
+        url(case, "record_infusion"), {"infusion_deviation_note": "Given late."}
+    )
 
     assert response.status_code == 422
-    assert response.json() == {"errors": ["Only a facilitator may record the protocol deviation note."],
-                               "codes": ["facilitator_facts"]}
+    assert response.json() == {
+        "errors": ["Only a facilitator may record the protocol deviation note."],
+        "codes": ["facilitator_facts"],
+    }
 
 
 def test_a_case_changed_since_the_client_saw_it_answers_409(api, facilitator, approved):
-    response = api(facilitator).post(url(approved, "dispatch"),
-                                     {**iso(default_facts("dispatch")), "expected_state": "documents"})
+    response = api(facilitator).post(
+        url(approved, "dispatch"), {**iso(default_facts("dispatch")), "expected_state": "documents"}
+    )
 
     assert response.status_code == 409
     assert response.json()["codes"] == ["case_conflict"]
@@ -92,9 +103,7 @@ def test_a_transition_that_does_not_start_from_the_state_answers_409(api, facili
     assert response.json()["codes"] == ["transition_not_available"]
 
 
-def test_someone_who_sees_the_case_but_may_not_run_the_transition_gets_403(
-    api, hospital1, case_a
-):
+def test_someone_who_sees_the_case_but_may_not_run_the_transition_gets_403(api, hospital1, case_a):
     response = api(hospital1).post(url(case_a, "start_document_collection"), {})
 
     assert response.status_code == 403
@@ -113,8 +122,9 @@ def test_a_case_out_of_scope_answers_404_and_stays_as_it_was(api, request, who, 
 
 
 def test_a_fact_the_transition_does_not_record_answers_400(api, facilitator, approved):
-    response = api(facilitator).post(url(approved, "dispatch"),
-                                     {**iso(default_facts("dispatch")), "permit_number": "X"})
+    response = api(facilitator).post(
+        url(approved, "dispatch"), {**iso(default_facts("dispatch")), "permit_number": "X"}
+    )
 
     assert response.status_code == 400
     assert "permit_number" in response.json()
@@ -149,13 +159,24 @@ def test_a_hospital_admin_refused_reads_no_clinical_reason_until_granted(
 ):
     delivering = walk_to(case_a, "delivery", facilitator)
     for code in ("temperature_log", "delivery_receipt"):
-        document = document_upload(case=delivering, document_type=doc_type(code),
-                                   data=pdf_bytes(), filename=f"{code}.pdf", by=hospital1)
+        document = document_upload(
+            case=delivering,
+            document_type=doc_type(code),
+            data=pdf_bytes(),
+            filename=f"{code}.pdf",
+            by=hospital1,
+        )
         document_review(document=document, by=facilitator, status="accepted")
     bad_lft = document_upload(
-        case=delivering, document_type=doc_type("liver_function"), data=pdf_bytes(),
-        filename="lft-new.pdf", by=doctor1, sample_taken_on=timezone.localdate(),
-        alt=Decimal("612.5"), ast=Decimal(30), total_bilirubin=Decimal("0.5"),
+        case=delivering,
+        document_type=doc_type("liver_function"),
+        data=pdf_bytes(),
+        filename="lft-new.pdf",
+        by=doctor1,
+        sample_taken_on=timezone.localdate(),
+        alt=Decimal("612.5"),
+        ast=Decimal(30),
+        total_bilirubin=Decimal("0.5"),
     )
     document_review(document=bad_lft, by=facilitator, status="accepted")
     facts = iso(default_facts("confirm_delivery_and_schedule"))
@@ -164,7 +185,8 @@ def test_a_hospital_admin_refused_reads_no_clinical_reason_until_granted(
     hidden = client.post(url(delivering, "confirm_delivery_and_schedule"), facts)
 
     assert hidden.status_code == 422
-    assert "612.5" not in hidden.content.decode() and "eligibility" not in hidden.json()["codes"]
+    assert "612.5" not in hidden.content.decode()
+    assert "eligibility" not in hidden.json()["codes"]
     assert hidden.json()["codes"] == ["clinical_reasons_hidden"]
     assert hidden.json()["errors"][0].startswith("Some clinical requirements")
 

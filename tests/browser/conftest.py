@@ -26,12 +26,22 @@ AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 PASSWORD = "demo-pass-2026"  # tests.factories.UserFactory's password
 
-NO_CHROMIUM = f"needs Debian's Chromium at {CHROMIUM}: apt-get install chromium (never `playwright install`)"
+NO_CHROMIUM = (
+    f"needs Debian's Chromium at {CHROMIUM}: apt-get install chromium (never `playwright install`)"
+)
 NO_AXE = f"axe-core is not installed ({AXE_JS.relative_to(ROOT)} is missing): run npm ci"
 
 # Debian's Chromium as ../shared/STACK.md §5 launches it.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # Playwright's sync API runs an event loop in the test thread; the ORM would refuse without it
 # (tests/conftest.py sets it too; repeated here so this folder stands on its own).
@@ -56,8 +66,11 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM),
-            "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS]}
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS],
+    }
 
 
 @pytest.fixture(scope="session")
@@ -88,8 +101,15 @@ class Journey:
         self.shots.append(path)
         return path
 
-    def login(self, page: Page, username: str, *, code: str | None = None,
-              password: str = PASSWORD, check_a11y: bool = False) -> None:
+    def login(
+        self,
+        page: Page,
+        username: str,
+        *,
+        code: str | None = None,
+        password: str = PASSWORD,
+        check_a11y: bool = False,
+    ) -> None:
         """Sign in on the shared login page (facilitators add their authenticator code)."""
         page.goto(self.url("/accounts/login/"))
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
@@ -112,8 +132,10 @@ class Journey:
             return  # reported once, by test_accessibility.py
         if not page.evaluate("() => typeof window.axe === 'object'"):
             page.evaluate(self.axe_source)
-        options = {"resultTypes": ["violations"],
-                   "rules": {rule: {"enabled": False} for rule in AXE_DISABLED_RULES}}
+        options = {
+            "resultTypes": ["violations"],
+            "rules": {rule: {"enabled": False} for rule in AXE_DISABLED_RULES},
+        }
         violations = page.evaluate(
             """async (options) => {
                 const result = await window.axe.run(document, options);

@@ -61,8 +61,11 @@ def late_in_customs(case_a, facilitator):
 def collecting_documents(doctor1, facilitator):
     """In document collection with every document the regulator needs accepted, but no
     application packet yet: the build button is what lets it go to the regulator."""
-    case = walk_to(factories.CaseFactory(doctor=doctor1.doctor, facilitator=facilitator),
-                   "documents", facilitator)
+    case = walk_to(
+        factories.CaseFactory(doctor=doctor1.doctor, facilitator=facilitator),
+        "documents",
+        facilitator,
+    )
     for doc_type in DocumentType.objects.filter(required_before="regulatory_review"):
         upload_document(case, doc_type.code, facilitator)
     assert not case.documents.filter(document_type__code="application_packet").exists()
@@ -88,7 +91,8 @@ def test_facilitator_follows_the_dashboard_runs_a_transition_and_builds_a_packet
     expect(row).to_contain_text(late_in_customs.reference)
     row.get_by_role("link", name=late_in_customs.reference).click()
     expect(page.locator("#npp-state-heading")).to_contain_text(
-        f"{late_in_customs.reference}: Customs")
+        f"{late_in_customs.reference}: Customs"
+    )
     journey.shot(page, "case-in-customs")
     journey.check_a11y(page, "admin case page")
 
@@ -108,7 +112,8 @@ def test_facilitator_follows_the_dashboard_runs_a_transition_and_builds_a_packet
     form.get_by_label("Bill of entry number").fill("7300042")
     form.get_by_role("button", name="Clear customs").click()
     expect(page.locator(".messagelist .success")).to_contain_text(
-        f"Clear customs: {late_in_customs.reference} is now 'Delivery'.")
+        f"Clear customs: {late_in_customs.reference} is now 'Delivery'."
+    )
     expect(page.locator("#npp-state-heading")).to_contain_text("Delivery")
     journey.shot(page, "customs-cleared")
     late_in_customs.refresh_from_db()
@@ -121,7 +126,8 @@ def test_facilitator_follows_the_dashboard_runs_a_transition_and_builds_a_packet
     journey.shot(page, "case-list-documents")
     page.get_by_role("link", name=collecting_documents.reference).click()
     expect(page.locator("#npp-state-heading")).to_contain_text(
-        f"{collecting_documents.reference}: Document collection")
+        f"{collecting_documents.reference}: Document collection"
+    )
     packet_row = page.locator("tr.npp-packet", has_text="Application packet")
     expect(packet_row).to_contain_text("Not built yet.")
     journey.shot(page, "case-collecting-documents")
@@ -133,7 +139,8 @@ def test_facilitator_follows_the_dashboard_runs_a_transition_and_builds_a_packet
     page.route("**/*", lambda route: route.continue_())
     packet_row.get_by_role("button", name="Build application packet").click()
     expect(page.locator(".messagelist")).to_contain_text(
-        re.compile(r"Application packet: build #\d+ is queued\."))
+        re.compile(r"Application packet: build #\d+ is queued\.")
+    )
     bar = packet_row.locator("progress.npp-packet-progress")
     expect(bar).to_be_visible()
     expect(bar).to_have_js_property("value", 0)
@@ -186,13 +193,15 @@ def test_doctor_on_a_phone_uploads_a_lab_report_and_cannot_open_another_doctors_
     line.locator("summary").click()
     line.get_by_label("File (PDF, JPEG or PNG)").set_input_files(str(pdf))
     line.get_by_label(re.compile("sample", re.I)).fill(
-        (timezone.localdate() - dt.timedelta(days=1)).isoformat())
+        (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    )
     line.get_by_label(re.compile("platelets", re.I)).fill("310")
     journey.shot(page, "upload-form-filled")
     line.get_by_role("button", name="Upload").click()
 
     expect(page.get_by_role("status")).to_contain_text(
-        f"Uploaded {cbc.name}, version 1 (cbc-report.pdf); it now waits for review.")
+        f"Uploaded {cbc.name}, version 1 (cbc-report.pdf); it now waits for review."
+    )
     expect(line.locator(".status")).to_have_text("pending review")
     journey.shot(page, "lab-report-pending-review")
     journey.check_a11y(page, "doctor case page after an upload")
@@ -231,16 +240,20 @@ def test_hospital_admin_confirms_delivery_and_the_timeline_shows_the_infusion_sc
 
     now = timezone.now()
     form = page.locator("#confirm-delivery")
-    form.get_by_label(re.compile("received at", re.I)).fill(_local_input(now - dt.timedelta(hours=2)))
+    form.get_by_label(re.compile("received at", re.I)).fill(
+        _local_input(now - dt.timedelta(hours=2))
+    )
     form.get_by_label(re.compile("received by", re.I)).fill("Pharmacist R. Nair")
     form.get_by_label(re.compile("temperature on arrival", re.I)).select_option(label="Yes")
     form.get_by_label(re.compile("infusion scheduled", re.I)).fill(
-        _local_input(now + dt.timedelta(days=3)))
+        _local_input(now + dt.timedelta(days=3))
+    )
     journey.shot(page, "confirm-form-filled")
     form.get_by_role("button", name="Confirm receipt and schedule").click()
 
     expect(page.get_by_role("status").first).to_contain_text(
-        f"{case.reference} is now 'Infusion scheduled'.")
+        f"{case.reference} is now 'Infusion scheduled'."
+    )
     expect(timeline.locator("text.npp-chart-label", has_text="Infusion scheduled")).to_be_visible()
     expect(timeline.locator("figcaption")).to_contain_text("Infusion:")
     expect(page.locator("#confirm-delivery")).to_have_count(0)
@@ -265,11 +278,14 @@ def test_on_a_phone_a_refused_confirmation_stores_nothing_and_says_so(
 
     now = timezone.now()
     form = page.locator("#confirm-delivery")
-    form.get_by_label(re.compile("received at", re.I)).fill(_local_input(now - dt.timedelta(hours=2)))
+    form.get_by_label(re.compile("received at", re.I)).fill(
+        _local_input(now - dt.timedelta(hours=2))
+    )
     form.get_by_label(re.compile("received by", re.I)).fill("Pharmacist R. Nair")
     form.get_by_label(re.compile("temperature on arrival", re.I)).select_option(label="Yes")
     form.get_by_label(re.compile("infusion scheduled", re.I)).fill(
-        _local_input(now + dt.timedelta(days=15)))  # past the 14 x 24 hours
+        _local_input(now + dt.timedelta(days=15))
+    )  # past the 14 x 24 hours
     form.get_by_label(re.compile("Temperature-logger report")).set_input_files(str(pdf))
     form.get_by_label(re.compile("Delivery receipt")).set_input_files(str(pdf))
     form.get_by_role("button", name="Confirm receipt and schedule").click()

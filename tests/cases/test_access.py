@@ -15,12 +15,20 @@ from tests.factories import FacilitatorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["facilitator", "doctor1", "doctor2", "hospital1", "hospital2",
-            "staff_non_facilitator", "outsider"]
+PERSONAS = [
+    "facilitator",
+    "doctor1",
+    "doctor2",
+    "hospital1",
+    "hospital2",
+    "staff_non_facilitator",
+    "outsider",
+]
 
 
-def test_each_persona_has_one_role(facilitator, doctor1, hospital1, outsider,
-                                   staff_non_facilitator):
+def test_each_persona_has_one_role(
+    facilitator, doctor1, hospital1, outsider, staff_non_facilitator
+):
     assert access.role(facilitator) == access.FACILITATOR
     assert access.role(doctor1) == access.DOCTOR
     assert access.role(hospital1) == access.HOSPITAL
@@ -86,7 +94,8 @@ def test_hospital_admins_see_the_clinical_side_only_once_granted(
     clinical = DocumentType.objects.get(code="prescription")
     shipment = DocumentType.objects.filter(shipment_side=True).first()
 
-    assert access.sees_clinical(facilitator, case_a) and access.sees_clinical(doctor1, case_a)
+    assert access.sees_clinical(facilitator, case_a)
+    assert access.sees_clinical(doctor1, case_a)
     assert not access.sees_clinical(hospital1, case_a)
     assert access.may_see_document(hospital1, case_a, shipment)
     assert not access.may_see_document(hospital1, case_a, clinical)
@@ -99,8 +108,7 @@ def test_hospital_admins_see_the_clinical_side_only_once_granted(
     assert not access.may_see_document(hospital2, case_a, shipment)
 
 
-def test_uploads_follow_the_document_types_flags(facilitator, doctor1, doctor2, hospital1,
-                                                 case_a):
+def test_uploads_follow_the_document_types_flags(facilitator, doctor1, doctor2, hospital1, case_a):
     for doc_type in DocumentType.objects.all():
         assert access.may_upload(facilitator, case_a, doc_type)
         assert access.may_upload(doctor1, case_a, doc_type) == doc_type.uploadable_by_doctor
@@ -108,9 +116,7 @@ def test_uploads_follow_the_document_types_flags(facilitator, doctor1, doctor2, 
         assert not access.may_upload(doctor2, case_a, doc_type)
 
 
-def test_every_transition_has_its_roles_and_django_fsm_asks_the_same_table(
-    request, case_a, case_b
-):
+def test_every_transition_has_its_roles_and_django_fsm_asks_the_same_table(request, case_a, case_b):
     assert set(access.TRANSITION_ROLES) == set(TRANSITION_FACTS)
     for who in PERSONAS:
         user = request.getfixturevalue(who)
@@ -137,7 +143,9 @@ def test_available_transitions_offers_what_may_run_allows(doctor1, case_a):
 
 def test_facilitator_only_decisions(facilitator, doctor1, hospital1, case_a):
     only_facilitators = [
-        access.may_create_case, access.may_export_identifiers, access.may_use_desk,
+        access.may_create_case,
+        access.may_export_identifiers,
+        access.may_use_desk,
         lambda user: access.may_override_eligibility(user, case_a),
         lambda user: access.may_grant_clinical_access(user, case_a),
         lambda user: access.may_review_documents(user, case_a),
@@ -148,7 +156,9 @@ def test_facilitator_only_decisions(facilitator, doctor1, hospital1, case_a):
     ]
     for decide in only_facilitators:
         assert decide(facilitator)
-        assert not decide(doctor1) and not decide(hospital1) and not decide(None)
+        assert not decide(doctor1)
+        assert not decide(hospital1)
+        assert not decide(None)
 
 
 def test_lab_results_are_recorded_by_facilitators_and_the_treating_doctor(
@@ -160,8 +170,9 @@ def test_lab_results_are_recorded_by_facilitators_and_the_treating_doctor(
     assert not access.may_record_lab_result(hospital1, case_a)
 
 
-def test_portal_reminders_are_for_doctors_and_hospital_admins(facilitator, doctor1, hospital1,
-                                                               outsider):
+def test_portal_reminders_are_for_doctors_and_hospital_admins(
+    facilitator, doctor1, hospital1, outsider
+):
     assert access.may_read_portal_reminders(doctor1)
     assert access.may_read_portal_reminders(hospital1)
     assert not access.may_read_portal_reminders(facilitator)

@@ -15,8 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _export(client, cases, include: bool):
-    data = {"action": "export_csv", "confirm": "yes",
-            "_selected_action": [c.pk for c in cases]}
+    data = {"action": "export_csv", "confirm": "yes", "_selected_action": [c.pk for c in cases]}
     if include:
         data["include_identifiers"] = "on"
     return client.post(reverse("admin:cases_case_changelist"), data)
@@ -32,7 +31,8 @@ def test_csv_export_leaves_out_identifiers_unless_asked(client, case_a, case_b, 
     body = response.content.decode()
     assert case_a.patient.full_name not in body
     row = next(r for r in rows if r["reference"] == case_a.reference)
-    assert row["entered_monitoring"] and row["infusion_date"]
+    assert row["entered_monitoring"]
+    assert row["infusion_date"]
     assert row["days_application_to_infusion"] == "0"
     assert not DocumentAccess.objects.filter(action="export_identifiers").exists()
 
@@ -48,7 +48,9 @@ def test_csv_export_with_identifiers_is_recorded_in_the_access_log(client, case_
 
 def test_the_export_action_first_asks_about_identifiers(client, case_a, facilitator):
     client.force_login(facilitator)
-    response = client.post(reverse("admin:cases_case_changelist"),
-                           {"action": "export_csv", "_selected_action": [case_a.pk]})
+    response = client.post(
+        reverse("admin:cases_case_changelist"),
+        {"action": "export_csv", "_selected_action": [case_a.pk]},
+    )
     assert response.status_code == 200
     assert "Include identifiers" in response.content.decode()

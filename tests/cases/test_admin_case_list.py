@@ -116,13 +116,13 @@ def test_list_filters_by_state(facilitator_client, three_cases):
     assert [c.reference for c in response.context["cl"].result_list] == [three_cases[0].reference]
 
 
-def test_staff_outside_the_facilitators_group_cannot_see_cases(client, staff_non_facilitator, case_a):
+def test_staff_outside_the_facilitators_group_cannot_see_cases(
+    client, staff_non_facilitator, case_a
+):
     client.force_login(staff_non_facilitator)
 
     assert client.get(CHANGELIST).status_code == 403
-    assert (
-        client.get(reverse("admin:cases_case_change", args=[case_a.pk])).status_code == 403
-    )
+    assert client.get(reverse("admin:cases_case_change", args=[case_a.pk])).status_code == 403
     assert case_a.reference not in client.get(reverse("admin:index")).content.decode()
 
 

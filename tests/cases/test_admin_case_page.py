@@ -96,7 +96,9 @@ def test_a_closed_case_offers_no_action(facilitator_client, case_a, facilitator)
 def test_case_page_shows_the_history_with_who_acted_and_their_note(
     facilitator_client, case_a, facilitator
 ):
-    post_transition(facilitator_client, case_a, "hold", note="Waiting for titre.", hold_reason="Titre.")
+    post_transition(
+        facilitator_client, case_a, "hold", note="Waiting for titre.", hold_reason="Titre."
+    )
 
     content = facilitator_client.get(change_url(case_a)).content.decode()
 
@@ -195,9 +197,7 @@ def test_a_transition_form_with_a_missing_required_field_changes_nothing(
     assert case_a.state == "application"
 
 
-def test_a_transition_not_open_in_this_state_is_refused_with_a_message(
-    facilitator_client, case_a
-):
+def test_a_transition_not_open_in_this_state_is_refused_with_a_message(facilitator_client, case_a):
     response = post_transition(
         facilitator_client, case_a, "record_permit", **default_facts("record_permit")
     )

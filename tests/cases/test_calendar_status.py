@@ -34,8 +34,9 @@ def clock():
 @pytest.fixture
 def infused(clock, doctor1, facilitator):
     """Infused 2 Mar 2026 09:00 (walk_to records the infusion an hour before now)."""
-    case = walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "monitoring",
-                   facilitator)
+    case = walk_to(
+        CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "monitoring", facilitator
+    )
     assert case.infused_at == INFUSED
     return case
 
@@ -52,7 +53,9 @@ def status(case, code: str, today: dt.date) -> str:
 
 def test_a_planned_test_is_upcoming_then_due_on_its_day_then_overdue(infused):
     assert [status(infused, "platelets_week_1", day(n)) for n in (6, 7, 8)] == [
-        "upcoming", "due", "overdue"
+        "upcoming",
+        "due",
+        "overdue",
     ]
 
 
@@ -90,8 +93,9 @@ def test_the_day_28_liver_panel_also_marks_the_day_30_review_done(clock, infused
     assert status(infused, "liver_week_4", day(29)) == "done"
 
 
-def test_only_the_treating_doctor_or_a_facilitator_records_results(clock, infused, doctor2,
-                                                                   hospital1):
+def test_only_the_treating_doctor_or_a_facilitator_records_results(
+    clock, infused, doctor2, hospital1
+):
     for user in (doctor2, hospital1):
         with pytest.raises(PermissionDenied):
             record(clock, infused, user, "liver", day(7))

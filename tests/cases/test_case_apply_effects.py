@@ -8,7 +8,12 @@ from __future__ import annotations
 import pytest
 
 from cases.services import TransitionRefused, case_apply
-from tests.factories import MAIN_LINE_TRANSITIONS, default_facts, give_documents, reweigh_on_infusion_day
+from tests.factories import (
+    MAIN_LINE_TRANSITIONS,
+    default_facts,
+    give_documents,
+    reweigh_on_infusion_day,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -34,8 +34,13 @@ def _set_up_just_after_the_infusion():
 def monitoring(case_a, facilitator):
     case = walk_to(case_a, "infusion_scheduled", facilitator)
     reweigh_on_infusion_day(case, INFUSED_AT)
-    return case_apply(case=case, transition="record_infusion", by=facilitator,
-                      infused_at=INFUSED_AT, kit_lot_numbers="AVX001A")
+    return case_apply(
+        case=case,
+        transition="record_infusion",
+        by=facilitator,
+        infused_at=INFUSED_AT,
+        kit_lot_numbers="AVX001A",
+    )
 
 
 def record_every_slot(case, by, *, last_alt=Decimal("30")):
@@ -44,15 +49,23 @@ def record_every_slot(case, by, *, last_alt=Decimal("30")):
         for week in weeks:
             values = {}
             if test == "liver":
-                values = {"alt": last_alt if week == 12 else Decimal("30"), "ast": Decimal("30"),
-                          "total_bilirubin": Decimal("0.5")}
-            LabResult.objects.create(case=case, test=test, recorded_by=by,
-                                     taken_on=INFUSION_DAY + dt.timedelta(days=7 * week),
-                                     **values)
+                values = {
+                    "alt": last_alt if week == 12 else Decimal("30"),
+                    "ast": Decimal("30"),
+                    "total_bilirubin": Decimal("0.5"),
+                }
+            LabResult.objects.create(
+                case=case,
+                test=test,
+                recorded_by=by,
+                taken_on=INFUSION_DAY + dt.timedelta(days=7 * week),
+                **values,
+            )
 
 
 def test_close_refused_while_monitoring_is_incomplete_and_says_what_is_missing(
-        monitoring, facilitator):
+    monitoring, facilitator
+):
     with (
         time_machine.travel(INFUSED_AT + dt.timedelta(days=95)),
         pytest.raises(TransitionRefused) as refused,
@@ -71,8 +84,12 @@ def test_close_refused_while_monitoring_is_incomplete_and_says_what_is_missing(
 def test_close_allowed_once_every_slot_has_a_result_and_the_taper_ended(monitoring, facilitator):
     record_every_slot(monitoring, facilitator)
     with time_machine.travel(INFUSED_AT + dt.timedelta(days=90)):
-        case = case_apply(case=monitoring, transition="close", by=facilitator,
-                          steroid_taper_ended_on=INFUSION_DAY + dt.timedelta(days=56))
+        case = case_apply(
+            case=monitoring,
+            transition="close",
+            by=facilitator,
+            steroid_taper_ended_on=INFUSION_DAY + dt.timedelta(days=56),
+        )
 
     case.refresh_from_db()
     assert case.state == "closed"
@@ -86,8 +103,12 @@ def test_close_refused_when_the_last_liver_results_are_not_unremarkable(monitori
         time_machine.travel(INFUSED_AT + dt.timedelta(days=90)),
         pytest.raises(TransitionRefused) as refused,
     ):
-        case_apply(case=monitoring, transition="close", by=facilitator,
-                   steroid_taper_ended_on=INFUSION_DAY + dt.timedelta(days=56))
+        case_apply(
+            case=monitoring,
+            transition="close",
+            by=facilitator,
+            steroid_taper_ended_on=INFUSION_DAY + dt.timedelta(days=56),
+        )
 
     assert "ALT 80.0 is not below 2 x ULN (80)" in " ".join(refused.value.messages)
 
@@ -106,7 +127,8 @@ def test_close_early_with_a_documented_reason_keeps_it_in_the_history(monitoring
     assert case.state == "closed"
     assert case.close_override_reason == "Family moved abroad; follow-up there."
     assert state_logs(case)[-1].description == (
-        "Closed: Transferred to another centre. Family moved abroad; follow-up there.")
+        "Closed: Transferred to another centre. Family moved abroad; follow-up there."
+    )
 
 
 def test_a_blank_reason_does_not_count(monitoring, facilitator):

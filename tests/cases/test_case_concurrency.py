@@ -35,7 +35,7 @@ def race(case_pk: int, attempts: list[tuple[str, object]]) -> list[tuple[str, ob
                 "ok",
                 case_apply(case=case, transition=transition, by=user, **default_facts(transition)),
             )
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
+        except Exception as exc:
             outcomes[index] = ("error", exc)
         finally:
             connection.close()
@@ -57,9 +57,7 @@ def race(case_pk: int, attempts: list[tuple[str, object]]) -> list[tuple[str, ob
 @pytest.mark.parametrize(
     "transitions", [("hold", "hold"), ("hold", "cancel"), ("dispatch", "cancel")]
 )
-def test_two_concurrent_transitions_on_one_case_exactly_one_wins(
-    case_a, facilitator, transitions
-):
+def test_two_concurrent_transitions_on_one_case_exactly_one_wins(case_a, facilitator, transitions):
     case = walk_to(case_a, "approved", facilitator)
     give_documents(case, "customs", facilitator)  # so that dispatch could win
     logs_before = len(state_logs(case))
@@ -69,7 +67,8 @@ def test_two_concurrent_transitions_on_one_case_exactly_one_wins(
     winners = [value for kind, value in outcomes if kind == "ok"]
     losers = [value for kind, value in outcomes if kind == "error"]
     assert len(winners) == 1, outcomes
-    assert len(losers) == 1 and isinstance(losers[0], CaseConflict), outcomes
+    assert len(losers) == 1, outcomes
+    assert isinstance(losers[0], CaseConflict), outcomes
     [message] = losers[0].messages
     assert case.reference in message
     assert "changed by someone else" in message

@@ -171,10 +171,10 @@ def test_infusion_on_the_second_birthday_is_refused(turns_two_on_20_june, hospit
         )
 
     # The eligibility check (clinical issue) may say the same in its own words as well.
-    assert ("The label covers children under 2 years only: the child turns 2 on 20 Jun 2026, "
-            "and the infusion is scheduled on 20 Jun 2026.") in (
-        refused.value.messages
-    )
+    assert (
+        "The label covers children under 2 years only: the child turns 2 on 20 Jun 2026, "
+        "and the infusion is scheduled on 20 Jun 2026."
+    ) in (refused.value.messages)
     turns_two_on_20_june.refresh_from_db()
     assert turns_two_on_20_june.state == "delivery"
 

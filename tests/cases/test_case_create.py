@@ -18,8 +18,12 @@ pytestmark = pytest.mark.django_db
 
 def _fields(doctor_user):
     doctor = doctor_user.doctor
-    return {"patient": PatientFactory(), "product": zolgensma(), "doctor": doctor,
-            "hospital": doctor.hospital}
+    return {
+        "patient": PatientFactory(),
+        "product": zolgensma(),
+        "doctor": doctor,
+        "hospital": doctor.hospital,
+    }
 
 
 def test_a_facilitator_opens_a_numbered_case_in_application(facilitator, doctor1):
@@ -61,8 +65,9 @@ def test_facts_recorded_by_transitions_cannot_be_given_at_opening(facilitator, d
     assert not Case.objects.exists()
 
 
-def test_the_admins_add_form_opens_the_case_through_the_service(client, facilitator, doctor1,
-                                                                  monkeypatch):
+def test_the_admins_add_form_opens_the_case_through_the_service(
+    client, facilitator, doctor1, monkeypatch
+):
     calls = []
     real = services.case_create
 
@@ -73,8 +78,11 @@ def test_the_admins_add_form_opens_the_case_through_the_service(client, facilita
     monkeypatch.setattr(services, "case_create", spy)
     client.force_login(facilitator)
     fields = _fields(doctor1)
-    data = {"priority": "normal", "facilitator": facilitator.pk,
-            **{name: value.pk for name, value in fields.items()}}
+    data = {
+        "priority": "normal",
+        "facilitator": facilitator.pk,
+        **{name: value.pk for name, value in fields.items()},
+    }
 
     response = client.post(reverse("admin:cases_case_add"), data)
 
@@ -83,4 +91,5 @@ def test_the_admins_add_form_opens_the_case_through_the_service(client, facilita
     assert calls == [facilitator]
     # The admin's own record of the addition names the case the service saved.
     assert LogEntry.objects.get(action_flag=ADDITION).object_id == str(case.pk)
-    assert case.reference.endswith("-0001") and case.state == "application"
+    assert case.reference.endswith("-0001")
+    assert case.state == "application"

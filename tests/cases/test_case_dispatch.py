@@ -18,11 +18,14 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+
 def weight_message(days_ago: int) -> str:
     today = timezone.localdate()
-    return (f"The latest weight is of {today - dt.timedelta(days=days_ago):%d %b %Y}, more than "
-            f"14 days before {today:%d %b %Y}: weigh the child again (the kit is made up for one "
-            "band).")
+    return (
+        f"The latest weight is of {today - dt.timedelta(days=days_ago):%d %b %Y}, more than "
+        f"14 days before {today:%d %b %Y}: weigh the child again (the kit is made up for one "
+        "band)."
+    )
 
 
 def shipment(**overrides):
@@ -49,7 +52,9 @@ def approved_case_with_weight_measured(days_ago, doctor, facilitator):
 def test_dispatch_moves_the_case_to_customs_and_records_the_shipment(approved, facilitator):
     facts = shipment()
 
-    case_apply(case=approved, transition="dispatch", by=facilitator, description="Shipped.", **facts)
+    case_apply(
+        case=approved, transition="dispatch", by=facilitator, description="Shipped.", **facts
+    )
 
     approved.refresh_from_db()
     assert approved.state == "customs"
@@ -126,8 +131,9 @@ def test_dispatch_allowed_on_the_last_day_of_the_permit(case_a, facilitator):
     )
 
     # The kit is due today as well: the permit must not expire before the ETA.
-    case = case_apply(case=case, transition="dispatch", by=facilitator,
-                      **shipment(eta=timezone.now()))
+    case = case_apply(
+        case=case, transition="dispatch", by=facilitator, **shipment(eta=timezone.now())
+    )
 
     assert case.state == "customs"
 

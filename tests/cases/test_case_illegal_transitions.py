@@ -70,7 +70,10 @@ def test_from_a_side_state_only_its_own_transitions_start(case_a, facilitator, s
 def test_application_cannot_jump_to_approved_even_with_a_valid_permit(case_a, facilitator):
     with pytest.raises(TransitionNotAvailable) as refused:
         case_apply(
-            case=case_a, transition="record_permit", by=facilitator, **default_facts("record_permit")
+            case=case_a,
+            transition="record_permit",
+            by=facilitator,
+            **default_facts("record_permit"),
         )
 
     assert refused.value.messages == [

@@ -74,7 +74,10 @@ def test_a_refused_permit_leaves_the_case_and_its_facts_untouched(in_review, fac
 
     with pytest.raises(TransitionRefused):
         case_apply(
-            case=in_review, transition="record_permit", by=facilitator, **permit(permit_valid_until=None)
+            case=in_review,
+            transition="record_permit",
+            by=facilitator,
+            **permit(permit_valid_until=None),
         )
 
     in_review.refresh_from_db()
@@ -87,7 +90,10 @@ def test_a_refused_permit_leaves_the_case_and_its_facts_untouched(in_review, fac
 def test_an_overlong_permit_number_is_refused_with_the_field_name(in_review, facilitator):
     with pytest.raises(TransitionRefused) as refused:
         case_apply(
-            case=in_review, transition="record_permit", by=facilitator, **permit(permit_number="9" * 61)
+            case=in_review,
+            transition="record_permit",
+            by=facilitator,
+            **permit(permit_number="9" * 61),
         )
 
     [message] = refused.value.messages

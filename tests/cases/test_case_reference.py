@@ -58,12 +58,15 @@ def test_twenty_concurrent_creations_get_twenty_distinct_sequential_references()
         try:
             barrier.wait(timeout=30)
             case = case_create(
-                by=facilitator, patient=patient, product=product, doctor=doctor,
+                by=facilitator,
+                patient=patient,
+                product=product,
+                doctor=doctor,
                 hospital=doctor.hospital,
             )
             with lock:
                 references.append(case.reference)
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:
             with lock:
                 errors.append(exc)
         finally:

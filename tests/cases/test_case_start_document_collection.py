@@ -17,7 +17,10 @@ IST = ZoneInfo("Asia/Kolkata")
 
 def test_doctor_starts_document_collection_on_own_case_and_it_is_logged(case_a, doctor1):
     case_apply(
-        case=case_a, transition="start_document_collection", by=doctor1, description="Consent taken."
+        case=case_a,
+        transition="start_document_collection",
+        by=doctor1,
+        description="Consent taken.",
     )
 
     case_a.refresh_from_db()

@@ -50,8 +50,11 @@ def test_facilitator_submits_a_complete_case_to_the_regulator(case_a, facilitato
         ({"smn2_copy_number": None}, "The SMN2 copy number is not recorded."),
         ({"genetic_test_lab": ""}, "The genetic test lab and date are not recorded."),
         ({"genetic_test_date": None}, "The genetic test lab and date are not recorded."),
-        ({"weight": False}, "No weight recorded on or before {today}: record the child's weight (the kit is made up "
-            "for one weight band)."),
+        (
+            {"weight": False},
+            "No weight recorded on or before {today}: record the child's weight (the kit is made up "
+            "for one weight band).",
+        ),
     ],
 )
 def test_submission_refused_while_the_diagnosis_or_weight_is_missing(
@@ -96,7 +99,9 @@ def test_submission_refused_once_the_child_turned_two_during_document_collection
     ):
         case_apply(case=case, transition="submit_to_regulator", by=facilitator)
 
-    assert ("The label covers children under 2 years only: the child turns 2 on 15 Jun 2026, "
-            "and today is 15 Jun 2026.") in refused.value.messages
+    assert (
+        "The label covers children under 2 years only: the child turns 2 on 15 Jun 2026, "
+        "and today is 15 Jun 2026."
+    ) in refused.value.messages
     case.refresh_from_db()
     assert case.state == "documents"

@@ -17,18 +17,24 @@ from tests.factories import walk_to
 pytestmark = pytest.mark.django_db
 
 
-def test_the_timeline_has_a_row_per_stage_visited_with_the_hold_and_milestones(
-    case_a, facilitator
-):
+def test_the_timeline_has_a_row_per_stage_visited_with_the_hold_and_milestones(case_a, facilitator):
     case = walk_to(case_a, "approved", facilitator)
     case = case_apply(case=case, transition="hold", by=facilitator, hold_reason="Funding")
     case = case_apply(case=case, transition="resume", by=facilitator)
     case = walk_to(case, "infusion_scheduled", facilitator)
     timeline = case_timeline(case)
     labels = [row["label"] for row in timeline.rows]
-    assert labels == ["Application", "Document collection", "Regulatory review",
-                      "Approved (Form 12B)", "On hold", "Approved (Form 12B)", "Customs",
-                      "Delivery", "Infusion scheduled"]
+    assert labels == [
+        "Application",
+        "Document collection",
+        "Regulatory review",
+        "Approved (Form 12B)",
+        "On hold",
+        "Approved (Form 12B)",
+        "Customs",
+        "Delivery",
+        "Infusion scheduled",
+    ]
     assert timeline.rows[4]["side"] is True
     assert timeline.rows[-1]["ongoing"] is True
     markers = {m["label"] for m in timeline.markers}

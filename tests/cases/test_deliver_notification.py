@@ -65,8 +65,9 @@ def email_to(user) -> Notification:
     return Notification.objects.get(recipient=user, channel=Channel.EMAIL)
 
 
-def test_a_sweep_delivers_each_email_once(settings, case_a, facilitator, hospital1, mailoutbox,
-                                          django_capture_on_commit_callbacks):
+def test_a_sweep_delivers_each_email_once(
+    settings, case_a, facilitator, hospital1, mailoutbox, django_capture_on_commit_callbacks
+):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     case = walk_to(case_a, "customs", facilitator)
     later = timezone.now() + dt.timedelta(days=3)
@@ -103,24 +104,28 @@ def test_an_in_app_notification_is_never_emailed(eta_passed, facilitator, mailou
     assert mailoutbox == []
 
 
-def test_a_claim_held_by_a_running_delivery_blocks_a_second_task(eta_passed, facilitator,
-                                                                   mailoutbox):
+def test_a_claim_held_by_a_running_delivery_blocks_a_second_task(
+    eta_passed, facilitator, mailoutbox
+):
     notification = email_to(facilitator)
-    Notification.objects.filter(pk=notification.pk).update(status=Status.CONNECTING,
-                                                           claimed_at=timezone.now())
+    Notification.objects.filter(pk=notification.pk).update(
+        status=Status.CONNECTING, claimed_at=timezone.now()
+    )
 
     assert deliver_notification_task.apply(args=[notification.pk]).get() == "nothing to send"
     assert mailoutbox == []
 
 
-def test_a_claim_older_than_the_lease_is_taken_over_and_sent_once(eta_passed, facilitator,
-                                                                    mailoutbox):
+def test_a_claim_older_than_the_lease_is_taken_over_and_sent_once(
+    eta_passed, facilitator, mailoutbox
+):
     """A worker that died while connecting (before handing the message over) leaves its claim;
     after the lease another delivery sends it."""
     notification = email_to(facilitator)
     abandoned = timezone.now() - dt.timedelta(seconds=tasks.CLAIM_LEASE_SECONDS + 1)
-    Notification.objects.filter(pk=notification.pk).update(status=Status.CONNECTING,
-                                                           claimed_at=abandoned, attempts=1)
+    Notification.objects.filter(pk=notification.pk).update(
+        status=Status.CONNECTING, claimed_at=abandoned, attempts=1
+    )
 
     assert deliver_notification_task.apply(args=[notification.pk]).get() == "sent"
     assert deliver_notification_task.apply(args=[notification.pk]).get() == "nothing to send"
@@ -129,13 +134,15 @@ def test_a_claim_older_than_the_lease_is_taken_over_and_sent_once(eta_passed, fa
 
 
 def test_an_expired_lease_never_makes_a_sent_notification_claimable_again(
-        eta_passed, facilitator, mailoutbox):
+    eta_passed, facilitator, mailoutbox
+):
     """A mutation run found this untested: the claim must require an unsent row, however old
     its claim is."""
     notification = email_to(facilitator)
     long_ago = timezone.now() - dt.timedelta(seconds=tasks.CLAIM_LEASE_SECONDS * 10)
-    Notification.objects.filter(pk=notification.pk).update(claimed_at=long_ago, sent_at=long_ago,
-                                                           attempts=1)
+    Notification.objects.filter(pk=notification.pk).update(
+        claimed_at=long_ago, sent_at=long_ago, attempts=1
+    )
 
     assert deliver_notification_task.apply(args=[notification.pk]).get() == "nothing to send"
     assert mailoutbox == []
@@ -197,8 +204,13 @@ def test_celery_retries_a_dropped_smtp_connection_with_backoff_and_sends_once(
 
 
 def test_a_sweep_enqueues_an_email_left_unsent_by_a_failure_again(
-    eta_passed, facilitator, hospital1, flaky_smtp, mailoutbox,
-    django_capture_on_commit_callbacks, monkeypatch
+    eta_passed,
+    facilitator,
+    hospital1,
+    flaky_smtp,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
 ):
     """Celery gave up (or the worker died): the next sweep enqueues what is still unsent."""
     with pytest.raises(smtplib.SMTPServerDisconnected):
@@ -211,8 +223,10 @@ def test_a_sweep_enqueues_an_email_left_unsent_by_a_failure_again(
     with django_capture_on_commit_callbacks(execute=True):
         reminders_sweep(now=later)  # too soon: its task may still be on its way
     assert enqueued == []
-    with time_machine.travel(timezone.now() + reminders.RETRY_AFTER + dt.timedelta(minutes=1)), \
-            django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(timezone.now() + reminders.RETRY_AFTER + dt.timedelta(minutes=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         created = reminders_sweep(now=later)
 
     assert (created, enqueued) == (0, [email_to(facilitator).pk])
@@ -228,8 +242,9 @@ LEASE = dt.timedelta(seconds=tasks.CLAIM_LEASE_SECONDS)
 def age(notification: Notification, *, status: str, by: dt.timedelta = LEASE, **fields) -> None:
     """Stand in for a worker that died in ``status`` ``by`` ago (claim, and hand-over if any)."""
     at = timezone.now() - by - dt.timedelta(seconds=1)
-    Notification.objects.filter(pk=notification.pk).update(status=status, claimed_at=at,
-                                                           attempts=1, **fields)
+    Notification.objects.filter(pk=notification.pk).update(
+        status=status, claimed_at=at, attempts=1, **fields
+    )
 
 
 @pytest.fixture
@@ -248,14 +263,17 @@ def sweep_enqueues(monkeypatch, django_capture_on_commit_callbacks, *, after=dt.
     """The ids a sweep run ``after`` from now enqueues (nothing is sent)."""
     enqueued = []
     monkeypatch.setattr(reminders, "_enqueue", lambda task, ids: enqueued.extend(ids))
-    with time_machine.travel(timezone.now() + after), \
-            django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(timezone.now() + after),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         reminders_sweep(now=timezone.now() + dt.timedelta(days=3))
     return enqueued
 
 
-@pytest.mark.parametrize("status", [Status.SENT, Status.UNCERTAIN, Status.FAILED,
-                                    Status.HANDED_OVER])
+@pytest.mark.parametrize(
+    "status", [Status.SENT, Status.UNCERTAIN, Status.FAILED, Status.HANDED_OVER]
+)
 @pytest.mark.parametrize("claimed", ["long ago", "never"])
 def test_an_expired_lease_never_makes_a_finished_or_handed_over_email_claimable(
     eta_passed, facilitator, mailoutbox, status, claimed
@@ -265,8 +283,11 @@ def test_an_expired_lease_never_makes_a_finished_or_handed_over_email_claimable(
     notification = email_to(facilitator)
     long_ago = timezone.now() - 10 * LEASE
     Notification.objects.filter(pk=notification.pk).update(
-        status=status, attempts=1, sent_at=long_ago if status == Status.SENT else None,
-        claimed_at=long_ago if claimed == "long ago" else None)
+        status=status,
+        attempts=1,
+        sent_at=long_ago if status == Status.SENT else None,
+        claimed_at=long_ago if claimed == "long ago" else None,
+    )
 
     result = deliver_notification_task.apply(args=[notification.pk]).get()
 
@@ -274,10 +295,12 @@ def test_an_expired_lease_never_makes_a_finished_or_handed_over_email_claimable(
     assert result == "nothing to send"
     assert mailoutbox == []
     assert after.attempts == 1
-    assert after.status == (Status.UNCERTAIN if status == Status.HANDED_OVER and claimed == "long ago"
-                            else status)
-    assert not Notification.objects.filter(delivery.claimable(timezone.now()),
-                                           pk=notification.pk).exists()
+    assert after.status == (
+        Status.UNCERTAIN if status == Status.HANDED_OVER and claimed == "long ago" else status
+    )
+    assert not Notification.objects.filter(
+        delivery.claimable(timezone.now()), pk=notification.pk
+    ).exists()
 
 
 def test_the_message_id_is_stable_per_notification_and_sent_in_the_email(
@@ -325,7 +348,8 @@ def test_a_refused_recipient_fails_and_is_never_tried_again(
 
     failed = email_to(facilitator)
     assert (failed.status, failed.attempts) == (Status.FAILED, 1)
-    assert "550" in failed.last_error and "No such user" in failed.last_error
+    assert "550" in failed.last_error
+    assert "No such user" in failed.last_error
     assert smtp.accepted == []
     later = 2 * reminders.RETRY_AFTER
     assert pk not in sweep_enqueues(monkeypatch, django_capture_on_commit_callbacks, after=later)
@@ -375,12 +399,15 @@ def test_no_answer_after_the_hand_over_is_uncertain_and_never_sent_again(
     assert deliver_notification_task.apply(args=[pk]).get() == "uncertain"
 
     row = email_to(facilitator)
-    assert row.status == Status.UNCERTAIN and row.sent_at is None
-    assert "may have been delivered" in row.last_error and "Message-ID" in row.last_error
+    assert row.status == Status.UNCERTAIN
+    assert row.sent_at is None
+    assert "may have been delivered" in row.last_error
+    assert "Message-ID" in row.last_error
     smtp.delay = 0
     assert deliver_notification_task(pk) == "nothing to send"
-    assert pk not in sweep_enqueues(monkeypatch, django_capture_on_commit_callbacks,
-                                    after=2 * reminders.RETRY_AFTER)
+    assert pk not in sweep_enqueues(
+        monkeypatch, django_capture_on_commit_callbacks, after=2 * reminders.RETRY_AFTER
+    )
     assert smtp.counts()[row.message_id] == 1  # the server did get it: a resend would duplicate
 
 
@@ -430,8 +457,7 @@ def test_a_delivery_that_keeps_dying_before_the_hand_over_stops_at_the_limit(
 
 
 def test_temporary_failures_back_off_then_fail_at_the_limit(
-    eta_passed, facilitator, flaky_smtp, mailoutbox, monkeypatch,
-    django_capture_on_commit_callbacks
+    eta_passed, facilitator, flaky_smtp, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
 ):
     pk = email_to(facilitator).pk
     flaky_smtp.failures = 100
@@ -446,13 +472,16 @@ def test_temporary_failures_back_off_then_fail_at_the_limit(
     outcome = delivery.deliver(pk)
     row = email_to(facilitator)
     assert (outcome.result, outcome.retry_in, row.status) == ("retry", None, Status.PENDING)
-    assert row.next_attempt_at == pytest.approx(timezone.now() + dt.timedelta(minutes=4),
-                                                abs=dt.timedelta(seconds=5))
+    assert row.next_attempt_at == pytest.approx(
+        timezone.now() + dt.timedelta(minutes=4), abs=dt.timedelta(seconds=5)
+    )
     assert deliver_notification_task.apply(args=[pk]).get() == "retry"  # not a Celery retry
-    assert pk not in sweep_enqueues(monkeypatch, django_capture_on_commit_callbacks,
-                                    after=dt.timedelta(minutes=3))
-    assert pk in sweep_enqueues(monkeypatch, django_capture_on_commit_callbacks,
-                                after=dt.timedelta(minutes=40))
+    assert pk not in sweep_enqueues(
+        monkeypatch, django_capture_on_commit_callbacks, after=dt.timedelta(minutes=3)
+    )
+    assert pk in sweep_enqueues(
+        monkeypatch, django_capture_on_commit_callbacks, after=dt.timedelta(minutes=40)
+    )
 
     for _ in range(delivery.MAX_ATTEMPTS - 6):  # attempts 6 and 7; the 8th is the last
         assert delivery.deliver(pk).result == "retry"
@@ -465,14 +494,27 @@ def test_temporary_failures_back_off_then_fail_at_the_limit(
 
 def test_the_lease_and_the_brokers_visibility_timeout_follow_email_timeout():
     """Not constants: a slower mail server (a larger EMAIL_TIMEOUT) lengthens them all."""
-    script = ("import django, json; django.setup(); from django.conf import settings as s; "
-              "print(json.dumps([s.NPP_DELIVERY_SOFT_TIME_LIMIT, s.NPP_DELIVERY_TIME_LIMIT, "
-              "s.NPP_DELIVERY_LEASE_SECONDS, "
-              "s.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout']]))")
-    env = {**os.environ, "EMAIL_TIMEOUT": "7", "REDIS_URL": "redis://127.0.0.1:1/0",
-           "DJANGO_SETTINGS_MODULE": "npp.settings"}
-    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=settings.BASE_DIR,
-                          capture_output=True, text=True, timeout=60, check=False)
+    script = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.NPP_DELIVERY_SOFT_TIME_LIMIT, s.NPP_DELIVERY_TIME_LIMIT, "
+        "s.NPP_DELIVERY_LEASE_SECONDS, "
+        "s.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout']]))"
+    )
+    env = {
+        **os.environ,
+        "EMAIL_TIMEOUT": "7",
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+        "DJANGO_SETTINGS_MODULE": "npp.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
 
     soft, hard, lease, visibility = json.loads(done.stdout)
@@ -487,8 +529,11 @@ def test_the_lease_and_the_brokers_visibility_timeout_follow_email_timeout():
 
 def test_celery_redelivers_what_a_dead_worker_fetched():
     conf = celery_app.conf
-    assert (conf.task_acks_late, conf.task_reject_on_worker_lost,
-            conf.worker_prefetch_multiplier) == (True, True, 1)
+    assert (
+        conf.task_acks_late,
+        conf.task_reject_on_worker_lost,
+        conf.worker_prefetch_multiplier,
+    ) == (True, True, 1)
 
 
 def test_an_uncertain_email_is_visible_and_findable_by_its_message_id_in_the_admin(

@@ -48,8 +48,13 @@ def test_a_late_infusion_is_refused_without_a_deviation_note(scheduled, doctor1)
 
 def test_only_a_facilitator_records_a_deviation_note(scheduled, doctor1):
     with pytest.raises(TransitionRefused) as refused:
-        case_apply(case=scheduled, transition="record_infusion", by=doctor1,
-                   infusion_deviation_note="Kit used on day 15.", **late(scheduled))
+        case_apply(
+            case=scheduled,
+            transition="record_infusion",
+            by=doctor1,
+            infusion_deviation_note="Kit used on day 15.",
+            **late(scheduled),
+        )
 
     assert refused.value.messages == ["Only a facilitator may record the protocol deviation note."]
     scheduled.refresh_from_db()
@@ -57,11 +62,16 @@ def test_only_a_facilitator_records_a_deviation_note(scheduled, doctor1):
 
 
 def test_a_facilitator_records_the_deviation_and_a_safety_follow_up_is_raised(
-        scheduled, facilitator):
+    scheduled, facilitator
+):
     with later(scheduled):
-        case = case_apply(case=scheduled, transition="record_infusion", by=facilitator,
-                          infusion_deviation_note="Flight delay; manufacturer consulted.",
-                          **late(scheduled))
+        case = case_apply(
+            case=scheduled,
+            transition="record_infusion",
+            by=facilitator,
+            infusion_deviation_note="Flight delay; manufacturer consulted.",
+            **late(scheduled),
+        )
 
     assert case.state == "monitoring"
     follow_up = SafetyFollowUp.objects.get(case=case)
@@ -69,7 +79,8 @@ def test_a_facilitator_records_the_deviation_and_a_safety_follow_up_is_raised(
     assert "14 x 24 hours" in follow_up.details
     assert follow_up.raised_by == facilitator
     assert state_logs(case)[-1].description == (
-        "Protocol deviation: Flight delay; manufacturer consulted.")
+        "Protocol deviation: Flight delay; manufacturer consulted."
+    )
     from cases.timeline import case_timeline
 
     labels = [marker["label"] for marker in case_timeline(case).markers]
@@ -81,23 +92,35 @@ def test_a_band_change_at_infusion_is_a_deviation_too(scheduled, facilitator):
     infused_at = timezone.now() - dt.timedelta(minutes=30)
     reweigh_on_infusion_day(scheduled, infused_at, weight_kg=Decimal("8.60"))  # kit: 8.1-8.5
     with pytest.raises(TransitionRefused) as refused:
-        case_apply(case=scheduled, transition="record_infusion", by=facilitator,
-                   infused_at=infused_at, kit_lot_numbers="AVX001A")
+        case_apply(
+            case=scheduled,
+            transition="record_infusion",
+            by=facilitator,
+            infused_at=infused_at,
+            kit_lot_numbers="AVX001A",
+        )
     assert "ordered for 8.1-8.5 kg" in refused.value.messages[0]
 
-    case = case_apply(case=scheduled, transition="record_infusion", by=facilitator,
-                      infused_at=infused_at, kit_lot_numbers="AVX001A",
-                      infusion_deviation_note="Weight gain; manufacturer approved the kit.")
+    case = case_apply(
+        case=scheduled,
+        transition="record_infusion",
+        by=facilitator,
+        infused_at=infused_at,
+        kit_lot_numbers="AVX001A",
+        infusion_deviation_note="Weight gain; manufacturer approved the kit.",
+    )
     assert SafetyFollowUp.objects.get(case=case).codes == "weight_band_changed"
 
 
 @pytest.mark.parametrize(
     ("weeks_at_birth", "days_old", "passes"),
-    [(30, 49, True),   # 30 weeks + 7 weeks = 37 weeks exactly
-     (30, 48, False),  # one day short
-     (None, 104, False),  # 14 weeks 6 days old, gestation unknown: it could matter
-     (None, 105, True),   # 15 weeks: past 37 weeks corrected whatever the gestation
-     (40, 0, True)],
+    [
+        (30, 49, True),  # 30 weeks + 7 weeks = 37 weeks exactly
+        (30, 48, False),  # one day short
+        (None, 104, False),  # 14 weeks 6 days old, gestation unknown: it could matter
+        (None, 105, True),  # 15 weeks: past 37 weeks corrected whatever the gestation
+        (40, 0, True),
+    ],
 )
 def test_full_term_corrected_age(weeks_at_birth, days_old, passes):
     class Child:

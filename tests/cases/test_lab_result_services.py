@@ -27,8 +27,9 @@ def infused(case_a, facilitator):
 
 
 def _record(case, by, **values):
-    return case_record_lab_result(case=case, by=by, **{"test": "liver", "taken_on": TODAY(),
-                                                        "alt": Decimal("30"), **values})
+    return case_record_lab_result(
+        case=case, by=by, **{"test": "liver", "taken_on": TODAY(), "alt": Decimal("30"), **values}
+    )
 
 
 @pytest.mark.parametrize("who", ["facilitator", "doctor1"])
@@ -38,7 +39,8 @@ def test_the_treating_doctor_or_a_facilitator_records_a_result(who, request, inf
     result = _record(infused, user)
 
     assert LabResult.objects.get() == result
-    assert result.recorded_by == user and result.alt == Decimal("30")
+    assert result.recorded_by == user
+    assert result.alt == Decimal("30")
 
 
 @pytest.mark.parametrize("who", ["doctor2", "hospital1", "staff_non_facilitator", "outsider"])
@@ -75,7 +77,8 @@ def test_a_result_is_corrected_by_the_same_roles_and_a_bad_value_changes_nothing
         case_correct_lab_result(result=result, by=doctor1, taken_on=TODAY() + dt.timedelta(days=3))
 
     result = LabResult.objects.get()
-    assert result.alt == Decimal("41") and result.taken_on == TODAY()
+    assert result.alt == Decimal("41")
+    assert result.taken_on == TODAY()
     assert result.recorded_by == doctor1
 
 
@@ -94,8 +97,12 @@ def test_a_result_is_removed_only_by_the_same_roles(infused, doctor1, doctor2, f
 
 
 def _post_case_page(client, case, facilitator, rows, initial=0):
-    data = {"priority": case.priority, "facilitator": facilitator.pk,
-            "lab_results-TOTAL_FORMS": str(len(rows)), "lab_results-INITIAL_FORMS": str(initial)}
+    data = {
+        "priority": case.priority,
+        "facilitator": facilitator.pk,
+        "lab_results-TOTAL_FORMS": str(len(rows)),
+        "lab_results-INITIAL_FORMS": str(initial),
+    }
     for n, row in enumerate(rows):
         data.update({f"lab_results-{n}-{name}": value for name, value in row.items()})
     return client.post(reverse("admin:cases_case_change", args=[case.pk]), data)
@@ -106,8 +113,9 @@ def spy(monkeypatch):
     calls = []
     for name in ("case_record_lab_result", "case_correct_lab_result", "case_delete_lab_result"):
         real = getattr(services, name)
-        monkeypatch.setattr(services, name,
-                            lambda real=real, name=name, **kw: calls.append(name) or real(**kw))
+        monkeypatch.setattr(
+            services, name, lambda real=real, name=name, **kw: calls.append(name) or real(**kw)
+        )
     return calls
 
 
@@ -119,12 +127,14 @@ def test_the_case_pages_inline_records_corrects_and_removes_through_the_services
 
     assert _post_case_page(client, infused, facilitator, [row]).status_code == 302
     result = LabResult.objects.get()
-    assert result.recorded_by == facilitator and result.platelets == Decimal("250")
+    assert result.recorded_by == facilitator
+    assert result.platelets == Decimal("250")
 
     existing = {**row, "id": result.pk, "case": infused.pk}
     _post_case_page(client, infused, facilitator, [{**existing, "platelets": "260"}], initial=1)
     result.refresh_from_db()
-    assert result.platelets == Decimal("260") and result.recorded_by == facilitator
+    assert result.platelets == Decimal("260")
+    assert result.recorded_by == facilitator
 
     _post_case_page(client, infused, facilitator, [{**existing, "DELETE": "on"}], initial=1)
     assert not LabResult.objects.exists()
@@ -133,8 +143,7 @@ def test_the_case_pages_inline_records_corrects_and_removes_through_the_services
 
 def test_a_refused_inline_row_saves_nothing(client, infused, facilitator):
     client.force_login(facilitator)
-    row = {"test": "liver", "taken_on": (TODAY() + dt.timedelta(days=2)).isoformat(),
-           "alt": "30"}
+    row = {"test": "liver", "taken_on": (TODAY() + dt.timedelta(days=2)).isoformat(), "alt": "30"}
 
     response = _post_case_page(client, infused, facilitator, [row])
 

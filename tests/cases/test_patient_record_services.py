@@ -33,14 +33,25 @@ def patient(db):
 
 
 def _weigh(patient, by, **values):
-    return patient_record_weight(patient=patient, by=by, **{
-        "measured_on": timezone.localdate(), "weight_kg": Decimal("8.45"), **values})
+    return patient_record_weight(
+        patient=patient,
+        by=by,
+        **{"measured_on": timezone.localdate(), "weight_kg": Decimal("8.45"), **values},
+    )
 
 
 def _consent(patient, by, **values):
-    return patient_record_consent(patient=patient, by=by, **{
-        "given_by": patient.guardian_name, "relationship": "Mother", "verified_how": "in_person",
-        "notice_version": "2026-11", **values})
+    return patient_record_consent(
+        patient=patient,
+        by=by,
+        **{
+            "given_by": patient.guardian_name,
+            "relationship": "Mother",
+            "verified_how": "in_person",
+            "notice_version": "2026-11",
+            **values,
+        },
+    )
 
 
 # --- Weights ------------------------------------------------------------------------------------
@@ -49,7 +60,8 @@ def _consent(patient, by, **values):
 def test_a_facilitator_records_a_weight_to_the_hundredth(patient, facilitator):
     weight = _weigh(patient, facilitator, measured_by="Clinic nurse")
 
-    assert patient.latest_weight() == weight and weight.weight_kg == Decimal("8.45")
+    assert patient.latest_weight() == weight
+    assert weight.weight_kg == Decimal("8.45")
 
 
 @pytest.mark.parametrize("who", OTHERS)
@@ -67,11 +79,14 @@ def test_no_one_else_records_corrects_or_removes_a_weight(who, request, patient,
     assert list(WeightMeasurement.objects.values_list("weight_kg", flat=True)) == [Decimal("8.45")]
 
 
-@pytest.mark.parametrize("bad", [
-    {"weight_kg": Decimal("0.3")},
-    {"weight_kg": Decimal("31")},
-    {"measured_on": timezone.localdate() + dt.timedelta(days=1)},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"weight_kg": Decimal("0.3")},
+        {"weight_kg": Decimal("31")},
+        {"measured_on": timezone.localdate() + dt.timedelta(days=1)},
+    ],
+)
 def test_an_impossible_weight_is_refused_and_nothing_changes(bad, patient, facilitator):
     with pytest.raises(ValidationError):
         _weigh(patient, facilitator, **bad)
@@ -81,7 +96,8 @@ def test_an_impossible_weight_is_refused_and_nothing_changes(bad, patient, facil
     with pytest.raises(ValidationError):
         patient_correct_weight(weight=weight, by=facilitator, **bad)
     weight.refresh_from_db()
-    assert weight.weight_kg == Decimal("8.45") and weight.measured_on == timezone.localdate()
+    assert weight.weight_kg == Decimal("8.45")
+    assert weight.measured_on == timezone.localdate()
 
 
 def test_a_facilitator_corrects_and_removes_a_weight(patient, facilitator):
@@ -98,8 +114,9 @@ def test_a_weight_records_only_its_own_fields(patient, facilitator):
     weight = _weigh(patient, facilitator)
 
     with pytest.raises(ValueError, match="patient"):
-        patient_correct_weight(weight=weight, by=facilitator,
-                               patient=PatientFactory(weight=False, consent=False))
+        patient_correct_weight(
+            weight=weight, by=facilitator, patient=PatientFactory(weight=False, consent=False)
+        )
 
     assert WeightMeasurement.objects.get().patient == patient
 
@@ -110,7 +127,8 @@ def test_a_weight_records_only_its_own_fields(patient, facilitator):
 def test_a_facilitator_records_the_guardians_consent_and_is_named_on_it(patient, facilitator):
     consent = _consent(patient, facilitator)
 
-    assert patient.current_consent() == consent and consent.recorded_by == facilitator
+    assert patient.current_consent() == consent
+    assert consent.recorded_by == facilitator
 
 
 @pytest.mark.parametrize("who", OTHERS)
@@ -153,11 +171,17 @@ def _patient_form(client, patient) -> dict:
     url = reverse("admin:cases_patient_change", args=[patient.pk])
     form = client.get(url).context["adminform"].form
     data = {k: ("" if v is None else v) for k, v in form.initial.items()}
-    data.update({"date_of_birth": patient.date_of_birth.isoformat(),
-                 "genetic_test_date": patient.genetic_test_date.isoformat(),
-                 "smn1_biallelic_confirmed": "on",
-                 "consents-TOTAL_FORMS": "0", "consents-INITIAL_FORMS": "0",
-                 "weights-TOTAL_FORMS": "0", "weights-INITIAL_FORMS": "0"})
+    data.update(
+        {
+            "date_of_birth": patient.date_of_birth.isoformat(),
+            "genetic_test_date": patient.genetic_test_date.isoformat(),
+            "smn1_biallelic_confirmed": "on",
+            "consents-TOTAL_FORMS": "0",
+            "consents-INITIAL_FORMS": "0",
+            "weights-TOTAL_FORMS": "0",
+            "weights-INITIAL_FORMS": "0",
+        }
+    )
     data.pop("active_infection", None)
     return data
 
@@ -165,11 +189,17 @@ def _patient_form(client, patient) -> dict:
 @pytest.fixture
 def spy(monkeypatch):
     calls = []
-    for name in ("patient_record_weight", "patient_correct_weight", "patient_delete_weight",
-                 "patient_record_consent", "patient_change_consent"):
+    for name in (
+        "patient_record_weight",
+        "patient_correct_weight",
+        "patient_delete_weight",
+        "patient_record_consent",
+        "patient_change_consent",
+    ):
         real = getattr(services, name)
-        monkeypatch.setattr(services, name,
-                            lambda real=real, name=name, **kw: calls.append(name) or real(**kw))
+        monkeypatch.setattr(
+            services, name, lambda real=real, name=name, **kw: calls.append(name) or real(**kw)
+        )
     return calls
 
 
@@ -187,14 +217,21 @@ def test_the_patient_pages_inlines_write_through_the_services(client, patient, f
     url = reverse("admin:cases_patient_change", args=[patient.pk])
     today = timezone.localdate().isoformat()
     data = _patient_form(client, patient)
-    data.update({
-        "weights-TOTAL_FORMS": "1", "weights-0-measured_on": today, "weights-0-weight_kg": "8.40",
-        "weights-0-measured_by": "Clinic nurse",
-        "consents-TOTAL_FORMS": "1", "consents-0-given_by": patient.guardian_name,
-        "consents-0-relationship": "Mother", "consents-0-verified_how": "in_person",
-        "consents-0-notice_version": "2026-11", "consents-0-given_at_0": today,
-        "consents-0-given_at_1": "10:00:00",
-    })
+    data.update(
+        {
+            "weights-TOTAL_FORMS": "1",
+            "weights-0-measured_on": today,
+            "weights-0-weight_kg": "8.40",
+            "weights-0-measured_by": "Clinic nurse",
+            "consents-TOTAL_FORMS": "1",
+            "consents-0-given_by": patient.guardian_name,
+            "consents-0-relationship": "Mother",
+            "consents-0-verified_how": "in_person",
+            "consents-0-notice_version": "2026-11",
+            "consents-0-given_at_0": today,
+            "consents-0-given_at_1": "10:00:00",
+        }
+    )
 
     response = client.post(url, data)
 
@@ -204,10 +241,17 @@ def test_the_patient_pages_inlines_write_through_the_services(client, patient, f
     assert spy == ["patient_record_consent", "patient_record_weight"]
 
     data = _patient_form(client, patient)
-    data.update({"weights-TOTAL_FORMS": "1", "weights-INITIAL_FORMS": "1",
-                 "weights-0-id": weight.pk, "weights-0-patient": patient.pk,
-                 "weights-0-measured_on": today, "weights-0-weight_kg": "8.60",
-                 "weights-0-measured_by": "Clinic nurse"})
+    data.update(
+        {
+            "weights-TOTAL_FORMS": "1",
+            "weights-INITIAL_FORMS": "1",
+            "weights-0-id": weight.pk,
+            "weights-0-patient": patient.pk,
+            "weights-0-measured_on": today,
+            "weights-0-weight_kg": "8.60",
+            "weights-0-measured_by": "Clinic nurse",
+        }
+    )
     assert client.post(url, data).status_code == 302
     assert WeightMeasurement.objects.get().weight_kg == Decimal("8.60")
 

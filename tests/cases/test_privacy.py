@@ -28,11 +28,17 @@ def test_submission_is_refused_until_the_guardians_consent_is_recorded(facilitat
         case_apply(case=case, transition="submit_to_regulator", by=facilitator)
     assert any("consent" in message for message in refused.value.messages)
 
-    Consent.objects.create(patient=patient, given_by=patient.guardian_name,
-                           relationship="Mother", verified_how="in_person",
-                           notice_version="2026-11")
-    assert case_apply(case=case, transition="submit_to_regulator",
-                      by=facilitator).state == "regulatory_review"
+    Consent.objects.create(
+        patient=patient,
+        given_by=patient.guardian_name,
+        relationship="Mother",
+        verified_how="in_person",
+        notice_version="2026-11",
+    )
+    assert (
+        case_apply(case=case, transition="submit_to_regulator", by=facilitator).state
+        == "regulatory_review"
+    )
 
 
 def test_a_withdrawn_consent_does_not_count(facilitator, doctor1):
@@ -56,8 +62,9 @@ def test_export_patient_data_gives_everything_held_as_json_and_logs_it(case_a, f
     assert [h["to"] for h in exported["history"]] == ["documents", "regulatory_review", "approved"]
     assert {d["type"] for d in exported["documents"]} >= {"prescription", "liver_function"}
     assert all("file" not in d for d in exported["documents"])  # metadata, never the bytes
-    assert DocumentAccess.objects.filter(action="export_patient_data",
-                                         case_reference=case.reference).exists()
+    assert DocumentAccess.objects.filter(
+        action="export_patient_data", case_reference=case.reference
+    ).exists()
 
 
 def test_export_of_an_unknown_case_is_a_clear_error():
@@ -86,19 +93,22 @@ def test_anonymise_replaces_identifiers_keeps_statistics_and_removes_files(
     case = _closed_long_ago(facilitator, doctor1)
     patient = case.patient
     stored = [d.file.path for d in case.documents.all()]
-    assert stored and all(os.path.exists(p) for p in stored)
+    assert stored
+    assert all(os.path.exists(p) for p in stored)
 
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("anonymise_closed_cases", "--older-than-days", "365",
-                     stdout=io.StringIO())
+        call_command("anonymise_closed_cases", "--older-than-days", "365", stdout=io.StringIO())
     assert not any(os.path.exists(p) for p in stored)
     patient.refresh_from_db()
     assert patient.full_name.startswith("Anonymised patient")
-    assert patient.guardian_phone == "" and patient.guardian_email == ""
+    assert patient.guardian_phone == ""
+    assert patient.guardian_email == ""
     assert patient.aadhaar_last4 == ""
-    assert patient.smn2_copy_number == 2 and patient.sma_type == "1"  # statistics stay
+    assert patient.smn2_copy_number == 2
+    assert patient.sma_type == "1"
     case.refresh_from_db()
-    assert case.state == "closed" and case.infused_at is not None
+    assert case.state == "closed"
+    assert case.infused_at is not None
     assert Document.objects.filter(case=case).count() == len(stored)
     assert all(d.original_filename == "anonymised" for d in case.documents.all())
     # A second run finds nobody left to anonymise.

@@ -45,7 +45,9 @@ def day(n: int, hour: int = 10, minute: int = 0) -> dt.datetime:
 
 
 def who(notification: Notification) -> str:
-    return notification.recipient.username if notification.recipient else notification.recipient_email
+    return (
+        notification.recipient.username if notification.recipient else notification.recipient_email
+    )
 
 
 def sweep(clock, when: dt.datetime) -> set[tuple[str, str]]:
@@ -106,8 +108,12 @@ def test_documents_missing_lists_what_is_missing_or_rejected(clock, new_case, fa
     case = walk_to(new_case, "documents", facilitator)
     give_documents(case, "regulatory_review", facilitator)
     rejected = upload_document(case, "prescription", facilitator, accept=False)
-    document_review(document=rejected, by=facilitator, status=ReviewStatus.REJECTED,
-                    note="The registration number is missing.")
+    document_review(
+        document=rejected,
+        by=facilitator,
+        status=ReviewStatus.REJECTED,
+        note="The registration number is missing.",
+    )
     mark = last_pk()
 
     assert sweep(clock, day(3)) == {("documents_missing", "doctor1")}
@@ -139,8 +145,14 @@ def test_no_documents_reminder_for_a_document_waiting_for_the_facilitators_revie
 
 @pytest.mark.parametrize(
     ("state", "limit"),
-    [("application", 7), ("documents", 14), ("regulatory_review", 10), ("approved", 7),
-     ("customs", 5), ("delivery", 3)],
+    [
+        ("application", 7),
+        ("documents", 14),
+        ("regulatory_review", 10),
+        ("approved", 7),
+        ("customs", 5),
+        ("delivery", 3),
+    ],
 )
 def test_stage_overdue_reminds_the_facilitator_after_the_states_limit(
     clock, new_case, facilitator, state, limit
@@ -182,11 +194,19 @@ def approve(case, facilitator, valid_days: int):
     case = walk_to(case, "regulatory_review", facilitator)
     give_documents(case, "approved", facilitator)
     today = START.date()
-    return apply(case, "record_permit", facilitator, permit_number="12B/BLR/2026/0042",
-                 permit_issued_on=today, permit_valid_until=today + dt.timedelta(days=valid_days))
+    return apply(
+        case,
+        "record_permit",
+        facilitator,
+        permit_number="12B/BLR/2026/0042",
+        permit_issued_on=today,
+        permit_valid_until=today + dt.timedelta(days=valid_days),
+    )
 
 
-def test_permit_expiring_reminds_the_facilitator_30_days_before_expiry(clock, new_case, facilitator):
+def test_permit_expiring_reminds_the_facilitator_30_days_before_expiry(
+    clock, new_case, facilitator
+):
     approve(new_case, facilitator, valid_days=35)  # expires day 35: reminder on day 5
 
     assert sweep(clock, day(4, 23, 59)) == set()
@@ -237,9 +257,16 @@ def test_no_eta_reminder_once_customs_cleared(clock, new_case, facilitator):
 def deliver(case, facilitator, *, infusion_at: dt.datetime):
     case = walk_to(case, "delivery", facilitator)
     give_documents(case, "infusion_scheduled", facilitator)
-    return apply(case, "confirm_delivery_and_schedule", facilitator,
-                 **{**default_facts("confirm_delivery_and_schedule"),
-                    "received_at": START, "infusion_scheduled_at": infusion_at})
+    return apply(
+        case,
+        "confirm_delivery_and_schedule",
+        facilitator,
+        **{
+            **default_facts("confirm_delivery_and_schedule"),
+            "received_at": START,
+            "infusion_scheduled_at": infusion_at,
+        },
+    )
 
 
 def test_cold_chain_reminds_on_day_10_after_receipt_without_an_infusion(
@@ -288,8 +315,9 @@ def test_prednisolone_starts_tomorrow_reminds_the_doctor_and_the_guardian(
 def test_prednisolone_reminder_without_a_guardian_email_goes_to_the_doctor_only(
     clock, doctor1, facilitator
 ):
-    case = CaseFactory(patient=PatientFactory(guardian_email=""), doctor=doctor1.doctor,
-                       facilitator=facilitator)
+    case = CaseFactory(
+        patient=PatientFactory(guardian_email=""), doctor=doctor1.doctor, facilitator=facilitator
+    )
     walk_to(case, "infusion_scheduled", facilitator)
 
     assert sweep(clock, day(1, 9)) == {("prednisolone_tomorrow", "doctor1")}
@@ -312,8 +340,9 @@ def record(clock, case, by, on_day: int, *tests: str):
 
 
 def subjects(since: int, kind: str) -> list[str]:
-    return sorted(row.subject for row in new_rows(since)
-                  if row.kind == kind and row.channel == Channel.IN_APP)
+    return sorted(
+        row.subject for row in new_rows(since) if row.kind == kind and row.channel == Channel.IN_APP
+    )
 
 
 def test_lab_due_tomorrow_reminds_the_doctor_of_each_test(clock, infused):
@@ -351,8 +380,10 @@ def test_a_result_taken_within_three_days_counts_for_the_planned_test(clock, inf
 def test_day_30_liver_review_reminds_the_doctor_the_day_before(clock, infused):
     mark = last_pk()
 
-    assert sweep(clock, day(27, 9)) == {("liver_review_due", "doctor1"),
-                                        ("lab_due_tomorrow", "doctor1")}
+    assert sweep(clock, day(27, 9)) == {
+        ("liver_review_due", "doctor1"),
+        ("lab_due_tomorrow", "doctor1"),
+    }
     assert subjects(mark, "liver_review_due") == [
         f"{infused.reference}: day-30 liver review and taper decision due tomorrow"
     ]
@@ -407,17 +438,21 @@ def test_in_app_reminders_are_delivered_by_being_listed_for_their_recipient(
     sweep(clock, day(2, 12))
 
     inbox = Notification.objects.filter(recipient=hospital1, channel=Channel.IN_APP)
-    assert [(n.kind, n.case_id, n.sent_at) for n in inbox] == [("eta_passed", new_case.pk, day(2, 12))]
+    assert [(n.kind, n.case_id, n.sent_at) for n in inbox] == [
+        ("eta_passed", new_case.pk, day(2, 12))
+    ]
     assert not Notification.objects.filter(recipient=hospital2).exists()
     emails = Notification.objects.filter(channel=Channel.EMAIL)
     assert sorted(n.recipient.email for n in emails) == [
-        "facilitator@example.in", "hospital1@example.in"
+        "facilitator@example.in",
+        "hospital1@example.in",
     ]
     assert all(n.sent_at is None for n in emails)  # sent by the delivery task
 
 
-def test_a_user_without_an_email_gets_the_in_app_reminder_only(clock, new_case, facilitator,
-                                                                 doctor1):
+def test_a_user_without_an_email_gets_the_in_app_reminder_only(
+    clock, new_case, facilitator, doctor1
+):
     doctor1.email = ""
     doctor1.save()
     walk_to(new_case, "documents", facilitator)
@@ -452,18 +487,24 @@ def test_the_whole_life_of_a_case_sends_exactly_these_reminders(clock, people):
     # Approved, with a permit valid to day 52: the facilitator hears 30 days before.
     clock.move_to(day(17))
     give_documents(case, "approved", facilitator)
-    case = apply(case, "record_permit", facilitator, permit_number="12B/BLR/2026/0042",
-                 permit_issued_on=day(16).date(), permit_valid_until=day(52).date())
+    case = apply(
+        case,
+        "record_permit",
+        facilitator,
+        permit_number="12B/BLR/2026/0042",
+        permit_issued_on=day(16).date(),
+        permit_valid_until=day(52).date(),
+    )
     assert sweep(clock, day(21, 18)) == set()
     assert sweep(clock, day(22, 9)) == {("permit_expiring", "facilitator")}
 
     # Dispatched on day 23, due day 25 14:00, stuck in customs.
     clock.move_to(day(23))
     give_documents(case, "customs", facilitator)
-    WeightMeasurementFactory(patient=case.patient, measured_on=day(23).date(),
-                             weight_kg=Decimal("8.6"))
-    case = apply(case, "dispatch", facilitator,
-                 **{**default_facts("dispatch"), "eta": day(25, 14)})
+    WeightMeasurementFactory(
+        patient=case.patient, measured_on=day(23).date(), weight_kg=Decimal("8.6")
+    )
+    case = apply(case, "dispatch", facilitator, **{**default_facts("dispatch"), "eta": day(25, 14)})
     assert sweep(clock, day(25, 13, 59)) == set()
     assert sweep(clock, day(25, 14)) == {("eta_passed", "facilitator"), ("eta_passed", "hospital1")}
 
@@ -475,15 +516,25 @@ def test_the_whole_life_of_a_case_sends_exactly_these_reminders(clock, people):
     for code in BASELINE_LABS:  # repeated: the day-2 samples are too old for day 37
         upload_document(case, code, doctor1)
     give_documents(case, "infusion_scheduled", hospital1)
-    case = apply(case, "confirm_delivery_and_schedule", facilitator,
-                 received_at=day(26, 14), received_by="Hospital pharmacy", temperature_ok=True,
-                 infusion_scheduled_at=day(37))
+    case = apply(
+        case,
+        "confirm_delivery_and_schedule",
+        facilitator,
+        received_at=day(26, 14),
+        received_by="Hospital pharmacy",
+        temperature_ok=True,
+        infusion_scheduled_at=day(37),
+    )
     assert sweep(clock, day(34, 23)) == set()
-    assert sweep(clock, day(35, 9)) == {("prednisolone_tomorrow", "doctor1"),
-                                        ("prednisolone_tomorrow", guardian)}
+    assert sweep(clock, day(35, 9)) == {
+        ("prednisolone_tomorrow", "doctor1"),
+        ("prednisolone_tomorrow", guardian),
+    }
     assert sweep(clock, day(36, 13, 59)) == set()
     assert sweep(clock, day(36, 14)) == {
-        ("cold_chain", "facilitator"), ("cold_chain", "doctor1"), ("cold_chain", "hospital1")
+        ("cold_chain", "facilitator"),
+        ("cold_chain", "doctor1"),
+        ("cold_chain", "hospital1"),
     }
 
     # Infused on day 37 (I); monitoring for three months.
@@ -495,8 +546,10 @@ def test_the_whole_life_of_a_case_sends_exactly_these_reminders(clock, people):
     record(clock, case, doctor1, infusion + 7, "liver", "platelets")  # troponin forgotten
     assert sweep(clock, day(infusion + 8, 9)) == set()
     assert sweep(clock, day(infusion + 9, 9)) == {("lab_overdue", "doctor1")}
-    assert sweep(clock, day(infusion + 27, 9)) == {("liver_review_due", "doctor1"),
-                                                   ("lab_due_tomorrow", "doctor1")}
+    assert sweep(clock, day(infusion + 27, 9)) == {
+        ("liver_review_due", "doctor1"),
+        ("lab_due_tomorrow", "doctor1"),
+    }
     record(clock, case, doctor1, infusion + 28, "liver", "platelets", "troponin")
     assert sweep(clock, day(infusion + 30, 9)) == set()
     assert sweep(clock, day(infusion + 83, 9)) == {("lab_due_tomorrow", "doctor1")}

@@ -31,8 +31,9 @@ def run(*args: str) -> str:
 def in_customs(doctor1, facilitator, hospital1):
     """Dispatched 2 Mar 2026 10:00 India time, ETA 4 Mar 10:00."""
     with time_machine.travel(DISPATCHED, tick=False):
-        return walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "customs",
-                       facilitator)
+        return walk_to(
+            CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "customs", facilitator
+        )
 
 
 def test_dry_run_prints_one_json_object_a_line_and_creates_nothing(in_customs):
@@ -76,10 +77,15 @@ def test_a_date_alone_runs_the_sweep_at_nine_india_time_not_midnight(in_customs,
 
 def test_the_guardians_email_is_listed_by_address(doctor1, facilitator):
     with time_machine.travel(DISPATCHED, tick=False):
-        case = walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator),
-                       "infusion_scheduled", facilitator)  # infusion on 5 Mar
+        case = walk_to(
+            CaseFactory(doctor=doctor1.doctor, facilitator=facilitator),
+            "infusion_scheduled",
+            facilitator,
+        )  # infusion on 5 Mar
 
-    lines = [json.loads(line) for line in run("--dry-run", "--now", "2026-03-03T09:00").splitlines()]
+    lines = [
+        json.loads(line) for line in run("--dry-run", "--now", "2026-03-03T09:00").splitlines()
+    ]
 
     assert sorted((x["kind"], x["recipient"], x["channel"]) for x in lines) == [
         ("prednisolone_tomorrow", "doctor1", "email"),

@@ -39,7 +39,8 @@ def test_dashboard_page_shows_the_charts_with_labels_and_filters_by_hospital(
     response = client.get(reverse("dashboard"))
     body = response.content.decode()
     assert response.status_code == 200
-    assert "<svg" in body and "Cases in each state" in body
+    assert "<svg" in body
+    assert "Cases in each state" in body
     assert "Application: 2" in body  # the bar's text label, readable without colour
     assert "Days spent in each stage" in body
 
@@ -64,8 +65,9 @@ def test_needs_attention_lists_eta_passed_cold_chain_and_rejected_documents(
     third = CaseFactory(doctor=doctor1.doctor, facilitator=facilitator)
     third = walk_to(third, "documents", facilitator)
     rejected = upload_document(third, "prescription", doctor1, accept=False)
-    document_review(document=rejected, by=facilitator, status=ReviewStatus.REJECTED,
-                    note="Unsigned")
+    document_review(
+        document=rejected, by=facilitator, status=ReviewStatus.REJECTED, note="Unsigned"
+    )
 
     later = in_customs.eta + dt.timedelta(hours=1)
     rows = needs_attention(Case.objects.all(), now=later)
@@ -120,8 +122,9 @@ def test_a_rejected_document_replaced_by_a_newer_version_no_longer_needs_attenti
 ):
     case = walk_to(case_a, "documents", facilitator)
     rejected = upload_document(case, "prescription", doctor1, accept=False)
-    document_review(document=rejected, by=facilitator, status=ReviewStatus.REJECTED,
-                    note="Unsigned")
+    document_review(
+        document=rejected, by=facilitator, status=ReviewStatus.REJECTED, note="Unsigned"
+    )
     assert any(r.what == "Document rejected" for r in needs_attention(Case.objects.all()))
     upload_document(case, "prescription", doctor1, accept=False)  # the signed one, v2
     assert not any(r.what == "Document rejected" for r in needs_attention(Case.objects.all()))

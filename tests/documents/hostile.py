@@ -67,9 +67,9 @@ def build(change: Callable[[PdfWriter], Any], pages: int = 1) -> bytes:
 
 
 def set_entry(writer: PdfWriter, target: DictionaryObject, key: str, value: Any) -> None:
-    target[NameObject(key)] = writer._add_object(pdf_object(value)) if isinstance(
-        value, dict
-    ) else pdf_object(value)
+    target[NameObject(key)] = (
+        writer._add_object(pdf_object(value)) if isinstance(value, dict) else pdf_object(value)
+    )
 
 
 def open_action(value: Any) -> Callable[[PdfWriter], None]:
@@ -95,8 +95,12 @@ def file_attachment_annotation(writer: PdfWriter) -> None:
     filespec = pdf_object({"/Type": "/Filespec", "/F": "payload.bat", "/UF": "payload.bat"})
     filespec[NameObject("/EF")] = DictionaryObject({NameObject("/F"): writer._add_object(payload)})
     annotation = pdf_object(
-        {"/Type": "/Annot", "/Subtype": "/FileAttachment", "/Rect": [50, 50, 70, 70],
-         "/Name": "/PushPin"}
+        {
+            "/Type": "/Annot",
+            "/Subtype": "/FileAttachment",
+            "/Rect": [50, 50, 70, 70],
+            "/Name": "/PushPin",
+        }
     )
     annotation[NameObject("/FS")] = writer._add_object(filespec)
     writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
@@ -118,9 +122,15 @@ def form_field(**entries: Any) -> Callable[[PdfWriter], None]:
 
     def change(writer: PdfWriter) -> None:
         field = pdf_object(
-            {"/Type": "/Annot", "/Subtype": "/Widget", "/FT": "/Btn", "/Ff": 65536,
-             "/T": "Send", "/Rect": [50, 50, 150, 80],
-             **{f"/{k}": v for k, v in entries.items()}}
+            {
+                "/Type": "/Annot",
+                "/Subtype": "/Widget",
+                "/FT": "/Btn",
+                "/Ff": 65536,
+                "/T": "Send",
+                "/Rect": [50, 50, 150, 80],
+                **{f"/{k}": v for k, v in entries.items()},
+            }
         )
         reference = writer._add_object(field)
         writer.pages[0][NameObject("/Annots")] = ArrayObject([reference])
@@ -233,28 +243,46 @@ def hostile_pdfs() -> tuple[Hostile, ...]:
             js,
         ),
         Hostile("JavaScript open action", build(open_action(script)), "pdf_active_content", js),
-        Hostile("JavaScript on page open", build(page_open_action(script)), "pdf_active_content",
-                js),
-        Hostile("JavaScript before closing", build(catalog_additional_action(script)),
-                "pdf_active_content", js),
-        Hostile("JavaScript in a link annotation", build(link_with(script)),
-                "pdf_active_content", js),
-        Hostile("JavaScript in a form field keystroke", build(form_field(AA={"/K": script})),
-                "pdf_active_content", js),
-        Hostile("JavaScript in a bookmark", build(outline_with(script)), "pdf_active_content",
-                js),
-        Hostile("JavaScript behind a go-to action", build(script_behind_a_harmless_action),
-                "pdf_active_content", js),
+        Hostile(
+            "JavaScript on page open", build(page_open_action(script)), "pdf_active_content", js
+        ),
+        Hostile(
+            "JavaScript before closing",
+            build(catalog_additional_action(script)),
+            "pdf_active_content",
+            js,
+        ),
+        Hostile(
+            "JavaScript in a link annotation", build(link_with(script)), "pdf_active_content", js
+        ),
+        Hostile(
+            "JavaScript in a form field keystroke",
+            build(form_field(AA={"/K": script})),
+            "pdf_active_content",
+            js,
+        ),
+        Hostile("JavaScript in a bookmark", build(outline_with(script)), "pdf_active_content", js),
+        Hostile(
+            "JavaScript behind a go-to action",
+            build(script_behind_a_harmless_action),
+            "pdf_active_content",
+            js,
+        ),
         Hostile(
             "launch action",
             build(open_action(action("/Launch", Win={"/F": "cmd.exe", "/P": "/c calc.exe"}))),
             "pdf_launch",
             f"This PDF tries to start a program or open a file on the computer (cmd.exe); {redo}",
         ),
-        Hostile("submit form on open", build(open_action(submit)), "pdf_submit_form",
-                submit_message),
-        Hostile("form field that submits", build(form_field(A=submit)), "pdf_submit_form",
-                submit_message),
+        Hostile(
+            "submit form on open", build(open_action(submit)), "pdf_submit_form", submit_message
+        ),
+        Hostile(
+            "form field that submits",
+            build(form_field(A=submit)),
+            "pdf_submit_form",
+            submit_message,
+        ),
         Hostile(
             "import data",
             build(open_action(action("/ImportData", F="C:\\data\\patient.fdf"))),

@@ -32,17 +32,23 @@ def test_the_registered_case_admin_carries_the_document_parts():
     case_admin = admin.site._registry[Case]
     assert isinstance(case_admin, CaseModelAdmin)
     assert {"export_csv", "build_application_packets", "build_customs_packets"} <= set(
-        case_admin.actions)
+        case_admin.actions
+    )
 
 
-def test_a_facilitator_uploads_a_document_from_the_case_page(facilitator_client, case_a, facilitator):
+def test_a_facilitator_uploads_a_document_from_the_case_page(
+    facilitator_client, case_a, facilitator
+):
     case = walk_to(case_a, "documents", facilitator)
     prescription = DocumentType.objects.get(code="prescription")
-    upload = SimpleUploadedFile("rx.pdf", simple_pdf("Prescription", [case.reference]),
-                                content_type="application/pdf")
+    upload = SimpleUploadedFile(
+        "rx.pdf", simple_pdf("Prescription", [case.reference]), content_type="application/pdf"
+    )
 
-    response = facilitator_client.post(reverse("admin:cases_case_upload", args=[case.pk]),
-                                       {"document_type": prescription.pk, "upload": upload})
+    response = facilitator_client.post(
+        reverse("admin:cases_case_upload", args=[case.pk]),
+        {"document_type": prescription.pk, "upload": upload},
+    )
 
     assert response.status_code == 302
     assert response["Location"].endswith("#npp-documents")
@@ -57,8 +63,10 @@ def test_an_upload_that_is_not_a_document_is_refused_and_stores_nothing(
     prescription = DocumentType.objects.get(code="prescription")
     upload = SimpleUploadedFile("rx.pdf", b"not a pdf", content_type="application/pdf")
 
-    response = facilitator_client.post(reverse("admin:cases_case_upload", args=[case.pk]),
-                                       {"document_type": prescription.pk, "upload": upload})
+    response = facilitator_client.post(
+        reverse("admin:cases_case_upload", args=[case.pk]),
+        {"document_type": prescription.pk, "upload": upload},
+    )
 
     assert response.status_code == 302
     assert not case.documents.exists()
@@ -82,10 +90,14 @@ def test_the_build_packets_action_queues_a_build_per_selected_case(
 ):
     for case in (case_a, case_b):
         give_documents(walk_to(case, "documents", facilitator), "regulatory_review", facilitator)
-    with mock.patch.object(build_packet_task, "delay") as delay, \
-            django_capture_on_commit_callbacks(execute=True):
-        response = facilitator_client.post(reverse("admin:cases_case_changelist"), {
-            "action": "build_application_packets", "_selected_action": [case_a.pk, case_b.pk]})
+    with (
+        mock.patch.object(build_packet_task, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = facilitator_client.post(
+            reverse("admin:cases_case_changelist"),
+            {"action": "build_application_packets", "_selected_action": [case_a.pk, case_b.pk]},
+        )
 
     assert response.status_code == 302
     assert PacketBuild.objects.filter(kind="application").count() == 2

@@ -75,7 +75,8 @@ def test_a_name_quoted_from_the_pdf_is_shortened_and_stripped_of_control_charact
     quoted = error.messages[0].split("(", 1)[1].split(")")[0]
     assert len(quoted) == 80
     assert quoted.startswith("https://evil.example/aaa")
-    assert "\u202e" not in quoted and "\x00" not in quoted
+    assert "\u202e" not in quoted
+    assert "\x00" not in quoted
 
 
 def test_an_attachment_found_only_in_the_raw_bytes_is_still_refused():
@@ -262,10 +263,19 @@ def test_a_dictionary_key_that_only_looks_like_a_file_holder_is_not_an_attachmen
     # A font resource may be called /EF; only a file specification holding a stream counts.
     writer = blank()
     writer.pages[0][NameObject("/Resources")] = DictionaryObject(
-        {NameObject("/Font"): DictionaryObject({NameObject("/EF"): DictionaryObject(
-            {NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-             NameObject("/BaseFont"): NameObject("/Helvetica")}
-        )})}
+        {
+            NameObject("/Font"): DictionaryObject(
+                {
+                    NameObject("/EF"): DictionaryObject(
+                        {
+                            NameObject("/Type"): NameObject("/Font"),
+                            NameObject("/Subtype"): NameObject("/Type1"),
+                            NameObject("/BaseFont"): NameObject("/Helvetica"),
+                        }
+                    )
+                }
+            )
+        }
     )
 
     assert validate_upload(written(writer), "report.pdf").page_count == 1

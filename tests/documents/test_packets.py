@@ -52,6 +52,7 @@ pytestmark = pytest.mark.django_db
 
 # --- Shared helpers ---------------------------------------------------------------------------
 
+
 def marker(code: str, page: int) -> str:
     return f"MARKER-{code.upper()}-P{page}"
 
@@ -60,7 +61,9 @@ def marker(code: str, page: int) -> str:
 def multipage_pdf(code: str, pages: int) -> bytes:
     writer = PdfWriter()
     for page in range(1, pages + 1):
-        writer.append(PdfReader(io.BytesIO(simple_pdf(f"{code} page {page}", [marker(code, page)]))))
+        writer.append(
+            PdfReader(io.BytesIO(simple_pdf(f"{code} page {page}", [marker(code, page)])))
+        )
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -74,10 +77,14 @@ def accept(case, code: str, by, *, pages: int | None = None, **lab_values):
     else:
         data, name = multipage_pdf(code, pages or PAGES.get(code, 1)), f"{code}.pdf"
     if document_type.is_lab:
-        lab_values = {"sample_taken_on": timezone.localdate() - dt.timedelta(days=3),
-                      **LAB_VALUES.get(code, {}), **lab_values}
-    document = document_upload(case=case, document_type=document_type, data=data, filename=name,
-                               by=by, **lab_values)
+        lab_values = {
+            "sample_taken_on": timezone.localdate() - dt.timedelta(days=3),
+            **LAB_VALUES.get(code, {}),
+            **lab_values,
+        }
+    document = document_upload(
+        case=case, document_type=document_type, data=data, filename=name, by=by, **lab_values
+    )
     return document_review(document=document, by=by, status=ReviewStatus.ACCEPTED)
 
 
@@ -94,12 +101,18 @@ def demo_case(facilitator, *, weight=Decimal("8.4")):
         name="Kaveri Children's Hospital", port_office=PortOffice.BENGALURU_AIRPORT
     )
     doctor = factories.DoctorFactory(
-        hospital=hospital, registration_number="KMC-104233",
-        user__first_name="Arjun", user__last_name="Rao",
+        hospital=hospital,
+        registration_number="KMC-104233",
+        user__first_name="Arjun",
+        user__last_name="Rao",
     )
     patient = factories.PatientFactory(
-        full_name="Aarav Sharma", guardian_name="Rohit Sharma", guardian_relationship="Father",
-        city="Mysuru", state="Karnataka", weight=weight,
+        full_name="Aarav Sharma",
+        guardian_name="Rohit Sharma",
+        guardian_relationship="Father",
+        city="Mysuru",
+        state="Karnataka",
+        weight=weight,
     )
     case = factories.CaseFactory(patient=patient, doctor=doctor, facilitator=facilitator)
     case = factories.walk_to(case, CaseState.DOCUMENTS, facilitator)
@@ -110,14 +123,21 @@ def demo_case(facilitator, *, weight=Decimal("8.4")):
 def customs_case(facilitator):
     """A case of another patient, eligible, walked to customs with the customs documents accepted."""
     patient = factories.PatientFactory(
-        full_name="Myra Nair", guardian_name="Anjali Nair", guardian_relationship="Mother",
+        full_name="Myra Nair",
+        guardian_name="Anjali Nair",
+        guardian_relationship="Mother",
         weight=Decimal("8.4"),
     )
-    doctor = factories.DoctorFactory(hospital=factories.HospitalFactory(
-        name="Kaveri Children's Hospital", port_office=PortOffice.BENGALURU_AIRPORT))
+    doctor = factories.DoctorFactory(
+        hospital=factories.HospitalFactory(
+            name="Kaveri Children's Hospital", port_office=PortOffice.BENGALURU_AIRPORT
+        )
+    )
     case = factories.CaseFactory(patient=patient, doctor=doctor, facilitator=facilitator)
     case = factories.walk_to(case, CaseState.DOCUMENTS, facilitator)
-    accept_all_for(case, CaseState.REGULATORY_REVIEW, facilitator, liver_function={"alt": Decimal(30)})
+    accept_all_for(
+        case, CaseState.REGULATORY_REVIEW, facilitator, liver_function={"alt": Decimal(30)}
+    )
     stand_in_application_packet(case, facilitator)
     case = walk_with_documents(case, CaseState.CUSTOMS, facilitator)
     for code in CUSTOMS_CODES:
@@ -161,6 +181,7 @@ def index_ranges(text: str, sha_prefixes: dict[str, str]) -> dict[str, tuple[int
 
 # --- The module's one build -------------------------------------------------------------------
 
+
 @dataclass
 class Built:
     reference: str
@@ -185,13 +206,21 @@ def _built(document, enclosure_documents) -> Built:
         pdf=data,
         texts=page_texts(data),
         document={
-            "code": document.document_type.code, "version": document.version,
-            "sha256": document.sha256, "page_count": document.page_count,
-            "review_status": document.review_status, "filename": document.original_filename,
+            "code": document.document_type.code,
+            "version": document.version,
+            "sha256": document.sha256,
+            "page_count": document.page_count,
+            "review_status": document.review_status,
+            "filename": document.original_filename,
         },
         enclosures=[
-            {"code": d.document_type.code, "pages": d.page_count, "sha": d.sha256[:12],
-             "version": d.version, "is_image": d.content_type != "application/pdf"}
+            {
+                "code": d.document_type.code,
+                "pages": d.page_count,
+                "sha": d.sha256[:12],
+                "version": d.version,
+                "is_image": d.content_type != "application/pdf",
+            }
             for d in enclosure_documents
         ],
     )
@@ -202,8 +231,10 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory) -> Packets:
     storage = tmp_path_factory.mktemp("packets-private")
     with (
         django_db_blocker.unblock(),
-        override_settings(PRIVATE_STORAGE_ROOT=storage,
-                          PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        override_settings(
+            PRIVATE_STORAGE_ROOT=storage,
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
         transaction.atomic(),
     ):
         facilitator = factories.FacilitatorFactory(
@@ -213,7 +244,8 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory) -> Packets:
         case = demo_case(facilitator)
         application_docs = list(
             case.documents.filter(document_type__required_before=CaseState.REGULATORY_REVIEW)
-            .select_related("document_type").order_by("document_type__sort_order")
+            .select_related("document_type")
+            .order_by("document_type__sort_order")
         )
         application = _built(
             packet_build(case=case, kind="application", by=facilitator), application_docs
@@ -241,6 +273,7 @@ def _where(packet: Built, text: str) -> list[int]:
 
 # --- The stored document ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", ["application", "customs"])
 def test_packet_is_stored_as_an_accepted_version_with_its_own_hash(built, kind):
     packet = getattr(built, kind)
@@ -254,17 +287,23 @@ def test_packet_is_stored_as_an_accepted_version_with_its_own_hash(built, kind):
 
 # --- Form 12A, summary, letter ----------------------------------------------------------------
 
+
 def test_form_12a_carries_the_cases_values(built):
     form = flat(next(text for text in built.application.texts if "FORM 12A" in text))
     for expected in [
-        "Rohit Sharma", "Father of the patient, Aarav Sharma",  # applicant, on whose behalf
+        "Rohit Sharma",
+        "Father of the patient, Aarav Sharma",  # applicant, on whose behalf
         "Mysuru, Karnataka",  # residence
         "Occupation of the applicant",
         "Country from which the drug is imported",
-        "Zolgensma (onasemnogene abeparvovec)", "Novartis Gene Therapies",
-        "6 vials (1 x 5.5 mL and 5 x 8.3 mL)", "47.0 mL filled volume", "8.1-8.5 kg",
+        "Zolgensma (onasemnogene abeparvovec)",
+        "Novartis Gene Therapies",
+        "6 vials (1 x 5.5 mL and 5 x 8.3 mL)",
+        "47.0 mL filled volume",
+        "8.1-8.5 kg",
         "A prescription from a registered medical practitioner is attached",
-        "KMC-104233", "Dr Arjun Rao",
+        "KMC-104233",
+        "Dr Arjun Rao",
         "Signature of the applicant",
     ]:
         assert expected in form, expected
@@ -280,7 +319,11 @@ def test_summary_gives_the_dose_plan_for_the_weight(built):
 
 
 def test_summary_flags_liver_values_above_twice_the_uln_and_shows_the_titre(built):
-    summary = flat(" ".join(t for t in built.application.texts if "Baseline tests" in t or "Test Value" in flat(t)))
+    summary = flat(
+        " ".join(
+            t for t in built.application.texts if "Baseline tests" in t or "Test Value" in flat(t)
+        )
+    )
     assert re.search(r"ALT 95(\.0)? U/L .*FLAG: above 2 x ULN \(80(\.0)? U/L\)", summary)
     assert re.search(r"AST 41(\.0)? U/L .*within 2 x ULN", summary)
     assert "Anti-AAV9 antibody titre 1:25" in summary
@@ -305,13 +348,20 @@ def test_customs_letter_claims_the_rare_disease_exemption_with_shipment_facts(bu
     assert "exempts from basic customs duty" in letter
     assert "National Policy for Rare Diseases 2021" in letter
     assert "176-12345675" in letter
-    for expected in ["176-12345675", "World Courier", "Frozen at or below -60 °C",
-                     "12B/BLR/2026/1001", "Kaveri Children's Hospital", "6 vials"]:
+    for expected in [
+        "176-12345675",
+        "World Courier",
+        "Frozen at or below -60 °C",
+        "12B/BLR/2026/1001",
+        "Kaveri Children's Hospital",
+        "6 vials",
+    ]:
         assert expected in facts, expected
     assert "ALT" not in " ".join(built.customs.texts)  # no clinical values in a shipment document
 
 
 # --- Structure --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", ["application", "customs"])
 def test_page_count_is_own_pages_plus_every_enclosures_pages(built, kind):
@@ -349,7 +399,8 @@ def test_images_appear_as_pages_of_their_own(built):
     page = PdfReader(io.BytesIO(packet.pdf)).pages[first - 1]
     xobjects = page["/Resources"]["/XObject"]
     assert any(xobject.get_object()["/Subtype"] == "/Image" for xobject in xobjects.values())
-    assert "Enclosure" in packet.texts[first - 1] and "Patient ID v1" in packet.texts[first - 1]
+    assert "Enclosure" in packet.texts[first - 1]
+    assert "Patient ID v1" in packet.texts[first - 1]
 
 
 @pytest.mark.parametrize("kind", ["application", "customs"])

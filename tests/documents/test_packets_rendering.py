@@ -21,12 +21,15 @@ def test_css_string_escapes_whatever_it_is_given():
     assert rendering.css_string('a "b" \\ c\nd') == '"a \\"b\\" \\\\ c\\a d"'
 
 
-@pytest.mark.parametrize("url", [
-    "http://example.com/logo.png",
-    "https://example.com/font.woff2",
-    "data:image/png;base64,iVBORw0KGgo=",
-    "file:///etc/passwd",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/logo.png",
+        "https://example.com/font.woff2",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "file:///etc/passwd",
+    ],
+)
 def test_fetcher_refuses_the_network_and_files_outside_its_folders(url):
     with pytest.raises(ValueError, match="Refusing"):
         rendering.LocalFileFetcher([rendering.static_dir()]).fetch(url)
@@ -75,10 +78,15 @@ def test_place_pages_draws_each_source_under_its_placeholder_even_when_rotated()
     base.write(buffer)
     rotated = pdf_of(simple_pdf("ROTATED")).pages[0]
     rotated.rotate(90)
-    placed = PdfReader(io.BytesIO(rendering.place_pages(
-        buffer.getvalue(), {1: pdf_of(simple_pdf("SECOND")).pages[0], 2: rotated},
-        on_page=lambda done, total: None,
-    )))
+    placed = PdfReader(
+        io.BytesIO(
+            rendering.place_pages(
+                buffer.getvalue(),
+                {1: pdf_of(simple_pdf("SECOND")).pages[0], 2: rotated},
+                on_page=lambda done, total: None,
+            )
+        )
+    )
     assert len(placed.pages) == 3
     assert "SECOND" in placed.pages[1].extract_text()
     assert "ROTATED" in placed.pages[2].extract_text()
@@ -88,14 +96,17 @@ def test_place_pages_draws_each_source_under_its_placeholder_even_when_rotated()
 
 def test_image_pages_put_each_image_on_its_own_a4_page_with_the_footer():
     footer = rendering.Footer(left="NPP-2026-0042", right="Generated now")
-    data = rendering.image_pages([simple_png("one"), simple_png("two", size=(300, 900))],
-                                 footer=footer)
+    data = rendering.image_pages(
+        [simple_png("one"), simple_png("two", size=(300, 900))], footer=footer
+    )
     reader = PdfReader(io.BytesIO(data))
     assert len(reader.pages) == 2
     for number, page in enumerate(reader.pages, start=1):
-        assert round(float(page.mediabox.width)) == 595 and round(float(page.mediabox.height)) == 842
+        assert round(float(page.mediabox.width)) == 595
+        assert round(float(page.mediabox.height)) == 842
         images = [x.get_object() for x in page["/Resources"]["/XObject"].values()]
         assert any(x["/Subtype"] == "/Image" for x in images)
         text = page.extract_text()
-        assert f"page {number} of 2" in text and "NPP-2026-0042" in text
+        assert f"page {number} of 2" in text
+        assert "NPP-2026-0042" in text
         assert f"Image {number} of 2" in text

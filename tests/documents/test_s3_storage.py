@@ -39,17 +39,29 @@ def storage_in(env: dict[str, str]) -> subprocess.CompletedProcess:
         " 'object_parameters', 'file_overwrite']\n"
         "print(json.dumps({'class': type(s).__name__, **{k: getattr(s, k, None) for k in keys}}))\n"
     )
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("DJANGO_", "DATABASE_URL", "AWS_", "NPP_S3_"))}
-    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120,
-                          env={**clean, "DJANGO_SETTINGS_MODULE": "npp.settings", **env})
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "AWS_", "NPP_S3_"))
+    }
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "npp.settings", **env},
+    )
 
 
 def upload(case, by, data: bytes | None = None) -> Document:
-    return document_upload(case=case, document_type=DocumentType.objects.get(code="prescription"),
-                           data=data or simple_pdf("Prescription", [case.reference]),
-                           filename="Prescription scan.pdf", by=by)
+    return document_upload(
+        case=case,
+        document_type=DocumentType.objects.get(code="prescription"),
+        data=data or simple_pdf("Prescription", [case.reference]),
+        filename="Prescription scan.pdf",
+        by=by,
+    )
 
 
 def requests_made(storage, operation: str) -> list[dict[str, str]]:
@@ -57,8 +69,12 @@ def requests_made(storage, operation: str) -> list[dict[str, str]]:
     seen: list[dict[str, str]] = []
 
     def record(request, **_) -> None:
-        seen.append({name.lower(): value.decode() if isinstance(value, bytes) else value
-                     for name, value in request.headers.items()})
+        seen.append(
+            {
+                name.lower(): value.decode() if isinstance(value, bytes) else value
+                for name, value in request.headers.items()
+            }
+        )
 
     storage.connection.meta.client.meta.events.register(f"before-send.s3.{operation}", record)
     return seen
@@ -74,50 +90,76 @@ def anonymous_get(url: str) -> int:
 
 # --- Which storage the settings choose ----------------------------------------------------------
 
+
 def test_without_a_bucket_documents_stay_on_local_disk():
     assert isinstance(private_storage(), PrivateStorage)
     assert isinstance(Document._meta.get_field("file").storage, PrivateStorage)
 
 
 def test_a_bucket_in_the_environment_puts_documents_on_private_encrypted_s3(tmp_path):
-    result = storage_in({
-        "NPP_VAR_DIR": str(tmp_path), "NPP_S3_BUCKET": "npp-documents",
-        "NPP_S3_ENDPOINT_URL": "http://minio:9000", "NPP_S3_REGION": "us-east-1",
-        "NPP_S3_PREFIX": "/documents/", "AWS_ACCESS_KEY_ID": "npp-app",
-        "AWS_SECRET_ACCESS_KEY": "not-a-real-secret",
-    })
+    result = storage_in(
+        {
+            "NPP_VAR_DIR": str(tmp_path),
+            "NPP_S3_BUCKET": "npp-documents",
+            "NPP_S3_ENDPOINT_URL": "http://minio:9000",
+            "NPP_S3_REGION": "us-east-1",
+            "NPP_S3_PREFIX": "/documents/",
+            "AWS_ACCESS_KEY_ID": "npp-app",
+            "AWS_SECRET_ACCESS_KEY": "not-a-real-secret",
+        }
+    )
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
-        "class": "PrivateS3Storage", "bucket_name": "npp-documents",
-        "endpoint_url": "http://minio:9000", "region_name": "us-east-1",
-        "addressing_style": "path", "location": "documents", "access_key": "npp-app",
-        "default_acl": None, "querystring_auth": True, "querystring_expire": 60,
-        "object_parameters": {"ServerSideEncryption": "AES256"}, "file_overwrite": False,
+        "class": "PrivateS3Storage",
+        "bucket_name": "npp-documents",
+        "endpoint_url": "http://minio:9000",
+        "region_name": "us-east-1",
+        "addressing_style": "path",
+        "location": "documents",
+        "access_key": "npp-app",
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": 60,
+        "object_parameters": {"ServerSideEncryption": "AES256"},
+        "file_overwrite": False,
     }
 
 
 def test_a_bad_endpoint_url_stops_the_settings_from_loading(tmp_path):
-    result = storage_in({"NPP_VAR_DIR": str(tmp_path), "NPP_S3_BUCKET": "npp-documents",
-                         "NPP_S3_ENDPOINT_URL": "minio:9000"})
+    result = storage_in(
+        {
+            "NPP_VAR_DIR": str(tmp_path),
+            "NPP_S3_BUCKET": "npp-documents",
+            "NPP_S3_ENDPOINT_URL": "minio:9000",
+        }
+    )
 
     assert result.returncode != 0
     assert "NPP_S3_ENDPOINT_URL must start with https:// or http://" in result.stderr
 
 
 def test_options_cannot_make_the_bucket_public_or_unencrypted():
-    storage = PrivateS3Storage(bucket_name="b", default_acl="public-read", querystring_auth=False,
-                               object_parameters={"ACL": "public-read"}, file_overwrite=True)
+    storage = PrivateS3Storage(
+        bucket_name="b",
+        default_acl="public-read",
+        querystring_auth=False,
+        object_parameters={"ACL": "public-read"},
+        file_overwrite=True,
+    )
 
-    assert storage.default_acl is None and storage.querystring_auth is True
+    assert storage.default_acl is None
+    assert storage.querystring_auth is True
     assert storage.object_parameters == {"ServerSideEncryption": "AES256"}
     assert storage.file_overwrite is False
 
 
 # --- Uploads --------------------------------------------------------------------------------------
 
-def test_an_upload_stores_one_private_object_with_encryption_requested(s3_documents, case_a,
-                                                                         doctor1):
+
+def test_an_upload_stores_one_private_object_with_encryption_requested(
+    s3_documents, case_a, doctor1
+):
     server, bucket = s3_documents
     puts = requests_made(private_storage(), "PutObject")
     data = simple_pdf("Prescription", [case_a.reference])
@@ -128,9 +170,13 @@ def test_an_upload_stores_one_private_object_with_encryption_requested(s3_docume
     assert [headers.get("x-amz-server-side-encryption") for headers in puts] == ["AES256"]
     assert not any("x-amz-acl" in headers for headers in puts)
     client = server.client()
-    assert client.head_object(Bucket=bucket, Key=document.file.name)["ServerSideEncryption"] == "AES256"
+    assert (
+        client.head_object(Bucket=bucket, Key=document.file.name)["ServerSideEncryption"]
+        == "AES256"
+    )
     stored = client.get_object(Bucket=bucket, Key=document.file.name)["Body"].read()
-    assert stored == data and hashlib.sha256(stored).hexdigest() == document.sha256
+    assert stored == data
+    assert hashlib.sha256(stored).hexdigest() == document.sha256
     grants = client.get_object_acl(Bucket=bucket, Key=document.file.name)["Grants"]
     assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL"]  # the owner only
     with Document.objects.get(pk=document.pk).file.open("rb") as handle:  # as packets read it
@@ -155,12 +201,14 @@ def test_a_refused_upload_leaves_no_object(s3_documents, case_a, doctor1):
     with pytest.raises(Exception, match="PDF"):
         upload(case_a, doctor1, data=b"%PDF-1.4 not really a PDF")
 
-    assert puts == [] and server.keys(bucket) == []
+    assert puts == []
+    assert server.keys(bucket) == []
     assert not Document.objects.exists()
 
 
-def test_a_database_failure_after_the_object_was_written_removes_it(s3_documents, case_a, doctor1,
-                                                                     monkeypatch):
+def test_a_database_failure_after_the_object_was_written_removes_it(
+    s3_documents, case_a, doctor1, monkeypatch
+):
     server, bucket = s3_documents
     puts = requests_made(private_storage(), "PutObject")
 
@@ -179,15 +227,18 @@ def test_a_database_failure_after_the_object_was_written_removes_it(s3_documents
 
 # --- Downloads ------------------------------------------------------------------------------------
 
-def test_the_download_view_streams_the_object_and_logs_the_download(s3_documents, client, case_a,
-                                                                    doctor1):
+
+def test_the_download_view_streams_the_object_and_logs_the_download(
+    s3_documents, client, case_a, doctor1
+):
     data = simple_pdf("Prescription", [case_a.reference])
     document = upload(case_a, doctor1, data)
     client.force_login(doctor1)
 
     response = client.get(reverse("documents:download", args=[document.pk]))
 
-    assert response.status_code == 200 and response.streaming
+    assert response.status_code == 200
+    assert response.streaming
     assert b"".join(response.streaming_content) == data
     assert response["Content-Length"] == str(len(data))
     assert response["Content-Type"] == "application/pdf"
@@ -198,8 +249,9 @@ def test_the_download_view_streams_the_object_and_logs_the_download(s3_documents
     assert (log.document_id, log.username, log.action) == (document.pk, "doctor1", "download")
 
 
-def test_a_download_outside_the_scope_is_404_and_reads_no_object(s3_documents, client, case_a,
-                                                                 doctor1, doctor2):
+def test_a_download_outside_the_scope_is_404_and_reads_no_object(
+    s3_documents, client, case_a, doctor1, doctor2
+):
     document = upload(case_a, doctor1)
     gets = requests_made(private_storage(), "GetObject")
     client.force_login(doctor2)
@@ -207,7 +259,8 @@ def test_a_download_outside_the_scope_is_404_and_reads_no_object(s3_documents, c
     response = client.get(reverse("documents:download", args=[document.pk]))
 
     assert response.status_code == 404
-    assert gets == [] and not DocumentAccess.objects.exists()
+    assert gets == []
+    assert not DocumentAccess.objects.exists()
 
 
 def test_documents_on_s3_have_no_url(s3_documents, case_a, doctor1):
@@ -232,6 +285,7 @@ def test_a_facilitator_downloads_a_reviewed_document_from_s3(s3_documents, clien
 
 # --- The other readers and deleters of stored documents -----------------------------------------
 
+
 def test_a_packet_is_built_from_objects_and_stored_as_one(s3_documents, facilitator):
     from documents.packets.services import packet_build
     from tests.documents.test_packets import demo_case
@@ -244,11 +298,13 @@ def test_a_packet_is_built_from_objects_and_stored_as_one(s3_documents, facilita
 
     assert set(server.keys(bucket)) == enclosures | {packet.file.name}
     stored = server.client().get_object(Bucket=bucket, Key=packet.file.name)["Body"].read()
-    assert stored.startswith(b"%PDF") and hashlib.sha256(stored).hexdigest() == packet.sha256
+    assert stored.startswith(b"%PDF")
+    assert hashlib.sha256(stored).hexdigest() == packet.sha256
 
 
 def test_anonymising_a_patient_deletes_their_objects_once_committed(
-        s3_documents, case_a, doctor1, django_capture_on_commit_callbacks):
+    s3_documents, case_a, doctor1, django_capture_on_commit_callbacks
+):
     from cases.privacy import patient_anonymise
 
     server, bucket = s3_documents

@@ -24,8 +24,13 @@ from tests.factories import bring_to, default_facts, walk_to
 pytestmark = pytest.mark.django_db
 
 # A handful of the corpus for the slower paths through the views.
-VIEW_SAMPLES = ["attached .exe", "submit form on open", "JavaScript in a link annotation",
-                "small file expanding to 300 MB", "damaged"]
+VIEW_SAMPLES = [
+    "attached .exe",
+    "submit form on open",
+    "JavaScript in a link annotation",
+    "small file expanding to 300 MB",
+    "damaged",
+]
 
 
 def stored_files() -> list[Path]:
@@ -59,9 +64,14 @@ def collecting(case_a, doctor1):
 
 
 def upload(case, by, *, code="prescription", data=None, **values):
-    return document_upload(case=case, document_type=doc_type(code), by=by,
-                           data=data or simple_pdf("Prescription"), filename="report.pdf",
-                           **values)
+    return document_upload(
+        case=case,
+        document_type=doc_type(code),
+        by=by,
+        data=data or simple_pdf("Prescription"),
+        filename="report.pdf",
+        **values,
+    )
 
 
 def refusal(case, by, **kwargs) -> ValidationError:
@@ -97,8 +107,10 @@ def test_the_doctor_sees_why_a_hostile_pdf_was_refused_and_nothing_is_stored(
 
     response = client.post(
         reverse("portal:doctor_upload", args=[collecting.pk]),
-        {"document_type": doc_type("prescription").pk,
-         "upload": SimpleUploadedFile("report.pdf", hostile.data, "application/pdf")},
+        {
+            "document_type": doc_type("prescription").pk,
+            "upload": SimpleUploadedFile("report.pdf", hostile.data, "application/pdf"),
+        },
     )
 
     assert response.status_code == 200
@@ -116,8 +128,10 @@ def test_the_facilitator_sees_why_a_hostile_pdf_was_refused_in_the_admin(
 
     response = client.post(
         reverse("admin:cases_case_upload", args=[collecting.pk]),
-        {"document_type": doc_type("form_12a").pk,
-         "upload": SimpleUploadedFile("invoice.pdf", hostile.data, "application/pdf")},
+        {
+            "document_type": doc_type("form_12a").pk,
+            "upload": SimpleUploadedFile("invoice.pdf", hostile.data, "application/pdf"),
+        },
         follow=True,
     )
 
@@ -125,12 +139,15 @@ def test_the_facilitator_sees_why_a_hostile_pdf_was_refused_in_the_admin(
     before.check()
 
 
-def test_a_value_the_model_refuses_after_the_file_was_written_leaves_no_file(
-    collecting, doctor1
-):
+def test_a_value_the_model_refuses_after_the_file_was_written_leaves_no_file(collecting, doctor1):
     # full_clean runs after the file is written; the service must remove it again.
-    error = refusal(collecting, doctor1, code="anti_aav9_titer",
-                    sample_taken_on=timezone.localdate(), anti_aav9_titer="one in fifty")
+    error = refusal(
+        collecting,
+        doctor1,
+        code="anti_aav9_titer",
+        sample_taken_on=timezone.localdate(),
+        anti_aav9_titer="one in fifty",
+    )
 
     assert "ask the lab for the numeric report" in error.messages[0]
 
@@ -141,29 +158,29 @@ def test_a_value_the_model_refuses_after_the_file_was_written_leaves_no_file(
 def test_a_sample_dated_1900_is_refused_by_the_service(collecting, doctor1):
     born = collecting.patient.date_of_birth
 
-    error = refusal(collecting, doctor1, code="cbc", sample_taken_on=dt.date(1900, 1, 1),
-                    platelets=300)
+    error = refusal(
+        collecting, doctor1, code="cbc", sample_taken_on=dt.date(1900, 1, 1), platelets=300
+    )
 
-    assert error.message_dict == {"sample_taken_on": [
-        f"The sample date (01 Jan 1900) is before the child's date of birth ({born:%d %b %Y}); "
-        "check the date on the report and enter it again."
-    ]}
+    assert error.message_dict == {
+        "sample_taken_on": [
+            f"The sample date (01 Jan 1900) is before the child's date of birth ({born:%d %b %Y}); "
+            "check the date on the report and enter it again."
+        ]
+    }
 
 
-def test_a_sample_taken_on_the_day_of_birth_is_accepted_the_day_before_is_not(
-    collecting, doctor1
-):
+def test_a_sample_taken_on_the_day_of_birth_is_accepted_the_day_before_is_not(collecting, doctor1):
     born = collecting.patient.date_of_birth
 
     assert upload(collecting, doctor1, code="cbc", sample_taken_on=born, platelets=300).pk
-    error = refusal(collecting, doctor1, code="cbc", sample_taken_on=born - dt.timedelta(days=1),
-                    platelets=300)
+    error = refusal(
+        collecting, doctor1, code="cbc", sample_taken_on=born - dt.timedelta(days=1), platelets=300
+    )
     assert "before the child's date of birth" in error.messages[0]
 
 
-def test_a_sample_older_than_the_setting_is_refused_even_after_birth(
-    collecting, doctor1, settings
-):
+def test_a_sample_older_than_the_setting_is_refused_even_after_birth(collecting, doctor1, settings):
     settings.NPP_LAB_SAMPLE_MAX_AGE_DAYS = 30
     taken = timezone.localdate() - dt.timedelta(days=31)
 
@@ -185,14 +202,19 @@ def test_the_doctor_is_told_a_1900_sample_date_is_implausible_and_nothing_is_sto
 
     response = client.post(
         reverse("portal:doctor_upload", args=[collecting.pk]),
-        {"document_type": doc_type("cbc").pk, "sample_taken_on": "1900-01-01",
-         "platelets": "300",
-         "upload": SimpleUploadedFile("cbc.pdf", simple_pdf("CBC"), "application/pdf")},
+        {
+            "document_type": doc_type("cbc").pk,
+            "sample_taken_on": "1900-01-01",
+            "platelets": "300",
+            "upload": SimpleUploadedFile("cbc.pdf", simple_pdf("CBC"), "application/pdf"),
+        },
     )
 
     assert response.status_code == 200
-    assert ("The sample date (01 Jan 1900) is more than 365 days ago; check the date on the "
-            "report and enter it again.") in messages_of(response)
+    assert (
+        "The sample date (01 Jan 1900) is more than 365 days ago; check the date on the "
+        "report and enter it again."
+    ) in messages_of(response)
     before.check()
 
 
@@ -227,8 +249,9 @@ def test_the_service_refuses_an_upload_to_a_cancelled_case(cancelled, doctor1):
     ]
 
 
-def test_a_case_cancelled_while_the_file_was_checked_takes_no_upload(collecting, facilitator,
-                                                                      doctor1):
+def test_a_case_cancelled_while_the_file_was_checked_takes_no_upload(
+    collecting, facilitator, doctor1
+):
     stale = type(collecting).objects.get(pk=collecting.pk)  # the page the doctor had open
     case_apply(case=collecting, transition="cancel", by=facilitator, **default_facts("cancel"))
 
@@ -243,13 +266,17 @@ def test_the_doctor_is_told_a_cancelled_case_takes_no_documents(client, cancelle
 
     response = client.post(
         reverse("portal:doctor_upload", args=[cancelled.pk]),
-        {"document_type": doc_type("other").pk,
-         "upload": SimpleUploadedFile("late.pdf", simple_pdf("Late"), "application/pdf")},
+        {
+            "document_type": doc_type("other").pk,
+            "upload": SimpleUploadedFile("late.pdf", simple_pdf("Late"), "application/pdf"),
+        },
     )
 
     assert response.status_code == 200
-    assert (f"Case {cancelled.reference} was cancelled, so no more documents can be added to "
-            "it; the file was not stored.") in messages_of(response)
+    assert (
+        f"Case {cancelled.reference} was cancelled, so no more documents can be added to "
+        "it; the file was not stored."
+    ) in messages_of(response)
     before.check()
 
 
@@ -259,11 +286,15 @@ def test_the_facilitator_is_told_a_closed_case_takes_no_documents(client, closed
 
     response = client.post(
         reverse("admin:cases_case_upload", args=[closed.pk]),
-        {"document_type": doc_type("other").pk,
-         "upload": SimpleUploadedFile("late.pdf", simple_pdf("Late"), "application/pdf")},
+        {
+            "document_type": doc_type("other").pk,
+            "upload": SimpleUploadedFile("late.pdf", simple_pdf("Late"), "application/pdf"),
+        },
         follow=True,
     )
 
-    assert (f"Upload refused: Case {closed.reference} is closed, so no more documents can be "
-            "added to it; the file was not stored.") in messages_of(response)
+    assert (
+        f"Upload refused: Case {closed.reference} is closed, so no more documents can be "
+        "added to it; the file was not stored."
+    ) in messages_of(response)
     before.check()

@@ -46,8 +46,23 @@ def database_url(settings_dict: dict) -> str:
 
 def start_worker(queue: str, env: dict, log: Path) -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "celery", "-A", "npp", "worker", "-Q", queue, "-n", f"{queue}@%h",
-        "-P", "solo", "-l", "info", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "npp",
+        "worker",
+        "-Q",
+        queue,
+        "-n",
+        f"{queue}@%h",
+        "-P",
+        "solo",
+        "-l",
+        "info",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
     ]
     with log.open("wb") as handle:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
@@ -105,4 +120,5 @@ def test_a_worker_builds_the_packet_and_reports_progress_to_100(facilitator, set
     build.refresh_from_db()
     packets = case.documents.filter(document_type__code="application_packet")
     assert [d.pk for d in packets] == [build.document_id]
-    assert build.document.page_count > 10 and build.document.sha256
+    assert build.document.page_count > 10
+    assert build.document.sha256

@@ -38,11 +38,15 @@ from tests.smtp_sink import SMTPSink
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(not os.environ.get("REDIS_URL"),
-                       reason="needs Redis for a real Celery worker: set REDIS_URL"),
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="needs PostgreSQL: the worker process shares pytest's test "
-                       "database, which SQLite's in-memory test database cannot do"),
+    pytest.mark.skipif(
+        not os.environ.get("REDIS_URL"),
+        reason="needs Redis for a real Celery worker: set REDIS_URL",
+    ),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: the worker process shares pytest's test "
+        "database, which SQLite's in-memory test database cannot do",
+    ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
@@ -64,8 +68,9 @@ def worker_env(email_url: str, **extra: str) -> dict[str, str]:
     broker = _with_path(os.environ["REDIS_URL"], f"/{WORKER_DB}")
     return {
         **os.environ,
-        "DATABASE_URL": _with_path(os.environ["DATABASE_URL"],
-                                   f"/{settings.DATABASES['default']['NAME']}"),
+        "DATABASE_URL": _with_path(
+            os.environ["DATABASE_URL"], f"/{settings.DATABASES['default']['NAME']}"
+        ),
         "REDIS_URL": broker,
         "CELERY_BROKER_URL": broker,
         "CELERY_RESULT_BACKEND": broker,
@@ -82,10 +87,25 @@ class Worker:
     def __init__(self, env: dict[str, str], log: Path, concurrency: int = 1) -> None:
         self.log = log
         self.process = subprocess.Popen(
-            [str(CELERY), "-A", "npp", "worker", "-l", "info", "--concurrency", str(concurrency),
-             "-n", f"npp-it-{uuid.uuid4().hex[:8]}@%h",
-             "--without-mingle", "--without-gossip", "--without-heartbeat"],
-            cwd=settings.BASE_DIR, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+            [
+                str(CELERY),
+                "-A",
+                "npp",
+                "worker",
+                "-l",
+                "info",
+                "--concurrency",
+                str(concurrency),
+                "-n",
+                f"npp-it-{uuid.uuid4().hex[:8]}@%h",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # its pool child shares the group: one kill stops both
         )
         self.wait_for(" ready.")
@@ -94,8 +114,7 @@ class Worker:
         return self.log.read_text(errors="replace")
 
     def wait_for(self, text: str, count: int = 1) -> None:
-        wait_until(lambda: self.output().count(text) >= count,
-                   f"worker log to show {text!r}", self)
+        wait_until(lambda: self.output().count(text) >= count, f"worker log to show {text!r}", self)
 
     def kill(self) -> None:
         """SIGKILL, as the OOM killer or a lost machine would: no cleanup at all."""
@@ -113,8 +132,9 @@ class Worker:
             self.kill()
 
 
-def wait_until(condition, what: str, worker: Worker | None = None, timeout: float = TIMEOUT
-               ) -> None:
+def wait_until(
+    condition, what: str, worker: Worker | None = None, timeout: float = TIMEOUT
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -128,7 +148,12 @@ def sweep(env: dict[str, str]) -> str:
     """``manage.py send_reminders`` in its own process, as of now; returns its output."""
     done = subprocess.run(
         [sys.executable, "manage.py", "send_reminders", "--now", timezone.now().isoformat()],
-        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60, check=False,
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr  # with its traceback, unlike check=True
     return done.stdout
@@ -246,8 +271,9 @@ def documents_overdue(doctor1, facilitator):
     """A case in `documents` for 4 days with nothing uploaded: one email reminder is due, to
     doctor1 (plus its in-app copy)."""
     with time_machine.travel(timezone.now() - dt.timedelta(days=4), tick=False):
-        return walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "documents",
-                       facilitator)
+        return walk_to(
+            CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "documents", facilitator
+        )
 
 
 def the_email() -> Notification:
@@ -257,8 +283,7 @@ def the_email() -> Notification:
 # --- Tests ----------------------------------------------------------------------------------
 
 
-def test_a_sweep_enqueues_and_the_worker_sends_the_email_once(documents_overdue, workers,
-                                                              tmp_path):
+def test_a_sweep_enqueues_and_the_worker_sends_the_email_once(documents_overdue, workers, tmp_path):
     outbox = tmp_path / "outbox"
     outbox.mkdir()
     env = worker_env(f"filemail:///{outbox}")  # an absolute path needs the fourth slash
@@ -306,7 +331,8 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_the_email_goes_out_at_most
 
         # Stand in for waiting out the lease (120 s) by ageing the claim in the database.
         Notification.objects.filter(pk=claimed.pk).update(
-            claimed_at=F("claimed_at") - dt.timedelta(seconds=CLAIM_LEASE_SECONDS))
+            claimed_at=F("claimed_at") - dt.timedelta(seconds=CLAIM_LEASE_SECONDS)
+        )
         sweep(env)
         wait_until(lambda: the_email().status == ends, f"the email to end {ends}", second)
 
@@ -336,10 +362,18 @@ CRASH_EMAIL_TIMEOUT = "2"
 def crash_notifications(count: int) -> list[Notification]:
     case = CaseFactory()
     return Notification.objects.bulk_create(
-        Notification(case=case, recipient_email=f"guardian{i}@example.in", kind="crash_test",
-                     channel=Channel.EMAIL, due_at=timezone.now(), subject=f"Reminder {i}",
-                     body="Please book the liver panel.", dedupe_key=f"crash-test:{i}")
-        for i in range(count))
+        Notification(
+            case=case,
+            recipient_email=f"guardian{i}@example.in",
+            kind="crash_test",
+            channel=Channel.EMAIL,
+            due_at=timezone.now(),
+            subject=f"Reminder {i}",
+            body="Please book the liver panel.",
+            dedupe_key=f"crash-test:{i}",
+        )
+        for i in range(count)
+    )
 
 
 def enqueue(env: dict[str, str], ids: list[int]) -> None:
@@ -380,19 +414,30 @@ def test_a_worker_killed_mid_send_sends_each_message_id_at_most_once_and_loses_n
             assert tries <= 2 * KILLS, f"only {len(kills)} kills cut a send in {tries - 1} tries"
             # Kill while messages are being handed over, a quarter further each time.
             target = CRASH_EMAILS * (len(kills) + 1) // (KILLS + 1)
-            wait_until(lambda t=target: len(sink.accepted) >= t, f"{target} to be sent", current,
-                       timeout=60)
+            wait_until(
+                lambda t=target: len(sink.accepted) >= t,
+                f"{target} to be sent",
+                current,
+                timeout=60,
+            )
             earlier = {pk for kill in kills for pk in kill}
-            wait_until(lambda earlier=earlier: any(status == Status.HANDED_OVER
-                                                   and pk not in earlier
-                                   for pk, status in statuses(ids).items()),
-                       "a message being handed over by the live workers", current, timeout=60)
+            wait_until(
+                lambda earlier=earlier: any(
+                    status == Status.HANDED_OVER and pk not in earlier
+                    for pk, status in statuses(ids).items()
+                ),
+                "a message being handed over by the live workers",
+                current,
+                timeout=60,
+            )
             current.kill()
             time.sleep(0.5)  # a statement the dead processes sent just before still lands
             at_kill = statuses(ids)
-            in_flight = {pk: status for pk, status in at_kill.items()
-                         if status in (Status.CONNECTING, Status.HANDED_OVER)
-                         and pk not in earlier}
+            in_flight = {
+                pk: status
+                for pk, status in at_kill.items()
+                if status in (Status.CONNECTING, Status.HANDED_OVER) and pk not in earlier
+            }
             # A kill that landed between two sends cut nothing; it does not count.
             if in_flight:
                 kills.append(in_flight)
@@ -409,22 +454,44 @@ def test_a_worker_killed_mid_send_sends_each_message_id_at_most_once_and_loses_n
         # (cases.delivery.lost). Ten minutes are simulated by backdating the row.
         never_tried = undelivered.filter(status=Status.PENDING, attempts=0, claimed_at=None)
         lost_in_the_broker = list(never_tried.values_list("pk", flat=True))
-        assert undelivered.count() == len(lost_in_the_broker), list(undelivered.values_list(
-            "pk", "status", "attempts", "claimed_at", "next_attempt_at", "last_error"))
+        assert undelivered.count() == len(lost_in_the_broker), list(
+            undelivered.values_list(
+                "pk", "status", "attempts", "claimed_at", "next_attempt_at", "last_error"
+            )
+        )
         if lost_in_the_broker:
             never_tried.update(created_at=timezone.now() - RETRY_AFTER - dt.timedelta(minutes=1))
         # A sweep enqueues exactly those (creating nothing), and then nothing is undelivered.
         assert sweep(env).startswith("0 notification(s) created")
-        wait_until(lambda: not undelivered.exists(), lambda: (
-                   "every email to end sent or uncertain; still undelivered: "
-                   + repr(list(undelivered.values_list("pk", "status", "attempts", "claimed_at",
-                                                       "next_attempt_at", "last_error")))),
-                   current, timeout=60)
+        wait_until(
+            lambda: not undelivered.exists(),
+            lambda: (
+                "every email to end sent or uncertain; still undelivered: "
+                + repr(
+                    list(
+                        undelivered.values_list(
+                            "pk",
+                            "status",
+                            "attempts",
+                            "claimed_at",
+                            "next_attempt_at",
+                            "last_error",
+                        )
+                    )
+                )
+            ),
+            current,
+            timeout=60,
+        )
         time.sleep(1.5)  # nothing arrives late
         final, received = statuses(ids), sink.counts()
 
-    handed_over_at_a_kill = {pk for in_flight in kills for pk, status in in_flight.items()
-                             if status == Status.HANDED_OVER}
+    handed_over_at_a_kill = {
+        pk
+        for in_flight in kills
+        for pk, status in in_flight.items()
+        if status == Status.HANDED_OVER
+    }
     assert len(kills) == KILLS
     assert set(received) <= set(message_ids.values())  # nothing but these notifications
     assert max(received.values()) == 1, received.most_common(3)  # never twice: no duplicate
@@ -439,10 +506,12 @@ def test_a_worker_killed_mid_send_sends_each_message_id_at_most_once_and_loses_n
         for pk, status in in_flight.items():
             if status == Status.CONNECTING and pk not in handed_over_at_a_kill:
                 assert final[pk] == Status.SENT, (pk, final[pk])
-    print(f"\n{CRASH_EMAILS} emails, {KILLS} kills; lost in the broker and recovered by the "
-          f"sweep: {len(lost_in_the_broker)}; in flight at each kill: "
-          f"{[sorted(kill.values()) for kill in kills]}; "
-          f"{sum(s == Status.SENT for s in final.values())} sent, "
-          f"{sum(s == Status.UNCERTAIN for s in final.values())} uncertain "
-          f"({sum(received[message_ids[pk]] for pk, s in final.items() if s == Status.UNCERTAIN)}"
-          " of them received by the server)")
+    print(
+        f"\n{CRASH_EMAILS} emails, {KILLS} kills; lost in the broker and recovered by the "
+        f"sweep: {len(lost_in_the_broker)}; in flight at each kill: "
+        f"{[sorted(kill.values()) for kill in kills]}; "
+        f"{sum(s == Status.SENT for s in final.values())} sent, "
+        f"{sum(s == Status.UNCERTAIN for s in final.values())} uncertain "
+        f"({sum(received[message_ids[pk]] for pk, s in final.items() if s == Status.UNCERTAIN)}"
+        " of them received by the server)"
+    )

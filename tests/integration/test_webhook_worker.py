@@ -37,11 +37,15 @@ from webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(not os.environ.get("REDIS_URL"),
-                       reason="needs Redis for a real Celery worker: set REDIS_URL"),
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="needs PostgreSQL: the worker process shares pytest's test "
-                       "database, which SQLite's in-memory test database cannot do"),
+    pytest.mark.skipif(
+        not os.environ.get("REDIS_URL"),
+        reason="needs Redis for a real Celery worker: set REDIS_URL",
+    ),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: the worker process shares pytest's test "
+        "database, which SQLite's in-memory test database cannot do",
+    ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
@@ -94,8 +98,9 @@ def env():
 
 @pytest.fixture
 def on_commit_to_the_worker(monkeypatch, env):
-    monkeypatch.setattr(events, "enqueue",
-                        lambda ids: publish(env, "webhooks.deliver", [[pk] for pk in ids]))
+    monkeypatch.setattr(
+        events, "enqueue", lambda ids: publish(env, "webhooks.deliver", [[pk] for pk in ids])
+    )
 
 
 def statuses() -> Counter:
@@ -103,55 +108,70 @@ def statuses() -> Counter:
 
 
 def test_a_transition_reaches_the_receiver_signed_through_a_real_worker(
-        case_a, facilitator, env, workers, on_commit_to_the_worker):
+    case_a, facilitator, env, workers, on_commit_to_the_worker
+):
     with Receiver() as receiver:
-        endpoint = WebhookEndpoint.objects.create(name="Funder", url=receiver.url,
-                                                  events=[EventType.CASE_TRANSITIONED])
+        endpoint = WebhookEndpoint.objects.create(
+            name="Funder", url=receiver.url, events=[EventType.CASE_TRANSITIONED]
+        )
         receiver.secret = endpoint.secret
         worker = workers(env)
 
         case_apply(case=case_a, transition="start_document_collection", by=facilitator)
 
-        wait_until(lambda: statuses() == Counter({Status.SENT: 1}), "the delivery to be sent",
-                   worker)
+        wait_until(
+            lambda: statuses() == Counter({Status.SENT: 1}), "the delivery to be sent", worker
+        )
         [request] = receiver.received
     row = WebhookDelivery.objects.get()
-    assert request.verified and request.webhook_id == row.webhook_id
+    assert request.verified
+    assert request.webhook_id == row.webhook_id
     assert request.payload["data"]["to"] == "documents"
     assert (row.attempts, row.last_response_code) == (1, 200)
 
 
 def test_a_worker_killed_mid_delivery_still_gets_each_event_processed_once(
-        env, workers, on_commit_to_the_worker):
+    env, workers, on_commit_to_the_worker
+):
     """kill -9, twice, while the receiver is answering: the request it was answering is sent
     again with the same webhook-id once the lease has run out (the broker hands the task out
     again), the receiver sees that id twice and processes it once, and nothing is lost."""
     with QuietReceiver(delay=0.4) as receiver:
-        endpoint = WebhookEndpoint.objects.create(name="Funder", url=receiver.url,
-                                                  events=[EventType.PACKET_READY])
+        endpoint = WebhookEndpoint.objects.create(
+            name="Funder", url=receiver.url, events=[EventType.PACKET_READY]
+        )
         receiver.secret = endpoint.secret
         current = workers(env, concurrency=2)
         with transaction.atomic():
             for n in range(EVENTS):
-                events.record_event(EventType.PACKET_READY,
-                                    {"reference": f"NPP-2026-{n:04d}", "kind": "customs"})
+                events.record_event(
+                    EventType.PACKET_READY, {"reference": f"NPP-2026-{n:04d}", "kind": "customs"}
+                )
         webhook_ids = set(WebhookDelivery.objects.values_list("webhook_id", flat=True))
 
         cut: set[str] = set()  # webhook-ids being answered when a worker was killed
         for kill in range(1, KILLS + 1):
             target = EVENTS * kill // (KILLS + 1)
-            wait_until(lambda t=target: len(receiver.processed) >= t and receiver.in_flight,
-                       f"{target} events processed and one being answered", current)
+            wait_until(
+                lambda t=target: len(receiver.processed) >= t and receiver.in_flight,
+                f"{target} events processed and one being answered",
+                current,
+            )
             current.kill()
-            cut |= set(WebhookDelivery.objects.filter(status=Status.CONNECTING)
-                       .values_list("webhook_id", flat=True))
+            cut |= set(
+                WebhookDelivery.objects.filter(status=Status.CONNECTING).values_list(
+                    "webhook_id", flat=True
+                )
+            )
             current = workers(env, concurrency=2)
 
         unsent = WebhookDelivery.objects.exclude(status=Status.SENT)
         # The killed workers' tasks come back from the broker after its visibility timeout.
         deadline = time.monotonic() + 35
-        while unsent.exclude(status=Status.PENDING, attempts=0).exists() \
-                and time.monotonic() < deadline:
+        while (
+            unsent.exclude(status=Status.PENDING, attempts=0).exists()
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.2)
         # A task Kombu lost between its pop and its unacked record leaves a row never tried;
         # the sweep enqueues it RETRY_AFTER later (backdated here instead of waited for).
@@ -159,8 +179,12 @@ def test_a_worker_killed_mid_delivery_still_gets_each_event_processed_once(
         lost_in_the_broker = never_tried.count()
         never_tried.update(created_at=timezone.now() - RETRY_AFTER - dt.timedelta(seconds=1))
         publish(env, "webhooks.sweep", [[]])
-        wait_until(lambda: not unsent.exists(), lambda: f"every delivery sent: {statuses()}",
-                   current, timeout=30)
+        wait_until(
+            lambda: not unsent.exists(),
+            lambda: f"every delivery sent: {statuses()}",
+            current,
+            timeout=30,
+        )
         time.sleep(1)  # nothing arrives late
         received = Counter(r.webhook_id for r in receiver.received)
 
@@ -168,9 +192,12 @@ def test_a_worker_killed_mid_delivery_still_gets_each_event_processed_once(
     assert receiver.processed == Counter(dict.fromkeys(webhook_ids, 1))  # each event once
     assert set(received) == webhook_ids  # nothing else was sent
     duplicates = {webhook_id for webhook_id, count in received.items() if count > 1}
-    assert duplicates and duplicates <= cut, (duplicates, cut)  # resent: only what was cut
+    assert duplicates, (duplicates, cut)
+    assert duplicates <= cut, (duplicates, cut)  # resent: only what was cut
     assert max(received.values()) <= 1 + KILLS
     for row in WebhookDelivery.objects.filter(webhook_id__in=cut):
         assert 2 <= row.attempts <= 1 + KILLS, (row.webhook_id, row.attempts)
-    print(f"\n{EVENTS} events, {KILLS} kills; cut mid-answer and sent again: {len(duplicates)}; "
-          f"claimed at a kill: {len(cut)}; lost in the broker and swept: {lost_in_the_broker}")
+    print(
+        f"\n{EVENTS} events, {KILLS} kills; cut mid-answer and sent again: {len(duplicates)}; "
+        f"claimed at a kill: {len(cut)}; lost in the broker and swept: {lost_in_the_broker}"
+    )

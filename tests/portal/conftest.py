@@ -70,8 +70,13 @@ class PageParser(HTMLParser):
         if tag == "a" and attrs.get("href"):
             self.hrefs.append(attrs["href"])
         elif tag == "form":
-            self.forms.append({"method": (attrs.get("method") or "get").lower(),
-                               "action": attrs.get("action") or "", "csrf": False})
+            self.forms.append(
+                {
+                    "method": (attrs.get("method") or "get").lower(),
+                    "action": attrs.get("action") or "",
+                    "csrf": False,
+                }
+            )
         elif tag == "input" and attrs.get("name") == "csrfmiddlewaretoken" and self.forms:
             self.forms[-1]["csrf"] = True
         if tag in ("input", "select", "textarea"):

@@ -50,12 +50,15 @@ def test_lab_report_uploaded_from_the_checklist_is_pending_then_ok(
 
     response = _upload(client, collecting, "liver_function", pdf_upload("lft.pdf"), **_lft())
 
-    assert response.redirect_chain[-1][0].endswith(f"/portal/doctor/cases/{collecting.pk}/#checklist")
+    assert response.redirect_chain[-1][0].endswith(
+        f"/portal/doctor/cases/{collecting.pk}/#checklist"
+    )
     assert line_status(response, "liver_function") == LineStatus.PENDING
     assert "pending review" in response.content.decode()
     document = Document.objects.get(case=collecting, document_type__code="liver_function")
     assert document.version == 1
-    assert document.alt == 32 and document.uploaded_by == doctor1
+    assert document.alt == 32
+    assert document.uploaded_by == doctor1
 
     document_review(document=document, by=facilitator, status="accepted")
     page = client.get(reverse("portal:doctor_case", args=[collecting.pk]))
@@ -71,7 +74,13 @@ def test_each_line_form_has_the_type_preselected_and_lab_fields_only_for_labs(
     liver = items["liver_function"]["form"]
     assert liver.initial["document_type"] == doc_type("liver_function").pk
     assert [f.name for f in liver.shown_fields()] == [
-        "upload", "sample_taken_on", "alt", "alt_uln", "ast", "ast_uln", "total_bilirubin",
+        "upload",
+        "sample_taken_on",
+        "alt",
+        "alt_uln",
+        "ast",
+        "ast_uln",
+        "total_bilirubin",
         "total_bilirubin_uln",  # the lab's own upper limits (DOMAIN.md §1.10)
     ]
     assert [f.name for f in items["prescription"]["form"].shown_fields()] == ["upload"]

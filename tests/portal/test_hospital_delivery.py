@@ -55,7 +55,10 @@ def shipment_papers(delivering, hospital1, facilitator, pdf):
     """Temperature log and delivery receipt on file and accepted, as document guards want."""
     for code in ("temperature_log", "delivery_receipt"):
         document = document_upload(
-            case=delivering, document_type=doc_type(code), data=pdf, filename=f"{code}.pdf",
+            case=delivering,
+            document_type=doc_type(code),
+            data=pdf,
+            filename=f"{code}.pdf",
             by=hospital1,
         )
         document_review(document=document, by=facilitator, status="accepted")
@@ -79,9 +82,7 @@ def test_hospital_admin_confirms_delivery_and_schedules_the_infusion(
     assert response.context["confirm"] is None  # nothing left to confirm
 
 
-def test_the_form_asks_for_the_temperature_log_when_none_is_on_file(
-    client, hospital1, delivering
-):
+def test_the_form_asks_for_the_temperature_log_when_none_is_on_file(client, hospital1, delivering):
     client.force_login(hospital1)
     response = _confirm(client, delivering)
     assert "This field is required." in response.content.decode()
@@ -99,17 +100,20 @@ def test_another_hospitals_admin_gets_404(client, hospital2, delivering):
     assert Document.objects.count() == documents_before
 
 
-def test_refused_confirmation_shows_the_guard_and_stores_nothing(
-    client, hospital1, delivering
-):
+def test_refused_confirmation_shows_the_guard_and_stores_nothing(client, hospital1, delivering):
     """Issue 13: three refused confirmations left temperature logs v1, v2 and v3 waiting for
     review. Bad input changes nothing."""
     documents_before, files_before = Document.objects.count(), stored_files()
     client.force_login(hospital1)
 
     for _ in range(3):
-        response = _confirm(client, delivering, infusion_in=dt.timedelta(days=15),
-                            log=pdf_upload("logger.pdf"), receipt=pdf_upload("receipt.pdf"))
+        response = _confirm(
+            client,
+            delivering,
+            infusion_in=dt.timedelta(days=15),
+            log=pdf_upload("logger.pdf"),
+            receipt=pdf_upload("receipt.pdf"),
+        )
 
     assert "within 14 x 24 hours of receipt" in error_text(response)
     assert "within 14 x 24 hours of receipt" in response.content.decode()  # beside the form too
@@ -126,14 +130,17 @@ def test_the_log_and_the_receipt_go_with_the_confirmation_in_one_form(
 ):
     client.force_login(hospital1)
 
-    response = _confirm(client, delivering, log=pdf_upload("logger.pdf"),
-                        receipt=pdf_upload("receipt.pdf"))
+    response = _confirm(
+        client, delivering, log=pdf_upload("logger.pdf"), receipt=pdf_upload("receipt.pdf")
+    )
 
     delivering.refresh_from_db()
     assert delivering.state == "infusion_scheduled", error_text(response)
-    assert set(Document.objects.filter(case=delivering).values_list(
-        "document_type__code", "original_filename")) >= {
-        ("temperature_log", "logger.pdf"), ("delivery_receipt", "receipt.pdf")}
+    assert set(
+        Document.objects.filter(case=delivering).values_list(
+            "document_type__code", "original_filename"
+        )
+    ) >= {("temperature_log", "logger.pdf"), ("delivery_receipt", "receipt.pdf")}
 
 
 def test_a_bad_temperature_log_stops_the_confirmation_and_stores_nothing(
@@ -168,9 +175,11 @@ def test_hospital_list_shows_the_shipment(client, hospital1, delivering, case_b)
     client.force_login(hospital1)
     body = client.get(reverse("portal:hospital_cases")).content.decode()
     assert delivering.reference in body
-    assert delivering.awb_number in body and delivering.permit_number in body
+    assert delivering.awb_number in body
+    assert delivering.permit_number in body
     assert delivering.bill_of_entry_number in body
-    assert case_b.reference not in body and case_b.patient.full_name not in body
+    assert case_b.reference not in body
+    assert case_b.patient.full_name not in body
 
 
 def test_clinical_documents_are_hidden_from_hospital_admins_until_granted(
@@ -178,21 +187,29 @@ def test_clinical_documents_are_hidden_from_hospital_admins_until_granted(
 ):
     case = walk_to(case_a, "documents", doctor1)
     lft = document_upload(
-        case=case, document_type=doc_type("liver_function"), data=pdf, filename="lft.pdf",
-        by=doctor1, sample_taken_on=timezone.localdate(), alt=Decimal("37.5"),
+        case=case,
+        document_type=doc_type("liver_function"),
+        data=pdf,
+        filename="lft.pdf",
+        by=doctor1,
+        sample_taken_on=timezone.localdate(),
+        alt=Decimal("37.5"),
     )
     client.force_login(hospital1)
     page_url = reverse("portal:hospital_case", args=[case.pk])
     download_url = reverse("documents:download", args=[lft.pk])
 
     body = client.get(page_url).content.decode()
-    assert "Liver function" not in body and "37.5" not in body and "lft.pdf" not in body
+    assert "Liver function" not in body
+    assert "37.5" not in body
+    assert "lft.pdf" not in body
     assert client.get(download_url).status_code == 404
 
     case_grant_clinical_access(case=case, by=facilitator, reason="Infusion team needs the LFTs.")
 
     body = client.get(page_url).content.decode()
-    assert "Liver function" in body and "37.5" in body
+    assert "Liver function" in body
+    assert "37.5" in body
     response = client.get(download_url)
     assert response.status_code == 200
     close_response(response)
@@ -203,9 +220,15 @@ def test_refusals_do_not_quote_clinical_values_to_hospital_admins(
 ):
     # A newer liver panel, accepted, with ALT far above 2 x ULN: eligibility now fails.
     bad_lft = document_upload(
-        case=delivering, document_type=doc_type("liver_function"), data=pdf_upload().read(),
-        filename="lft-new.pdf", by=doctor1, sample_taken_on=timezone.localdate(),
-        alt=Decimal("612.5"), ast=Decimal(30), total_bilirubin=Decimal("0.5"),
+        case=delivering,
+        document_type=doc_type("liver_function"),
+        data=pdf_upload().read(),
+        filename="lft-new.pdf",
+        by=doctor1,
+        sample_taken_on=timezone.localdate(),
+        alt=Decimal("612.5"),
+        ast=Decimal(30),
+        total_bilirubin=Decimal("0.5"),
     )
     document_review(document=bad_lft, by=facilitator, status="accepted")
     client.force_login(hospital1)
@@ -214,7 +237,8 @@ def test_refusals_do_not_quote_clinical_values_to_hospital_admins(
 
     body = response.content.decode()
     assert "Confirm delivery and schedule infusion refused" in error_text(response)
-    assert "612.5" not in body and "ALT" not in body
+    assert "612.5" not in body
+    assert "ALT" not in body
     assert "Some clinical requirements" in body
     delivering.refresh_from_db()
     assert delivering.state == "delivery"

@@ -20,8 +20,13 @@ def infused(case_a, facilitator):
     case = walk_to(case_a, "infusion_scheduled", facilitator)  # scheduled 3 days ahead
     given = timezone.now() - dt.timedelta(minutes=30)
     reweigh_on_infusion_day(case, given)
-    return case_apply(case=case, transition="record_infusion", by=facilitator,
-                      infused_at=given, kit_lot_numbers="AVX001A")
+    return case_apply(
+        case=case,
+        transition="record_infusion",
+        by=facilitator,
+        infused_at=given,
+        kit_lot_numbers="AVX001A",
+    )
 
 
 def test_eligibility_is_judged_on_the_day_the_infusion_was_given(infused):
@@ -29,7 +34,8 @@ def test_eligibility_is_judged_on_the_day_the_infusion_was_given(infused):
     assert case_planned_infusion_date(infused) == given
     assert f"{given:%d %b %Y}" in case_eligibility(infused)["under_two"].reason
     assert f"{timezone.localdate(infused.infusion_scheduled_at):%d %b %Y}" not in (
-        case_eligibility(infused)["under_two"].reason)
+        case_eligibility(infused)["under_two"].reason
+    )
 
 
 def test_the_hospital_list_shows_the_infusion_given(client, hospital1, infused):

@@ -15,17 +15,23 @@ pytestmark = pytest.mark.django_db
 
 def _note(case, user, key, channel=Channel.IN_APP):
     return Notification.objects.create(
-        case=case, recipient=user, kind="documents_missing", channel=channel,
-        due_at=timezone.now(), subject=key, body="Please upload the prescription.",
-        dedupe_key=f"test:{key}", sent_at=timezone.now())
+        case=case,
+        recipient=user,
+        kind="documents_missing",
+        channel=channel,
+        due_at=timezone.now(),
+        subject=key,
+        body="Please upload the prescription.",
+        dedupe_key=f"test:{key}",
+        sent_at=timezone.now(),
+    )
 
 
 def _unread():
     return set(Notification.objects.filter(read_at__isnull=True).values_list("subject", flat=True))
 
 
-def test_a_doctor_marks_their_own_reminders_read_and_nobody_elses(case_a, case_b, doctor1,
-                                                                   doctor2):
+def test_a_doctor_marks_their_own_reminders_read_and_nobody_elses(case_a, case_b, doctor1, doctor2):
     mine = _note(case_a, doctor1, "mine")
     theirs = _note(case_b, doctor2, "theirs")
     email = _note(case_a, doctor1, "mine by email", channel=Channel.EMAIL)
@@ -57,8 +63,10 @@ def test_users_without_portal_reminders_are_refused(who, request, case_a, doctor
     _note(case_a, doctor1, "mine")
 
     with pytest.raises(PermissionDenied):
-        notifications_mark_read(user=request.getfixturevalue(who),
-                                ids=list(Notification.objects.values_list("pk", flat=True)))
+        notifications_mark_read(
+            user=request.getfixturevalue(who),
+            ids=list(Notification.objects.values_list("pk", flat=True)),
+        )
 
     assert _unread() == {"mine"}
 
@@ -75,8 +83,10 @@ def test_ids_that_are_not_numbers_change_nothing(case_a, doctor1):
 def test_the_reminders_page_marks_read_through_the_service(client, case_a, doctor1, monkeypatch):
     calls = []
     real = services.notifications_mark_read
-    monkeypatch.setattr("portals.common.notifications_mark_read",
-                        lambda **kw: calls.append(kw["user"]) or real(**kw))
+    monkeypatch.setattr(
+        "portals.common.notifications_mark_read",
+        lambda **kw: calls.append(kw["user"]) or real(**kw),
+    )
     _note(case_a, doctor1, "mine")
     client.force_login(doctor1)
 

@@ -88,7 +88,8 @@ SMALL_TARGETS = """
 
 
 def test_doctor_page_puts_what_to_do_first_and_every_target_is_big_enough(
-        browser, doctor1, facilitator, case_a):
+    browser, doctor1, facilitator, case_a
+):
     case = walk_to(case_a, "documents", facilitator)
     page = _phone_page(browser, doctor1, reverse("portal:doctor_case", args=[case.pk]))
     headings = page.locator("main h2").all_inner_texts()
@@ -111,7 +112,8 @@ def test_hospital_list_puts_the_case_to_confirm_first(browser, hospital1, facili
 
 
 def test_on_a_phone_the_doctor_list_shows_what_is_theirs_and_who_owes_the_rest(
-        browser, doctor1, facilitator, case_a):
+    browser, doctor1, facilitator, case_a
+):
     """Issue 13 item 3, as a doctor sees it on a phone."""
     walk_to(case_a, "approved", facilitator)  # next: customs papers, none of them his
     page = _phone_page(browser, doctor1, reverse("portal:doctor_cases"))
@@ -122,8 +124,9 @@ def test_on_a_phone_the_doctor_list_shows_what_is_theirs_and_who_owes_the_rest(
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
 
 
-def test_on_a_phone_the_infusion_given_replaces_the_plan(browser, hospital1, doctor1,
-                                                          facilitator, case_a):
+def test_on_a_phone_the_infusion_given_replaces_the_plan(
+    browser, hospital1, doctor1, facilitator, case_a
+):
     """Issue 13 item 5, on the hospital's list and the doctor's case page."""
     import datetime as dt
 
@@ -135,8 +138,13 @@ def test_on_a_phone_the_infusion_given_replaces_the_plan(browser, hospital1, doc
     case = walk_to(case_a, "infusion_scheduled", facilitator)
     given = timezone.now() - dt.timedelta(minutes=30)
     reweigh_on_infusion_day(case, given)
-    case = case_apply(case=case, transition="record_infusion", by=facilitator, infused_at=given,
-                      kit_lot_numbers="AVX001A")
+    case = case_apply(
+        case=case,
+        transition="record_infusion",
+        by=facilitator,
+        infused_at=given,
+        kit_lot_numbers="AVX001A",
+    )
     listing = _phone_page(browser, hospital1, reverse("portal:hospital_cases")).inner_text("main")
     assert f"infusion given {timezone.localtime(given):%d %b %Y}" in listing
     assert "infusion scheduled" not in listing

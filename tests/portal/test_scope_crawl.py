@@ -40,31 +40,44 @@ def sides(facilitator, doctor1, doctor2, hospital1, hospital2):
     for side, doctor, admin in (("A", doctor1, hospital1), ("B", doctor2, hospital2)):
         collecting_name, delivering_name, new_name = PATIENTS[side]
         CaseFactory(
-            doctor=doctor.doctor, facilitator=facilitator,
+            doctor=doctor.doctor,
+            facilitator=facilitator,
             patient=PatientFactory(full_name=new_name),
         )
         collecting = CaseFactory(
-            doctor=doctor.doctor, facilitator=facilitator,
+            doctor=doctor.doctor,
+            facilitator=facilitator,
             patient=PatientFactory(full_name=collecting_name),
         )
         collecting = walk_to(collecting, "documents", facilitator)
         document_upload(
-            case=collecting, document_type=doc_type("liver_function"), data=pdf,
-            filename="lft.pdf", by=doctor, sample_taken_on=timezone.localdate()
-            - dt.timedelta(days=2), alt=Decimal("31.5"),
+            case=collecting,
+            document_type=doc_type("liver_function"),
+            data=pdf,
+            filename="lft.pdf",
+            by=doctor,
+            sample_taken_on=timezone.localdate() - dt.timedelta(days=2),
+            alt=Decimal("31.5"),
         )
         delivering = CaseFactory(
-            doctor=doctor.doctor, facilitator=facilitator,
+            doctor=doctor.doctor,
+            facilitator=facilitator,
             patient=PatientFactory(full_name=delivering_name),
         )
         delivering = walk_to(delivering, "delivery", facilitator)
         document_upload(
-            case=delivering, document_type=doc_type("delivery_receipt"), data=pdf,
-            filename="receipt.pdf", by=admin,
+            case=delivering,
+            document_type=doc_type("delivery_receipt"),
+            data=pdf,
+            filename="receipt.pdf",
+            by=admin,
         )
         document_upload(
-            case=delivering, document_type=doc_type("genetic_report"), data=pdf,
-            filename="genetics.pdf", by=doctor,
+            case=delivering,
+            document_type=doc_type("genetic_report"),
+            data=pdf,
+            filename="genetics.pdf",
+            by=doctor,
         )
     return {"A": (doctor1, hospital1), "B": (doctor2, hospital2)}
 

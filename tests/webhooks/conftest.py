@@ -17,19 +17,22 @@ def receiver():
 def endpoint(db, receiver):
     """An active endpoint subscribed to every event, pointing at ``receiver`` (which knows its
     secret)."""
-    endpoint = WebhookEndpoint.objects.create(name="Funder", url=receiver.url,
-                                              events=list(EventType.values))
+    endpoint = WebhookEndpoint.objects.create(
+        name="Funder", url=receiver.url, events=list(EventType.values)
+    )
     receiver.secret = endpoint.secret
     return endpoint
 
 
 @pytest.fixture
 def courier(db):
-    return InboundSource.objects.create(name="World Courier", slug="world-courier",
-                                        kind=InboundKind.SHIPMENT)
+    return InboundSource.objects.create(
+        name="World Courier", slug="world-courier", kind=InboundKind.SHIPMENT
+    )
 
 
 @pytest.fixture
 def logger_source(db):
-    return InboundSource.objects.create(name="ELPRO logger", slug="elpro",
-                                        kind=InboundKind.TEMPERATURE)
+    return InboundSource.objects.create(
+        name="ELPRO logger", slug="elpro", kind=InboundKind.TEMPERATURE
+    )

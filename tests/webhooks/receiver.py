@@ -40,9 +40,14 @@ class _Handler(BaseHTTPRequestHandler):
             verified = True
         except (WebhookVerificationError, ValueError):
             payload, verified = None, False
-        received = Received(self.headers.get("webhook-id", ""),
-                            self.headers.get("webhook-timestamp", ""), verified, payload, body,
-                            self.path)
+        received = Received(
+            self.headers.get("webhook-id", ""),
+            self.headers.get("webhook-timestamp", ""),
+            verified,
+            payload,
+            body,
+            self.path,
+        )
         status, extra_headers = server.next_answer(received)
         if server.delay:
             with server.lock:
@@ -72,8 +77,9 @@ class Receiver(ThreadingHTTPServer):
         self.received: list[Received] = []
         self.processed: Counter[str] = Counter()  # webhook-id -> times acted upon (0 or 1)
         self.in_flight = 0
-        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     @property
     def url(self) -> str:
@@ -86,7 +92,11 @@ class Receiver(ThreadingHTTPServer):
             status, headers = answer if isinstance(answer, tuple) else (answer, {})
             # The receiver's side of exactly once: act on a verified event the first time
             # its webhook-id is seen, and only if it answers 2xx.
-            if received.verified and 200 <= status < 300 and received.webhook_id not in self.processed:
+            if (
+                received.verified
+                and 200 <= status < 300
+                and received.webhook_id not in self.processed
+            ):
                 self.processed[received.webhook_id] += 1
             return status, headers
 

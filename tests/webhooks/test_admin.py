@@ -40,24 +40,35 @@ def sent_tasks(monkeypatch):
 
 
 def test_a_facilitator_adds_an_endpoint_and_gets_a_standard_webhooks_secret(facilitator_client):
-    response = facilitator_client.post(reverse("admin:webhooks_webhookendpoint_add"), {
-        "name": "Funder", "url": "https://funder.example.in/npp-hooks",
-        "events": ["case.transitioned", "safety.signal"], "active": "on"})
+    response = facilitator_client.post(
+        reverse("admin:webhooks_webhookendpoint_add"),
+        {
+            "name": "Funder",
+            "url": "https://funder.example.in/npp-hooks",
+            "events": ["case.transitioned", "safety.signal"],
+            "active": "on",
+        },
+    )
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     endpoint = WebhookEndpoint.objects.get()
     assert endpoint.events == ["case.transitioned", "safety.signal"]
-    assert endpoint.secret.startswith("whsec_") and len(endpoint.secret) == 6 + 44
-    page = facilitator_client.get(reverse("admin:webhooks_webhookendpoint_change",
-                                          args=[endpoint.pk]))
+    assert endpoint.secret.startswith("whsec_")
+    assert len(endpoint.secret) == 6 + 44
+    page = facilitator_client.get(
+        reverse("admin:webhooks_webhookendpoint_change", args=[endpoint.pk])
+    )
     assert endpoint.secret in page.content.decode()
 
 
 def test_an_endpoint_address_must_be_http_or_https(facilitator_client):
-    response = facilitator_client.post(reverse("admin:webhooks_webhookendpoint_add"), {
-        "name": "Files", "url": "ftp://example.in/x", "events": [], "active": "on"})
+    response = facilitator_client.post(
+        reverse("admin:webhooks_webhookendpoint_add"),
+        {"name": "Files", "url": "ftp://example.in/x", "events": [], "active": "on"},
+    )
 
-    assert response.status_code == 200 and not WebhookEndpoint.objects.exists()
+    assert response.status_code == 200
+    assert not WebhookEndpoint.objects.exists()
 
 
 def test_other_staff_see_no_webhooks(client, staff_non_facilitator):
@@ -67,8 +78,9 @@ def test_other_staff_see_no_webhooks(client, staff_non_facilitator):
         assert client.get(reverse(f"admin:webhooks_{name}_changelist")).status_code == 403
 
 
-def test_the_delivery_log_shows_each_attempt_and_its_response_code(facilitator_client, endpoint,
-                                                                  receiver, sent_tasks):
+def test_the_delivery_log_shows_each_attempt_and_its_response_code(
+    facilitator_client, endpoint, receiver, sent_tasks
+):
     receiver.answers = [503]
     [pk] = events.record_event(EventType.SAFETY_SIGNAL, {"reference": "NPP-2026-0042"})
     deliver(pk)
@@ -86,18 +98,24 @@ def test_the_delivery_log_shows_each_attempt_and_its_response_code(facilitator_c
 
 
 def test_replay_queues_a_delivery_again_with_the_same_webhook_id(
-        facilitator_client, endpoint, receiver, sent_tasks, django_capture_on_commit_callbacks):
-    [done, busy] = [events.record_event(EventType.PACKET_READY, {"reference": r})[0]
-                    for r in ("NPP-2026-0001", "NPP-2026-0002")]
+    facilitator_client, endpoint, receiver, sent_tasks, django_capture_on_commit_callbacks
+):
+    [done, busy] = [
+        events.record_event(EventType.PACKET_READY, {"reference": r})[0]
+        for r in ("NPP-2026-0001", "NPP-2026-0002")
+    ]
     deliver(done)
-    WebhookDelivery.objects.filter(pk=busy).update(status=Status.CONNECTING, attempts=1,
-                                                   claimed_at=timezone.now())
+    WebhookDelivery.objects.filter(pk=busy).update(
+        status=Status.CONNECTING, attempts=1, claimed_at=timezone.now()
+    )
     sent_tasks.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
         response = facilitator_client.post(
             reverse("admin:webhooks_webhookdelivery_changelist"),
-            {"action": "replay", "_selected_action": [done, busy]}, follow=True)
+            {"action": "replay", "_selected_action": [done, busy]},
+            follow=True,
+        )
 
     assert "Queued 1 delivery(ies) again" in response.content.decode()
     assert "1 being delivered right now were left alone" in response.content.decode()
@@ -112,30 +130,42 @@ def test_replay_queues_a_delivery_again_with_the_same_webhook_id(
     assert receiver.processed[replayed.webhook_id] == 1  # the receiver acts on it once
 
 
-def test_a_facilitator_adds_an_inbound_source_and_sees_its_address_and_secret(
-        facilitator_client):
-    response = facilitator_client.post(reverse("admin:webhooks_inboundsource_add"), {
-        "name": "World Courier", "slug": "world-courier", "kind": "shipment", "active": "on"})
+def test_a_facilitator_adds_an_inbound_source_and_sees_its_address_and_secret(facilitator_client):
+    response = facilitator_client.post(
+        reverse("admin:webhooks_inboundsource_add"),
+        {"name": "World Courier", "slug": "world-courier", "kind": "shipment", "active": "on"},
+    )
 
     assert response.status_code == 302
     source = InboundSource.objects.get()
-    page = facilitator_client.get(reverse("admin:webhooks_inboundsource_change",
-                                          args=[source.pk])).content.decode()
+    page = facilitator_client.get(
+        reverse("admin:webhooks_inboundsource_change", args=[source.pk])
+    ).content.decode()
     assert "http://127.0.0.1:8000/webhooks/inbound/world-courier/" in page
-    assert source.secret.startswith("whsec_") and source.secret in page
+    assert source.secret.startswith("whsec_")
+    assert source.secret in page
 
 
 def test_the_case_page_keeps_its_document_parts_and_shows_inbound_events(
-        facilitator_client, case_a, courier):
+    facilitator_client, case_a, courier
+):
     assert isinstance(admin.site.get_model_admin(Case), CaseWithDocumentsAdmin)
-    InboundEvent.objects.create(source=courier, case=case_a, webhook_id="msg_1",
-                                event_type="shipment.status", occurred_at=timezone.now(),
-                                shipment_status="Arrived at BOM", location="Mumbai")
+    InboundEvent.objects.create(
+        source=courier,
+        case=case_a,
+        webhook_id="msg_1",
+        event_type="shipment.status",
+        occurred_at=timezone.now(),
+        shipment_status="Arrived at BOM",
+        location="Mumbai",
+    )
 
     response = facilitator_client.get(reverse("admin:cases_case_change", args=[case_a.pk]))
 
     html = response.content.decode()
-    assert "checklist" in response.context and "packets" in response.context
+    assert "checklist" in response.context
+    assert "packets" in response.context
     assert 'id="npp-inbound-events"' in html
-    assert "Arrived at BOM" in html and "World Courier" in html
+    assert "Arrived at BOM" in html
+    assert "World Courier" in html
     assert html.index("npp-state-heading") < html.index("npp-inbound-events")

@@ -34,9 +34,16 @@ def no_broker(monkeypatch):
 
 
 def queue(endpoint: WebhookEndpoint, reference: str = "NPP-2026-0001") -> WebhookDelivery:
-    [pk] = events.record_event(EventType.CASE_TRANSITIONED, {
-        "reference": reference, "transition": "dispatch", "from": "approved", "to": "customs",
-        "at": "2026-12-01T03:30:00Z"})
+    [pk] = events.record_event(
+        EventType.CASE_TRANSITIONED,
+        {
+            "reference": reference,
+            "transition": "dispatch",
+            "from": "approved",
+            "to": "customs",
+            "at": "2026-12-01T03:30:00Z",
+        },
+    )
     return WebhookDelivery.objects.get(pk=pk)
 
 
@@ -45,22 +52,26 @@ def refreshed(row):
     return row
 
 
-def test_a_delivery_is_signed_and_verifies_with_the_standard_webhooks_verifier(
-        endpoint, receiver):
+def test_a_delivery_is_signed_and_verifies_with_the_standard_webhooks_verifier(endpoint, receiver):
     row = queue(endpoint)
 
     assert deliver(row.pk).result == "sent"
 
     [request] = receiver.received
-    assert request.verified and request.path == "/hooks"
+    assert request.verified
+    assert request.path == "/hooks"
     assert request.webhook_id == row.webhook_id
     assert request.payload == row.payload
     # Verified again here, independently, with the library and the endpoint's secret.
-    headers = {"webhook-id": request.webhook_id, "webhook-timestamp": request.timestamp,
-               "webhook-signature": Webhook(endpoint.secret).sign(
-                   request.webhook_id, dt.datetime.fromtimestamp(int(request.timestamp),
-                                                                 tz=dt.UTC),
-                   request.body.decode())}
+    headers = {
+        "webhook-id": request.webhook_id,
+        "webhook-timestamp": request.timestamp,
+        "webhook-signature": Webhook(endpoint.secret).sign(
+            request.webhook_id,
+            dt.datetime.fromtimestamp(int(request.timestamp), tz=dt.UTC),
+            request.body.decode(),
+        ),
+    }
     assert Webhook(endpoint.secret).verify(request.body, headers) == row.payload
     assert abs(int(request.timestamp) - timezone.now().timestamp()) < 5
     row = refreshed(row)
@@ -80,22 +91,27 @@ def test_another_secret_does_not_verify(endpoint, receiver):
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 408, 429])
-def test_a_temporary_answer_is_retried_later_with_the_same_webhook_id(endpoint, receiver,
-                                                                      status):
+def test_a_temporary_answer_is_retried_later_with_the_same_webhook_id(endpoint, receiver, status):
     receiver.answers = [status]
     row = queue(endpoint)
 
     outcome = deliver(row.pk)
 
-    assert outcome.result == "retry" and 8 <= outcome.retry_in <= 10
+    assert outcome.result == "retry"
+    assert 8 <= outcome.retry_in <= 10
     row = refreshed(row)
     assert (row.status, row.attempts, row.claimed_at, row.last_response_code) == (
-        Status.PENDING, 1, None, status)
+        Status.PENDING,
+        1,
+        None,
+        status,
+    )
     assert row.next_attempt_at > timezone.now() + RETRY_AFTER
     assert deliver(row.pk).result == "sent"
     first, second = receiver.received
     assert first.webhook_id == second.webhook_id == row.webhook_id
-    assert first.verified and second.verified
+    assert first.verified
+    assert second.verified
     assert [a.response_code for a in refreshed(row).attempt_log.all()] == [status, 200]
 
 
@@ -154,7 +170,8 @@ def test_later_retries_wait_in_the_database_for_the_sweep(endpoint, receiver):
 
     outcome = deliver(row.pk)  # the third failure waits about 5 minutes
 
-    assert outcome.result == "retry" and outcome.retry_in is None
+    assert outcome.result == "retry"
+    assert outcome.retry_in is None
     wait = refreshed(row).next_attempt_at - timezone.now()
     assert dt.timedelta(minutes=3) < wait <= dt.timedelta(minutes=5)
 
@@ -176,15 +193,16 @@ def test_the_last_attempt_gives_up(endpoint, receiver):
     assert refreshed(row).last_error.startswith(f"Gave up after {MAX_ATTEMPTS} attempts")
 
 
-def test_a_claim_is_held_for_its_lease_then_taken_over_with_the_same_webhook_id(
-        endpoint, receiver):
+def test_a_claim_is_held_for_its_lease_then_taken_over_with_the_same_webhook_id(endpoint, receiver):
     row = queue(endpoint)
     claimed_at = timezone.now()
-    WebhookDelivery.objects.filter(pk=row.pk).update(status=Status.CONNECTING,
-                                                     claimed_at=claimed_at, attempts=1)
+    WebhookDelivery.objects.filter(pk=row.pk).update(
+        status=Status.CONNECTING, claimed_at=claimed_at, attempts=1
+    )
 
     held = deliver(row.pk)  # a live (or just killed) delivery holds it
-    assert held.result == "nothing to send" and 0 < held.held_for <= LEASE.total_seconds()
+    assert held.result == "nothing to send"
+    assert 0 < held.held_for <= LEASE.total_seconds()
     assert receiver.received == []
 
     WebhookDelivery.objects.filter(pk=row.pk).update(claimed_at=F("claimed_at") - LEASE)
@@ -196,8 +214,10 @@ def test_a_claim_is_held_for_its_lease_then_taken_over_with_the_same_webhook_id(
 def test_a_delivery_killed_at_the_last_attempt_is_settled_as_failed(endpoint, receiver):
     row = queue(endpoint)
     WebhookDelivery.objects.filter(pk=row.pk).update(
-        status=Status.CONNECTING, attempts=MAX_ATTEMPTS,
-        claimed_at=timezone.now() - LEASE - dt.timedelta(seconds=1))
+        status=Status.CONNECTING,
+        attempts=MAX_ATTEMPTS,
+        claimed_at=timezone.now() - LEASE - dt.timedelta(seconds=1),
+    )
 
     assert deliver(row.pk).result == "nothing to send"
     assert refreshed(row).status == Status.FAILED
@@ -207,26 +227,34 @@ def test_a_delivery_killed_at_the_last_attempt_is_settled_as_failed(endpoint, re
 def test_the_sweep_enqueues_lost_due_and_abandoned_deliveries_only(endpoint, no_broker):
     now = timezone.now()
     fresh, never_tried, due, backing_off, abandoned, live, done = (
-        queue(endpoint) for _ in range(7))
+        queue(endpoint) for _ in range(7)
+    )
     no_broker.clear()
     rows = WebhookDelivery.objects.filter
     rows(pk__in=[never_tried.pk, due.pk, backing_off.pk, abandoned.pk]).update(
-        created_at=now - RETRY_AFTER - dt.timedelta(seconds=1))
+        created_at=now - RETRY_AFTER - dt.timedelta(seconds=1)
+    )
     rows(pk=due.pk).update(next_attempt_at=now - dt.timedelta(seconds=1))
     rows(pk=backing_off.pk).update(next_attempt_at=now + dt.timedelta(minutes=5))
-    rows(pk=abandoned.pk).update(status=Status.CONNECTING, attempts=1,
-                                 claimed_at=now - LEASE - dt.timedelta(seconds=1))
+    rows(pk=abandoned.pk).update(
+        status=Status.CONNECTING, attempts=1, claimed_at=now - LEASE - dt.timedelta(seconds=1)
+    )
     rows(pk=live.pk).update(status=Status.CONNECTING, attempts=1, claimed_at=now)
     rows(pk=done.pk).update(status=Status.SENT, sent_at=now)
 
     assert set(WebhookDelivery.objects.filter(lost(now)).values_list("pk", flat=True)) == {
-        never_tried.pk, due.pk, abandoned.pk}
-    assert sweep(now) == 3 and sorted(no_broker) == sorted([never_tried.pk, due.pk, abandoned.pk])
+        never_tried.pk,
+        due.pk,
+        abandoned.pk,
+    }
+    assert sweep(now) == 3
+    assert sorted(no_broker) == sorted([never_tried.pk, due.pk, abandoned.pk])
     assert fresh.pk not in no_broker  # its own task was sent a moment ago
 
 
 def test_an_endpoint_is_disabled_after_n_failed_deliveries_in_a_row_and_facilitators_emailed(
-        settings, endpoint, receiver, facilitator, django_capture_on_commit_callbacks):
+    settings, endpoint, receiver, facilitator, django_capture_on_commit_callbacks
+):
     settings.NPP_WEBHOOK_DISABLE_AFTER_FAILURES = 3
     receiver.answers = [410, 410, 200, 410, 410, 410]
     for _ in range(5):
@@ -248,19 +276,24 @@ def test_an_endpoint_is_disabled_after_n_failed_deliveries_in_a_row_and_facilita
 
     # Off: no new events for it, and what was queued waits.
     assert events.record_event(EventType.CASE_TRANSITIONED, {"reference": "x"}) == []
-    held = WebhookDelivery.objects.create(endpoint=endpoint, event_type="case.transitioned",
-                                          event_id="8a0c2f36-9d3f-4b6f-8d55-0f4f7f6b1c11",
-                                          payload={"type": "case.transitioned", "data": {}})
+    held = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_type="case.transitioned",
+        event_id="8a0c2f36-9d3f-4b6f-8d55-0f4f7f6b1c11",
+        payload={"type": "case.transitioned", "data": {}},
+    )
     assert deliver(held.pk).result == "nothing to send"
     assert not WebhookDelivery.objects.filter(lost(timezone.now() + RETRY_AFTER * 2)).exists()
 
 
 def test_switching_an_endpoint_back_on_clears_its_failures_and_sends_what_waited(
-        endpoint, facilitator, no_broker, django_capture_on_commit_callbacks):
+    endpoint, facilitator, no_broker, django_capture_on_commit_callbacks
+):
     held = queue(endpoint)
     no_broker.clear()
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
-        active=False, consecutive_failures=5, disabled_at=timezone.now(), disabled_reason="x")
+        active=False, consecutive_failures=5, disabled_at=timezone.now(), disabled_reason="x"
+    )
     endpoint = refreshed(endpoint)
 
     endpoint.active = True
@@ -269,7 +302,10 @@ def test_switching_an_endpoint_back_on_clears_its_failures_and_sends_what_waited
 
     endpoint = refreshed(endpoint)
     assert (endpoint.consecutive_failures, endpoint.disabled_at, endpoint.disabled_reason) == (
-        0, None, "")
+        0,
+        None,
+        "",
+    )
     assert no_broker == [held.pk]
 
 

@@ -8,125 +8,280 @@ import webhooks.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0008_notification_delivery_attempts'),
+        ("cases", "0008_notification_delivery_attempts"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InboundSource',
+            name="InboundSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('slug', models.SlugField(help_text='The last part of its address: /webhooks/inbound/<slug>/', unique=True)),
-                ('kind', models.CharField(choices=[('shipment', 'Shipment tracking (courier)'), ('temperature', 'Temperature logger')], max_length=20)),
-                ('secret', models.CharField(default=webhooks.models.new_secret, editable=False, max_length=100)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="The last part of its address: /webhooks/inbound/<slug>/",
+                        unique=True,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("shipment", "Shipment tracking (courier)"),
+                            ("temperature", "Temperature logger"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "secret",
+                    models.CharField(
+                        default=webhooks.models.new_secret, editable=False, max_length=100
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'inbound webhook source',
-                'ordering': ['name', 'pk'],
+                "verbose_name": "inbound webhook source",
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_type', models.CharField(choices=[('case.transitioned', 'A case changed state'), ('document.accepted', 'A document was accepted'), ('document.rejected', 'A document was rejected'), ('packet.ready', 'An application or customs packet is ready'), ('safety.signal', 'A safety follow-up was raised')], max_length=40)),
-                ('event_id', models.UUIDField(editable=False)),
-                ('webhook_id', models.CharField(default=webhooks.models.new_webhook_id, editable=False, max_length=64, unique=True, verbose_name='webhook-id')),
-                ('payload', models.JSONField()),
-                ('case_reference', models.CharField(blank=True, db_index=True, max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('connecting', 'Being delivered'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=12)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('last_response_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('last_response_body', models.TextField(blank=True, verbose_name='last response (excerpt)')),
-                ('last_error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event_type",
+                    models.CharField(
+                        choices=[
+                            ("case.transitioned", "A case changed state"),
+                            ("document.accepted", "A document was accepted"),
+                            ("document.rejected", "A document was rejected"),
+                            ("packet.ready", "An application or customs packet is ready"),
+                            ("safety.signal", "A safety follow-up was raised"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("event_id", models.UUIDField(editable=False)),
+                (
+                    "webhook_id",
+                    models.CharField(
+                        default=webhooks.models.new_webhook_id,
+                        editable=False,
+                        max_length=64,
+                        unique=True,
+                        verbose_name="webhook-id",
+                    ),
+                ),
+                ("payload", models.JSONField()),
+                ("case_reference", models.CharField(blank=True, db_index=True, max_length=20)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("connecting", "Being delivered"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("last_response_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "last_response_body",
+                    models.TextField(blank=True, verbose_name="last response (excerpt)"),
+                ),
+                ("last_error", models.TextField(blank=True)),
             ],
             options={
-                'verbose_name_plural': 'webhook deliveries',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name_plural": "webhook deliveries",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookEndpoint',
+            name="WebhookEndpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('url', models.URLField(max_length=500, validators=[django.core.validators.URLValidator(schemes=['http', 'https'])], verbose_name='URL')),
-                ('events', models.JSONField(default=list, verbose_name='events subscribed')),
-                ('secret', models.CharField(default=webhooks.models.new_secret, editable=False, max_length=100)),
-                ('active', models.BooleanField(default=True)),
-                ('consecutive_failures', models.PositiveIntegerField(default=0, editable=False)),
-                ('disabled_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('disabled_reason', models.TextField(blank=True, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "url",
+                    models.URLField(
+                        max_length=500,
+                        validators=[django.core.validators.URLValidator(schemes=["http", "https"])],
+                        verbose_name="URL",
+                    ),
+                ),
+                ("events", models.JSONField(default=list, verbose_name="events subscribed")),
+                (
+                    "secret",
+                    models.CharField(
+                        default=webhooks.models.new_secret, editable=False, max_length=100
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("consecutive_failures", models.PositiveIntegerField(default=0, editable=False)),
+                ("disabled_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("disabled_reason", models.TextField(blank=True, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'outbound webhook endpoint',
-                'ordering': ['name', 'pk'],
+                "verbose_name": "outbound webhook endpoint",
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookAttempt',
+            name="WebhookAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('started_at', models.DateTimeField()),
-                ('duration_ms', models.PositiveIntegerField()),
-                ('response_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('response_body', models.TextField(blank=True, verbose_name='response (excerpt)')),
-                ('error', models.TextField(blank=True)),
-                ('outcome', models.CharField(max_length=12)),
-                ('delivery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempt_log', to='webhooks.webhookdelivery')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField()),
+                ("started_at", models.DateTimeField()),
+                ("duration_ms", models.PositiveIntegerField()),
+                ("response_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("response_body", models.TextField(blank=True, verbose_name="response (excerpt)")),
+                ("error", models.TextField(blank=True)),
+                ("outcome", models.CharField(max_length=12)),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempt_log",
+                        to="webhooks.webhookdelivery",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['started_at', 'pk'],
+                "ordering": ["started_at", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='webhookdelivery',
-            name='endpoint',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='webhooks.webhookendpoint'),
+            model_name="webhookdelivery",
+            name="endpoint",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="deliveries",
+                to="webhooks.webhookendpoint",
+            ),
         ),
         migrations.CreateModel(
-            name='InboundEvent',
+            name="InboundEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('webhook_id', models.CharField(max_length=100, verbose_name='webhook-id')),
-                ('event_type', models.CharField(choices=[('shipment.status', 'Shipment status'), ('shipment.location', 'Shipment location'), ('shipment.eta', 'Shipment ETA'), ('temperature.reading', 'Temperature reading')], max_length=30)),
-                ('occurred_at', models.DateTimeField()),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('shipment_status', models.CharField(blank=True, max_length=60)),
-                ('location', models.CharField(blank=True, max_length=200)),
-                ('eta', models.DateTimeField(blank=True, null=True, verbose_name='ETA')),
-                ('logger_serial', models.CharField(blank=True, max_length=60)),
-                ('celsius', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='temperature (°C)')),
-                ('excursion', models.BooleanField(default=False, help_text='Above -60 °C before the kit was received (DOMAIN.md §1.5).')),
-                ('outcome', models.CharField(blank=True, max_length=200)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='inbound_events', to='cases.case')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='webhooks.inboundsource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("webhook_id", models.CharField(max_length=100, verbose_name="webhook-id")),
+                (
+                    "event_type",
+                    models.CharField(
+                        choices=[
+                            ("shipment.status", "Shipment status"),
+                            ("shipment.location", "Shipment location"),
+                            ("shipment.eta", "Shipment ETA"),
+                            ("temperature.reading", "Temperature reading"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField()),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("shipment_status", models.CharField(blank=True, max_length=60)),
+                ("location", models.CharField(blank=True, max_length=200)),
+                ("eta", models.DateTimeField(blank=True, null=True, verbose_name="ETA")),
+                ("logger_serial", models.CharField(blank=True, max_length=60)),
+                (
+                    "celsius",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        verbose_name="temperature (°C)",
+                    ),
+                ),
+                (
+                    "excursion",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Above -60 °C before the kit was received (DOMAIN.md §1.5).",
+                    ),
+                ),
+                ("outcome", models.CharField(blank=True, max_length=200)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="inbound_events",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="webhooks.inboundsource",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-pk'],
-                'indexes': [models.Index(fields=['case', '-occurred_at'], name='inbound_event_case')],
-                'constraints': [models.UniqueConstraint(fields=('source', 'webhook_id'), name='one_inbound_event_per_source_and_id')],
+                "ordering": ["-occurred_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["case", "-occurred_at"], name="inbound_event_case")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("source", "webhook_id"), name="one_inbound_event_per_source_and_id"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(condition=models.Q(('status__in', ['pending', 'connecting'])), fields=['status', 'next_attempt_at'], name='webhook_outbox'),
+            model_name="webhookdelivery",
+            index=models.Index(
+                condition=models.Q(("status__in", ["pending", "connecting"])),
+                fields=["status", "next_attempt_at"],
+                name="webhook_outbox",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='webhookdelivery',
-            constraint=models.UniqueConstraint(fields=('endpoint', 'event_id'), name='one_delivery_per_event_and_endpoint'),
+            model_name="webhookdelivery",
+            constraint=models.UniqueConstraint(
+                fields=("endpoint", "event_id"), name="one_delivery_per_event_and_endpoint"
+            ),
         ),
     ]

@@ -18,8 +18,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("username")
         parser.add_argument("--name", default="command line", help="What the token is for.")
-        parser.add_argument("--days", type=int, default=None,
-                            help="Days until it expires (default: NPP_API_TOKEN_DAYS).")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="Days until it expires (default: NPP_API_TOKEN_DAYS).",
+        )
 
     def handle(self, *args, username: str, name: str, days: int | None, **options) -> None:
         try:
@@ -32,7 +36,9 @@ class Command(BaseCommand):
             row, token = api_token_create(user=user, name=name, by=None, expires_at=expires_at)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        self.stderr.write(f"Token {row.prefix} for {username}, valid until "
-                          f"{timezone.localtime(row.expires_at):%Y-%m-%d %H:%M}. "
-                          "It is shown only now:")
+        self.stderr.write(
+            f"Token {row.prefix} for {username}, valid until "
+            f"{timezone.localtime(row.expires_at):%Y-%m-%d %H:%M}. "
+            "It is shown only now:"
+        )
         self.stdout.write(token)

@@ -23,4 +23,6 @@ class Command(BaseCommand):
             self.stdout.write(f"{'would anonymise' if dry_run else 'anonymised'}: {references}")
             if not dry_run:
                 patient_anonymise(patient)
-        self.stdout.write(f"{len(patients)} patient(s){' (dry run, nothing changed)' if dry_run else ''}.")
+        self.stdout.write(
+            f"{len(patients)} patient(s){' (dry run, nothing changed)' if dry_run else ''}."
+        )

@@ -34,8 +34,9 @@ class Command(BaseCommand):
             "--user", help="Username of the facilitator building it (default: the case's)."
         )
 
-    def handle(self, *args, reference: str, kind: str, out: Path | None, user: str | None,
-               **options) -> None:
+    def handle(
+        self, *args, reference: str, kind: str, out: Path | None, user: str | None, **options
+    ) -> None:
         if kind not in PacketKind.values:
             raise CommandError(f"Unknown kind {kind!r}: use {' or '.join(PacketKind.values)}.")
         try:

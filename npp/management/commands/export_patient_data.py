@@ -25,9 +25,11 @@ class Command(BaseCommand):
             raise CommandError(f"No case {reference!r}.") from exc
         text = json.dumps(patient_data_export(case), indent=2, ensure_ascii=False)
         DocumentAccess.objects.create(
-            document_id=None, case_reference=case.reference,
+            document_id=None,
+            case_reference=case.reference,
             document_label="Patient data export (access request)",
-            username="manage.py export_patient_data", action="export_patient_data",
+            username="manage.py export_patient_data",
+            action="export_patient_data",
         )
         if out:
             with open(out, "w", encoding="utf-8") as handle:

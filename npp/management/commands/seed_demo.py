@@ -9,8 +9,6 @@ are looked up by name).
 from __future__ import annotations
 
 import datetime as dt
-import zlib
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +32,6 @@ from cases.models import (
     LabResult,
     LabTest,
     Patient,
-    PortOffice,
     Product,
     WeightMeasurement,
 )
@@ -43,173 +40,26 @@ from cases.states import CaseState
 from documents.demo import simple_pdf, simple_png
 from documents.models import Document, DocumentType, ReviewStatus
 from documents.services import document_review, document_upload
-
-DEMO_PASSWORD = "demo-pass-2026"
-DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238's test key, demo only
-
-HOSPITALS = [
-    {
-        "name": "Kaveri Children's Hospital",
-        "address": "44 Bannerghatta Road, JP Nagar",
-        "city": "Bengaluru",
-        "state": "Karnataka",
-        "phone": "+91 80 4000 1100",
-        "port_office": PortOffice.BENGALURU_AIRPORT,
-    },
-    {
-        "name": "Yamuna Paediatric Institute",
-        "address": "7 Mathura Road, Sarita Vihar",
-        "city": "New Delhi",
-        "state": "Delhi",
-        "phone": "+91 11 4100 2200",
-        "port_office": PortOffice.DELHI_AIRPORT,
-    },
-]
-
-# username, first, last, role, hospital index, extra
-USERS = [
-    ("facilitator", "Priya", "Menon", "facilitator", None, {}),
-    (
-        "doctor1",
-        "Arjun",
-        "Rao",
-        "doctor",
-        0,
-        {"registration_number": "KMC-104233", "council": "Karnataka Medical Council",
-         "specialty": "Paediatric neurology"},
-    ),
-    (
-        "doctor2",
-        "Neha",
-        "Gupta",
-        "doctor",
-        1,
-        {"registration_number": "DMC-R-58812", "council": "Delhi Medical Council",
-         "specialty": "Paediatric neurology"},
-    ),
-    ("hospital1", "Suresh", "Kumar", "hospital_admin", 0, {}),
-    ("hospital2", "Farah", "Khan", "hospital_admin", 1, {}),
-]
-
-# The state each transition leads to: documents required before it are uploaded first.
-TRANSITION_TARGETS = {
-    "start_document_collection": CaseState.DOCUMENTS,
-    "submit_to_regulator": CaseState.REGULATORY_REVIEW,
-    "record_permit": CaseState.APPROVED,
-    "dispatch": CaseState.CUSTOMS,
-    "clear_customs": CaseState.DELIVERY,
-    "confirm_delivery_and_schedule": CaseState.INFUSION_SCHEDULED,
-}
-
-# Plausible baseline values, all within the limits DOMAIN.md §1.6 asks about.
-DEMO_LAB_VALUES: dict[str, dict[str, Any]] = {
-    "anti_aav9_titer": {"anti_aav9_titer": "1:25"},
-    "liver_function": {"alt": Decimal("28"), "ast": Decimal("41"),
-                       "total_bilirubin": Decimal("0.6")},
-    "cbc": {"platelets": Decimal("310")},
-    "creatinine": {"creatinine": Decimal("0.30")},
-    "troponin": {"troponin_i": Decimal("0.010")},
-}
-
-# Photographed documents arrive as images; the rest as PDFs.
-IMAGE_TYPES = {"patient_id", "temperature_log", "delivery_receipt"}
-
-# What the two cases still collecting documents hold, so every checklist status shows.
-DOCUMENTS_IN_PROGRESS: dict[str, dict[str, Any]] = {
-    "Ishita Reddy": {
-        "accepted": ["medical_report", "genetic_report", "patient_id", "guardian_consent",
-                     "anti_aav9_titer", "creatinine", "troponin"],
-        "pending": ["liver_function"],
-        "rejected": {"prescription": "Unsigned; the prescription must carry the doctor's "
-                                     "signature and council registration number."},
-        "expired": {"cbc": 45},
-    },
-    "Vihaan Patel": {
-        "accepted": ["medical_report", "genetic_report", "patient_id"],
-        "pending": ["guardian_consent"],
-    },
-}
-
-# Days after opening at which each main-line transition happens in the demo history.
-MAIN_PATH = [
-    ("start_document_collection", 2),
-    ("submit_to_regulator", 16),
-    ("record_permit", 24),
-    ("dispatch", 38),
-    ("clear_customs", 41),
-    ("confirm_delivery_and_schedule", 42),
-    ("record_infusion", 47),
-    ("close", 140),
-]
-
-
-@dataclass
-class DemoCase:
-    patient: str
-    dob_months: int
-    sex: str
-    guardian: str
-    relationship: str
-    city: str
-    state: str
-    doctor: int  # index into the doctors (0 -> doctor1, 1 -> doctor2)
-    path: list[tuple[str, int]]
-    days_in_state: int
-    extra: dict = field(default_factory=dict)
-
-
-def _digits(text: str, count: int) -> str:
-    """Stable made-up digits for a demo name (the same on every run)."""
-    return f"{zlib.crc32(text.encode()) % 10**count:0{count}d}"
-
-
-def _main_until(transition: str) -> list[tuple[str, int]]:
-    names = [name for name, _ in MAIN_PATH]
-    return MAIN_PATH[: names.index(transition) + 1]
-
-
-DEMO_CASES = [
-    DemoCase("Aarav Sharma", 7, "M", "Rohit Sharma", "Father", "Bengaluru", "Karnataka", 0,
-             [], 2),
-    DemoCase("Ishita Reddy", 9, "F", "Lakshmi Reddy", "Mother", "Mysuru", "Karnataka", 0,
-             _main_until("start_document_collection"), 6),
-    DemoCase("Vihaan Patel", 11, "M", "Kiran Patel", "Father", "Gurugram", "Haryana", 1,
-             _main_until("start_document_collection"), 11),
-    DemoCase("Ananya Iyer", 8, "F", "Meera Iyer", "Mother", "Hosur", "Tamil Nadu", 0,
-             _main_until("submit_to_regulator"), 4),
-    DemoCase("Kabir Singh", 13, "M", "Harpreet Singh", "Father", "Noida", "Uttar Pradesh", 1,
-             _main_until("record_permit"), 5),
-    DemoCase("Myra Nair", 10, "F", "Anjali Nair", "Mother", "Bengaluru", "Karnataka", 0,
-             _main_until("dispatch"), 2),
-    DemoCase("Reyansh Gupta", 12, "M", "Amit Gupta", "Father", "New Delhi", "Delhi", 1,
-             _main_until("clear_customs"), 1),
-    DemoCase("Anika Hegde", 10, "F", "Vinay Hegde", "Father", "Bengaluru", "Karnataka", 0,
-             _main_until("clear_customs"), 0),
-    DemoCase("Saanvi Joshi", 9, "F", "Pooja Joshi", "Mother", "Tumakuru", "Karnataka", 0,
-             _main_until("confirm_delivery_and_schedule"), 2),
-    DemoCase("Advik Menon", 14, "M", "Sanjay Menon", "Father", "Faridabad", "Haryana", 1,
-             _main_until("record_infusion"), 20),
-    DemoCase("Kiara Das", 18, "F", "Ritu Das", "Mother", "Bengaluru", "Karnataka", 0,
-             _main_until("close"), 9),
-    DemoCase("Ayaan Khan", 15, "M", "Imran Khan", "Father", "Ghaziabad", "Uttar Pradesh", 1,
-             [*_main_until("submit_to_regulator"), ("record_rejection", 23)], 3,
-             {"rejection_reason": "Prescription lacks the doctor's council registration number."}),
-    DemoCase("Diya Bose", 6, "F", "Sourav Bose", "Father", "Kolar", "Karnataka", 0,
-             [*_main_until("submit_to_regulator"), ("hold", 19)], 6,
-             {"hold_reason": "Anti-AAV9 titre above 1:50; retest planned in 6 weeks."}),
-    DemoCase("Arnav Kulkarni", 16, "M", "Swati Kulkarni", "Mother", "New Delhi", "Delhi", 1,
-             [*_main_until("start_document_collection"), ("cancel", 9)], 20,
-             {"cancellation_reason": "Family chose treatment at a centre abroad."}),
-]
+from npp.management.demo_data import (
+    DEMO_CASES,
+    DEMO_LAB_VALUES,
+    DEMO_PASSWORD,
+    DEMO_TOTP_KEY,
+    DOCUMENTS_IN_PROGRESS,
+    HOSPITALS,
+    IMAGE_TYPES,
+    TRANSITION_TARGETS,
+    USERS,
+    DemoCase,
+    _digits,
+)
 
 
 class Command(BaseCommand):
     help = "Create demo users, hospitals and a case in every state (idempotent)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--force", action="store_true", help="Run even though DEBUG is off."
-        )
+        parser.add_argument("--force", action="store_true", help="Run even though DEBUG is off.")
 
     def handle(self, *args, force: bool = False, **options) -> None:
         if not settings.DEBUG and not force:
@@ -259,7 +109,8 @@ class Command(BaseCommand):
             # A known authenticator key, for the demo only: `manage.py demo_totp` shows the
             # current code. Real facilitators set theirs up at /accounts/2fa/.
             TOTPDevice.objects.get_or_create(
-                user=user, name="Demo authenticator",
+                user=user,
+                name="Demo authenticator",
                 defaults={"key": DEMO_TOTP_KEY, "confirmed": True},
             )
         elif role == "doctor":
@@ -277,12 +128,16 @@ class Command(BaseCommand):
         """Replay the case's history at the times it would have happened (time-machine), so
         every guard, upload date, sample date and log entry is as real use would leave it."""
         now = timezone.now()
-        opened = now - dt.timedelta(days=(spec.path[-1][1] if spec.path else 0) + spec.days_in_state)
+        opened = now - dt.timedelta(
+            days=(spec.path[-1][1] if spec.path else 0) + spec.days_in_state
+        )
         at = {name: opened + dt.timedelta(days=day) for name, day in spec.path}
         doctor = doctors[spec.doctor]
         with time_machine.travel(opened, tick=False):
-            patient = self._patient(spec, born=timezone.localdate(now) - dt.timedelta(
-                days=round(spec.dob_months * 30.4)))
+            patient = self._patient(
+                spec,
+                born=timezone.localdate(now) - dt.timedelta(days=round(spec.dob_months * 30.4)),
+            )
             case = case_create(
                 by=users["facilitator"],
                 patient=patient,
@@ -313,8 +168,11 @@ class Command(BaseCommand):
         ones are still due (or overdue), so the calendar shows every status."""
         cutoff = cutoff or timezone.localdate() - dt.timedelta(days=7)
         values: dict[str, dict[str, Decimal]] = {
-            LabTest.LIVER: {"alt": Decimal("46"), "ast": Decimal("52"),
-                            "total_bilirubin": Decimal("0.5")},
+            LabTest.LIVER: {
+                "alt": Decimal("46"),
+                "ast": Decimal("52"),
+                "total_bilirubin": Decimal("0.5"),
+            },
             LabTest.PLATELETS: {"platelets": Decimal("265")},
             LabTest.TROPONIN: {"troponin_i": Decimal("0.012")},
         }
@@ -322,7 +180,9 @@ class Command(BaseCommand):
             test = event.code.split("_week_")[0]
             if "_week_" in event.code and event.date <= cutoff:
                 LabResult.objects.get_or_create(
-                    case=case, test=test, taken_on=event.date,
+                    case=case,
+                    test=test,
+                    taken_on=event.date,
                     defaults={**values[test], "recorded_by": case.doctor.user},
                 )
 
@@ -371,8 +231,11 @@ class Command(BaseCommand):
         )
         self._weight(patient, today, Decimal("0"))
         Consent.objects.create(
-            patient=patient, given_by=spec.guardian, relationship=spec.relationship,
-            verified_how=ConsentMethod.IN_PERSON, notice_version=settings.NPP_PRIVACY_NOTICE_VERSION,
+            patient=patient,
+            given_by=spec.guardian,
+            relationship=spec.relationship,
+            verified_how=ConsentMethod.IN_PERSON,
+            notice_version=settings.NPP_PRIVACY_NOTICE_VERSION,
         )
         return patient
 
@@ -380,16 +243,20 @@ class Command(BaseCommand):
         latest = patient.latest_weight()
         assert latest is not None  # every demo patient is weighed when created
         WeightMeasurement.objects.get_or_create(
-            patient=patient, measured_on=day,
+            patient=patient,
+            measured_on=day,
             defaults={"weight_kg": latest.weight_kg, "measured_by": "Ward nurse"},
         )
 
     def _weight(self, patient: Patient, day: dt.date, gain: Decimal) -> None:
         months = patient.age_in_months(day)
         WeightMeasurement.objects.get_or_create(
-            patient=patient, measured_on=day,
-            defaults={"weight_kg": Decimal("5.0") + Decimal(max(months, 0)) * Decimal("0.35") + gain,
-                      "measured_by": "Clinic nurse"},
+            patient=patient,
+            measured_on=day,
+            defaults={
+                "weight_kg": Decimal("5.0") + Decimal(max(months, 0)) * Decimal("0.35") + gain,
+                "measured_by": "Clinic nurse",
+            },
         )
 
     # --- Documents ----------------------------------------------------------------------------
@@ -407,14 +274,18 @@ class Command(BaseCommand):
     def _filed_packet(self, case: Case, users: dict) -> Document:
         """A one-page stand-in for the packet as filed (rendering 11 real packets would make
         seeding slow); the case page's "Build application packet" makes the real one."""
-        lines = [f"Case {case.reference}: the application packet as filed with the "
-                 f"{case.hospital.get_port_office_display()}.",
-                 "Demo data: build the application packet from the case page to see the "
-                 "generated packet with every enclosure."]
+        lines = [
+            f"Case {case.reference}: the application packet as filed with the "
+            f"{case.hospital.get_port_office_display()}.",
+            "Demo data: build the application packet from the case page to see the "
+            "generated packet with every enclosure.",
+        ]
         return document_upload(
-            case=case, document_type=DocumentType.objects.get(code="application_packet"),
+            case=case,
+            document_type=DocumentType.objects.get(code="application_packet"),
             data=simple_pdf("Application packet (demo stand-in)", lines),
-            filename="application-packet.pdf", by=users["facilitator"],
+            filename="application-packet.pdf",
+            by=users["facilitator"],
             review_status=ReviewStatus.ACCEPTED,
         )
 
@@ -426,7 +297,9 @@ class Command(BaseCommand):
 
     def _documents_in_progress(self, case: Case, spec: DemoCase, users: dict) -> None:
         """Cases still collecting documents show every kind of checklist line."""
-        types = {t.code: t for t in DocumentType.objects.filter(required_before="regulatory_review")}
+        types = {
+            t.code: t for t in DocumentType.objects.filter(required_before="regulatory_review")
+        }
         plan = DOCUMENTS_IN_PROGRESS[spec.patient]
         for code in plan.get("accepted", []):
             self._upload(case, types[code], users, accept=True)
@@ -434,14 +307,21 @@ class Command(BaseCommand):
             self._upload(case, types[code], users)
         for code, note in plan.get("rejected", {}).items():
             doc = self._upload(case, types[code], users)
-            document_review(document=doc, by=users["facilitator"], status=ReviewStatus.REJECTED,
-                            note=note)
+            document_review(
+                document=doc, by=users["facilitator"], status=ReviewStatus.REJECTED, note=note
+            )
         for code, days_ago in plan.get("expired", {}).items():
-            self._upload(case, types[code], users, accept=True,
-                         sample_days_ago=days_ago)
+            self._upload(case, types[code], users, accept=True, sample_days_ago=days_ago)
 
-    def _upload(self, case: Case, doc_type: DocumentType, users: dict, *, accept: bool = False,
-                sample_days_ago: int = 5) -> Document:
+    def _upload(
+        self,
+        case: Case,
+        doc_type: DocumentType,
+        users: dict,
+        *,
+        accept: bool = False,
+        sample_days_ago: int = 5,
+    ) -> Document:
         doctor_user = case.doctor.user
         if doc_type.uploadable_by_doctor:
             by = doctor_user
@@ -458,20 +338,26 @@ class Command(BaseCommand):
         ]
         lab_values: dict[str, Any] = {}
         if doc_type.is_lab:
-            lab_values = {"sample_taken_on": today - dt.timedelta(days=sample_days_ago),
-                          **DEMO_LAB_VALUES[doc_type.code]}
+            lab_values = {
+                "sample_taken_on": today - dt.timedelta(days=sample_days_ago),
+                **DEMO_LAB_VALUES[doc_type.code],
+            }
             lines.append(f"Sample taken: {lab_values['sample_taken_on']:%d %b %Y}")
-            lines += [f"{key.replace('_', ' ')}: {value}" for key, value in
-                      DEMO_LAB_VALUES[doc_type.code].items()]
+            lines += [
+                f"{key.replace('_', ' ')}: {value}"
+                for key, value in DEMO_LAB_VALUES[doc_type.code].items()
+            ]
         if doc_type.code in IMAGE_TYPES:
             data, filename = simple_png(doc_type.name + "\n" + "\n".join(lines)), "photo.png"
         else:
             data, filename = simple_pdf(doc_type.name, lines), f"{doc_type.code}.pdf"
-        document = document_upload(case=case, document_type=doc_type, data=data,
-                                   filename=filename, by=by, **lab_values)
+        document = document_upload(
+            case=case, document_type=doc_type, data=data, filename=filename, by=by, **lab_values
+        )
         if accept:
-            document_review(document=document, by=users["facilitator"],
-                            status=ReviewStatus.ACCEPTED)
+            document_review(
+                document=document, by=users["facilitator"], status=ReviewStatus.ACCEPTED
+            )
         return document
 
     def _facts(self, name: str, at: dict, spec: DemoCase, case: Case) -> dict:

@@ -18,7 +18,12 @@ import pytest
 
 from cases import rules
 from cases.models import Case, LabResult, Patient, WeightMeasurement
-from tests.factories import CaseFactory, PatientFactory, stand_in_application_packet, upload_document
+from tests.factories import (
+    CaseFactory,
+    PatientFactory,
+    stand_in_application_packet,
+    upload_document,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -98,161 +103,442 @@ received = facts(received_at=RECEIVED, temperature_ok=True)
 
 ROWS: list[Row] = [
     # --- second_birthday: the instant in India, 29 Feb, a date of birth after the date -----
-    Row("2nd-bday-day-before", "second_birthday", "confirm_delivery_and_schedule",
-        both(born(dt.date(2024, 6, 20)), facts(infusion_scheduled_at=ist(2026, 6, 19, 23, 59))),
-        False),
-    Row("2nd-bday-on-the-day", "second_birthday", "confirm_delivery_and_schedule",
-        both(born(dt.date(2024, 6, 20)), facts(infusion_scheduled_at=ist(2026, 6, 20, 0, 0))),
-        True),
-    Row("2nd-bday-00:30-IST-is-still-the-19th-in-UTC", "second_birthday",
+    Row(
+        "2nd-bday-day-before",
+        "second_birthday",
         "confirm_delivery_and_schedule",
-        both(born(dt.date(2024, 6, 20)),
-             facts(infusion_scheduled_at=dt.datetime(2026, 6, 19, 19, 0, tzinfo=UTC))), True),
-    Row("2nd-bday-23:59-IST-on-the-19th", "second_birthday", "confirm_delivery_and_schedule",
-        both(born(dt.date(2024, 6, 20)),
-             facts(infusion_scheduled_at=dt.datetime(2026, 6, 19, 18, 29, tzinfo=UTC))), False),
-    Row("leap-day-child-turns-2-on-28-feb", "second_birthday", "confirm_delivery_and_schedule",
+        both(born(dt.date(2024, 6, 20)), facts(infusion_scheduled_at=ist(2026, 6, 19, 23, 59))),
+        False,
+    ),
+    Row(
+        "2nd-bday-on-the-day",
+        "second_birthday",
+        "confirm_delivery_and_schedule",
+        both(born(dt.date(2024, 6, 20)), facts(infusion_scheduled_at=ist(2026, 6, 20, 0, 0))),
+        True,
+    ),
+    Row(
+        "2nd-bday-00:30-IST-is-still-the-19th-in-UTC",
+        "second_birthday",
+        "confirm_delivery_and_schedule",
+        both(
+            born(dt.date(2024, 6, 20)),
+            facts(infusion_scheduled_at=dt.datetime(2026, 6, 19, 19, 0, tzinfo=UTC)),
+        ),
+        True,
+    ),
+    Row(
+        "2nd-bday-23:59-IST-on-the-19th",
+        "second_birthday",
+        "confirm_delivery_and_schedule",
+        both(
+            born(dt.date(2024, 6, 20)),
+            facts(infusion_scheduled_at=dt.datetime(2026, 6, 19, 18, 29, tzinfo=UTC)),
+        ),
+        False,
+    ),
+    Row(
+        "leap-day-child-turns-2-on-28-feb",
+        "second_birthday",
+        "confirm_delivery_and_schedule",
         both(born(dt.date(2024, 2, 29)), facts(infusion_scheduled_at=ist(2026, 2, 28, 9, 0))),
-        True),
-    Row("leap-day-child-under-2-on-27-feb", "second_birthday", "confirm_delivery_and_schedule",
+        True,
+    ),
+    Row(
+        "leap-day-child-under-2-on-27-feb",
+        "second_birthday",
+        "confirm_delivery_and_schedule",
         both(born(dt.date(2024, 2, 29)), facts(infusion_scheduled_at=ist(2026, 2, 27, 23, 59))),
-        False),
-    Row("born-after-the-infusion-is-a-data-error", "second_birthday",
+        False,
+    ),
+    Row(
+        "born-after-the-infusion-is-a-data-error",
+        "second_birthday",
         "confirm_delivery_and_schedule",
         both(born(dt.date(2026, 7, 1)), facts(infusion_scheduled_at=ist(2026, 6, 30, 9, 0))),
-        True),
-    Row("start-on-the-2nd-birthday", "second_birthday", "start_document_collection",
-        born(dt.date(2024, 6, 10)), True),
-    Row("start-the-day-before", "second_birthday", "start_document_collection",
-        born(dt.date(2024, 6, 11)), False),
-    Row("dispatch-judged-at-the-eta", "second_birthday", "dispatch",
-        both(born(dt.date(2024, 6, 12)), facts(eta=ist(2026, 6, 12, 8, 0))), True),
-    Row("actual-infusion-after-the-birthday", "second_birthday", "record_infusion",
-        both(born(dt.date(2024, 6, 10)), facts(infused_at=ist(2026, 6, 10, 9, 0))), True),
+        True,
+    ),
+    Row(
+        "start-on-the-2nd-birthday",
+        "second_birthday",
+        "start_document_collection",
+        born(dt.date(2024, 6, 10)),
+        True,
+    ),
+    Row(
+        "start-the-day-before",
+        "second_birthday",
+        "start_document_collection",
+        born(dt.date(2024, 6, 11)),
+        False,
+    ),
+    Row(
+        "dispatch-judged-at-the-eta",
+        "second_birthday",
+        "dispatch",
+        both(born(dt.date(2024, 6, 12)), facts(eta=ist(2026, 6, 12, 8, 0))),
+        True,
+    ),
+    Row(
+        "actual-infusion-after-the-birthday",
+        "second_birthday",
+        "record_infusion",
+        both(born(dt.date(2024, 6, 10)), facts(infused_at=ist(2026, 6, 10, 9, 0))),
+        True,
+    ),
     # --- genetic diagnosis, consent ------------------------------------------------------------
-    Row("smn1-not-confirmed", "genetic_diagnosis_missing", "submit_to_regulator",
-        patient(smn1_biallelic_confirmed=False), True),
-    Row("genetics-complete", "genetic_diagnosis_missing", "submit_to_regulator",
-        lambda c: None, False),
-    Row("no-consent", "consent_missing", "submit_to_regulator",
-        lambda c: c.patient.consents.all().delete(), True),
+    Row(
+        "smn1-not-confirmed",
+        "genetic_diagnosis_missing",
+        "submit_to_regulator",
+        patient(smn1_biallelic_confirmed=False),
+        True,
+    ),
+    Row(
+        "genetics-complete",
+        "genetic_diagnosis_missing",
+        "submit_to_regulator",
+        lambda c: None,
+        False,
+    ),
+    Row(
+        "no-consent",
+        "consent_missing",
+        "submit_to_regulator",
+        lambda c: c.patient.consents.all().delete(),
+        True,
+    ),
     Row("consent-given", "consent_missing", "submit_to_regulator", lambda c: None, False),
     # --- weight ---------------------------------------------------------------------------
     Row("no-weight-at-all", "weight_missing", "dispatch", weights(), True),
-    Row("only-a-weight-after-the-day", "weight_missing", "dispatch",
-        weights((TODAY + dt.timedelta(days=1), "8.40")), True),
+    Row(
+        "only-a-weight-after-the-day",
+        "weight_missing",
+        "dispatch",
+        weights((TODAY + dt.timedelta(days=1), "8.40")),
+        True,
+    ),
     Row("weight-on-the-day", "weight_missing", "dispatch", weights((TODAY, "8.40")), False),
     Row("no-weight-for-the-regulator", "weight_missing", "submit_to_regulator", weights(), True),
-    Row("weight-14-days-old", "weight_stale", "dispatch",
-        weights((TODAY - dt.timedelta(days=14), "8.40")), False),
-    Row("weight-15-days-old", "weight_stale", "dispatch",
-        weights((TODAY - dt.timedelta(days=15), "8.40")), True),
-    Row("weight-14-days-old-at-00:30-IST", "weight_stale", "dispatch",
-        weights((TODAY - dt.timedelta(days=14), "8.40")), False,
-        at=ist(2026, 6, 10, 0, 30)),  # still 9 June in UTC: 15 days by the UTC date
-    Row("weight-15-days-old-when-scheduling", "weight_stale", "confirm_delivery_and_schedule",
-        weights((TODAY - dt.timedelta(days=15), "8.40")), True),
-    Row("weighed-on-the-infusion-day", "weight_stale", "record_infusion",
+    Row(
+        "weight-14-days-old",
+        "weight_stale",
+        "dispatch",
+        weights((TODAY - dt.timedelta(days=14), "8.40")),
+        False,
+    ),
+    Row(
+        "weight-15-days-old",
+        "weight_stale",
+        "dispatch",
+        weights((TODAY - dt.timedelta(days=15), "8.40")),
+        True,
+    ),
+    Row(
+        "weight-14-days-old-at-00:30-IST",
+        "weight_stale",
+        "dispatch",
+        weights((TODAY - dt.timedelta(days=14), "8.40")),
+        False,
+        at=ist(2026, 6, 10, 0, 30),
+    ),  # still 9 June in UTC: 15 days by the UTC date
+    Row(
+        "weight-15-days-old-when-scheduling",
+        "weight_stale",
+        "confirm_delivery_and_schedule",
+        weights((TODAY - dt.timedelta(days=15), "8.40")),
+        True,
+    ),
+    Row(
+        "weighed-on-the-infusion-day",
+        "weight_stale",
+        "record_infusion",
         both(weights((dt.date(2026, 6, 9), "8.40")), facts(infused_at=ist(2026, 6, 9, 0, 30))),
-        False),
-    Row("weighed-the-day-before-the-infusion", "weight_stale", "record_infusion",
+        False,
+    ),
+    Row(
+        "weighed-the-day-before-the-infusion",
+        "weight_stale",
+        "record_infusion",
         both(weights((dt.date(2026, 6, 8), "8.40")), facts(infused_at=ist(2026, 6, 9, 0, 30))),
-        True),
+        True,
+    ),
     Row("2.59-kg", "weight_out_of_range", "dispatch", weights((TODAY, "2.59")), True),
     Row("2.60-kg", "weight_out_of_range", "dispatch", weights((TODAY, "2.60")), False),
     Row("21.00-kg", "weight_out_of_range", "dispatch", weights((TODAY, "21.00")), False),
-    Row("21.01-kg", "weight_out_of_range", "record_infusion",
-        both(weights((TODAY, "21.01")), facts(infused_at=AT)), True),
-    Row("same-band-at-its-top", "weight_band_changed", "confirm_delivery_and_schedule",
-        both(kit_band("8.1", "8.5"), weights((TODAY, "8.50"))), False),
-    Row("one-hundredth-above-the-band", "weight_band_changed", "confirm_delivery_and_schedule",
-        both(kit_band("8.1", "8.5"), weights((TODAY, "8.51"))), True),
-    Row("just-into-the-band-from-below", "weight_band_changed", "confirm_delivery_and_schedule",
-        both(kit_band("8.1", "8.5"), weights((TODAY, "8.01"))), False),
-    Row("one-band-down", "weight_band_changed", "confirm_delivery_and_schedule",
-        both(kit_band("8.1", "8.5"), weights((TODAY, "8.00"))), True),
-    Row("band-change-with-the-manufacturers-decision", "weight_band_changed",
+    Row(
+        "21.01-kg",
+        "weight_out_of_range",
+        "record_infusion",
+        both(weights((TODAY, "21.01")), facts(infused_at=AT)),
+        True,
+    ),
+    Row(
+        "same-band-at-its-top",
+        "weight_band_changed",
         "confirm_delivery_and_schedule",
-        both(kit_band("8.1", "8.5"), weights((TODAY, "8.60")),
-             facts(band_change_decision="Manufacturer: use the kit as ordered.")), False),
-    Row("infused-with-another-band", "weight_band_changed", "record_infusion",
-        both(kit_band("8.1", "8.5"), weights((TODAY, "8.60")), facts(infused_at=AT)), True),
+        both(kit_band("8.1", "8.5"), weights((TODAY, "8.50"))),
+        False,
+    ),
+    Row(
+        "one-hundredth-above-the-band",
+        "weight_band_changed",
+        "confirm_delivery_and_schedule",
+        both(kit_band("8.1", "8.5"), weights((TODAY, "8.51"))),
+        True,
+    ),
+    Row(
+        "just-into-the-band-from-below",
+        "weight_band_changed",
+        "confirm_delivery_and_schedule",
+        both(kit_band("8.1", "8.5"), weights((TODAY, "8.01"))),
+        False,
+    ),
+    Row(
+        "one-band-down",
+        "weight_band_changed",
+        "confirm_delivery_and_schedule",
+        both(kit_band("8.1", "8.5"), weights((TODAY, "8.00"))),
+        True,
+    ),
+    Row(
+        "band-change-with-the-manufacturers-decision",
+        "weight_band_changed",
+        "confirm_delivery_and_schedule",
+        both(
+            kit_band("8.1", "8.5"),
+            weights((TODAY, "8.60")),
+            facts(band_change_decision="Manufacturer: use the kit as ordered."),
+        ),
+        False,
+    ),
+    Row(
+        "infused-with-another-band",
+        "weight_band_changed",
+        "record_infusion",
+        both(kit_band("8.1", "8.5"), weights((TODAY, "8.60")), facts(infused_at=AT)),
+        True,
+    ),
     # --- permit ---------------------------------------------------------------------------
-    Row("permit-valid-through-today", "permit_expired", "dispatch",
-        facts(permit_valid_until=TODAY), False),
-    Row("permit-expired-yesterday", "permit_expired", "dispatch",
-        facts(permit_valid_until=TODAY - dt.timedelta(days=1)), True),
-    Row("permit-expired-yesterday-at-00:30-IST", "permit_expired", "clear_customs",
-        facts(permit_valid_until=dt.date(2026, 6, 9)), True, at=ist(2026, 6, 10, 0, 30)),
-    Row("customs-on-the-last-day", "permit_expired", "clear_customs",
-        facts(permit_valid_until=TODAY), False),
-    Row("eta-on-the-last-valid-day", "permit_expires_before_eta", "dispatch",
-        facts(permit_valid_until=dt.date(2026, 6, 12), eta=ist(2026, 6, 12, 23, 59)), False),
-    Row("eta-a-day-after", "permit_expires_before_eta", "dispatch",
-        facts(permit_valid_until=dt.date(2026, 6, 12), eta=ist(2026, 6, 13, 0, 1)), True),
-    Row("eta-00:30-IST-next-day-is-still-the-12th-in-UTC", "permit_expires_before_eta",
-        "dispatch", facts(permit_valid_until=dt.date(2026, 6, 12),
-                          eta=dt.datetime(2026, 6, 12, 19, 0, tzinfo=UTC)), True),
+    Row(
+        "permit-valid-through-today",
+        "permit_expired",
+        "dispatch",
+        facts(permit_valid_until=TODAY),
+        False,
+    ),
+    Row(
+        "permit-expired-yesterday",
+        "permit_expired",
+        "dispatch",
+        facts(permit_valid_until=TODAY - dt.timedelta(days=1)),
+        True,
+    ),
+    Row(
+        "permit-expired-yesterday-at-00:30-IST",
+        "permit_expired",
+        "clear_customs",
+        facts(permit_valid_until=dt.date(2026, 6, 9)),
+        True,
+        at=ist(2026, 6, 10, 0, 30),
+    ),
+    Row(
+        "customs-on-the-last-day",
+        "permit_expired",
+        "clear_customs",
+        facts(permit_valid_until=TODAY),
+        False,
+    ),
+    Row(
+        "eta-on-the-last-valid-day",
+        "permit_expires_before_eta",
+        "dispatch",
+        facts(permit_valid_until=dt.date(2026, 6, 12), eta=ist(2026, 6, 12, 23, 59)),
+        False,
+    ),
+    Row(
+        "eta-a-day-after",
+        "permit_expires_before_eta",
+        "dispatch",
+        facts(permit_valid_until=dt.date(2026, 6, 12), eta=ist(2026, 6, 13, 0, 1)),
+        True,
+    ),
+    Row(
+        "eta-00:30-IST-next-day-is-still-the-12th-in-UTC",
+        "permit_expires_before_eta",
+        "dispatch",
+        facts(
+            permit_valid_until=dt.date(2026, 6, 12), eta=dt.datetime(2026, 6, 12, 19, 0, tzinfo=UTC)
+        ),
+        True,
+    ),
     # --- 14 x 24 hours --------------------------------------------------------------------
-    Row("scheduled-exactly-14x24h-after-receipt", "cold_chain_window",
+    Row(
+        "scheduled-exactly-14x24h-after-receipt",
+        "cold_chain_window",
         "confirm_delivery_and_schedule",
-        both(received, facts(infusion_scheduled_at=RECEIVED + dt.timedelta(days=14))), False),
-    Row("scheduled-a-minute-later", "cold_chain_window", "confirm_delivery_and_schedule",
+        both(received, facts(infusion_scheduled_at=RECEIVED + dt.timedelta(days=14))),
+        False,
+    ),
+    Row(
+        "scheduled-a-minute-later",
+        "cold_chain_window",
+        "confirm_delivery_and_schedule",
         both(received, facts(infusion_scheduled_at=RECEIVED + dt.timedelta(days=14, minutes=1))),
-        True, at=ist(2026, 6, 1, 12, 0)),
-    Row("scheduled-before-receipt", "cold_chain_window", "confirm_delivery_and_schedule",
-        both(received, facts(infusion_scheduled_at=RECEIVED - dt.timedelta(minutes=1))), True),
-    Row("given-on-the-15th-date-but-within-14x24h", "cold_chain_window", "record_infusion",
+        True,
+        at=ist(2026, 6, 1, 12, 0),
+    ),
+    Row(
+        "scheduled-before-receipt",
+        "cold_chain_window",
+        "confirm_delivery_and_schedule",
+        both(received, facts(infusion_scheduled_at=RECEIVED - dt.timedelta(minutes=1))),
+        True,
+    ),
+    Row(
+        "given-on-the-15th-date-but-within-14x24h",
+        "cold_chain_window",
+        "record_infusion",
         both(facts(received_at=ist(2026, 5, 27, 23, 0), infused_at=ist(2026, 6, 10, 9, 0))),
-        False),
-    Row("given-after-the-window", "cold_chain_window", "record_infusion",
+        False,
+    ),
+    Row(
+        "given-after-the-window",
+        "cold_chain_window",
+        "record_infusion",
         both(facts(received_at=ist(2026, 5, 27, 9, 0), infused_at=ist(2026, 6, 10, 9, 1))),
-        True),
+        True,
+    ),
     # --- eligibility ----------------------------------------------------------------------
-    Row("active-infection", "eligibility", "dispatch",
-        patient(active_infection=True), True),
+    Row("active-infection", "eligibility", "dispatch", patient(active_infection=True), True),
     # --- facts of each transition ---------------------------------------------------------
-    Row("a-case-without-parties", "case_parties_missing", "start_document_collection",
-        lambda c: None, True),
-    Row("permit-issued-tomorrow", "permit_details_missing", "record_permit",
-        facts(permit_number="12B/1", permit_issued_on=TODAY + dt.timedelta(days=1),
-              permit_valid_until=TODAY + dt.timedelta(days=180)), True),
-    Row("permit-valid-before-issue", "permit_details_missing", "record_permit",
-        facts(permit_number="12B/1", permit_issued_on=TODAY,
-              permit_valid_until=TODAY - dt.timedelta(days=1)), True),
-    Row("permit-complete", "permit_details_missing", "record_permit",
-        facts(permit_number="12B/1", permit_issued_on=TODAY, permit_valid_until=TODAY), False),
-    Row("rejection-without-reason", "rejection_reason_missing", "record_rejection",
-        facts(rejection_reason="  "), True),
-    Row("dispatch-without-awb", "order_details_missing", "dispatch",
-        facts(supplier_order_ref="NGT-1", awb_number="", eta=AT), True),
-    Row("customs-without-bill-of-entry", "bill_of_entry_missing", "clear_customs",
-        facts(bill_of_entry_number=""), True),
-    Row("received-in-the-future", "receipt_not_recorded", "confirm_delivery_and_schedule",
-        facts(received_at=AT + dt.timedelta(minutes=5)), True),
-    Row("received-just-now", "receipt_not_recorded", "confirm_delivery_and_schedule",
-        facts(received_at=AT), False),
-    Row("temperature-unknown", "temperature_not_confirmed", "confirm_delivery_and_schedule",
-        facts(temperature_ok=None), True),
-    Row("not-scheduled", "infusion_not_scheduled", "confirm_delivery_and_schedule",
-        facts(infusion_scheduled_at=None), True),
-    Row("infused-in-the-future", "infusion_details_missing", "record_infusion",
-        facts(infused_at=AT + dt.timedelta(minutes=1), kit_lot_numbers="AVX1"), True),
-    Row("other-close-reason-without-words", "close_reason_missing", "close",
-        facts(close_reason="other", close_override_reason=""), True),
+    Row(
+        "a-case-without-parties",
+        "case_parties_missing",
+        "start_document_collection",
+        lambda c: None,
+        True,
+    ),
+    Row(
+        "permit-issued-tomorrow",
+        "permit_details_missing",
+        "record_permit",
+        facts(
+            permit_number="12B/1",
+            permit_issued_on=TODAY + dt.timedelta(days=1),
+            permit_valid_until=TODAY + dt.timedelta(days=180),
+        ),
+        True,
+    ),
+    Row(
+        "permit-valid-before-issue",
+        "permit_details_missing",
+        "record_permit",
+        facts(
+            permit_number="12B/1",
+            permit_issued_on=TODAY,
+            permit_valid_until=TODAY - dt.timedelta(days=1),
+        ),
+        True,
+    ),
+    Row(
+        "permit-complete",
+        "permit_details_missing",
+        "record_permit",
+        facts(permit_number="12B/1", permit_issued_on=TODAY, permit_valid_until=TODAY),
+        False,
+    ),
+    Row(
+        "rejection-without-reason",
+        "rejection_reason_missing",
+        "record_rejection",
+        facts(rejection_reason="  "),
+        True,
+    ),
+    Row(
+        "dispatch-without-awb",
+        "order_details_missing",
+        "dispatch",
+        facts(supplier_order_ref="NGT-1", awb_number="", eta=AT),
+        True,
+    ),
+    Row(
+        "customs-without-bill-of-entry",
+        "bill_of_entry_missing",
+        "clear_customs",
+        facts(bill_of_entry_number=""),
+        True,
+    ),
+    Row(
+        "received-in-the-future",
+        "receipt_not_recorded",
+        "confirm_delivery_and_schedule",
+        facts(received_at=AT + dt.timedelta(minutes=5)),
+        True,
+    ),
+    Row(
+        "received-just-now",
+        "receipt_not_recorded",
+        "confirm_delivery_and_schedule",
+        facts(received_at=AT),
+        False,
+    ),
+    Row(
+        "temperature-unknown",
+        "temperature_not_confirmed",
+        "confirm_delivery_and_schedule",
+        facts(temperature_ok=None),
+        True,
+    ),
+    Row(
+        "not-scheduled",
+        "infusion_not_scheduled",
+        "confirm_delivery_and_schedule",
+        facts(infusion_scheduled_at=None),
+        True,
+    ),
+    Row(
+        "infused-in-the-future",
+        "infusion_details_missing",
+        "record_infusion",
+        facts(infused_at=AT + dt.timedelta(minutes=1), kit_lot_numbers="AVX1"),
+        True,
+    ),
+    Row(
+        "other-close-reason-without-words",
+        "close_reason_missing",
+        "close",
+        facts(close_reason="other", close_override_reason=""),
+        True,
+    ),
     Row("hold-without-reason", "hold_reason_missing", "hold", facts(hold_reason=""), True),
-    Row("cancel-without-reason", "cancellation_reason_missing", "cancel",
-        facts(cancellation_reason=""), True),
+    Row(
+        "cancel-without-reason",
+        "cancellation_reason_missing",
+        "cancel",
+        facts(cancellation_reason=""),
+        True,
+    ),
     # --- closing --------------------------------------------------------------------------
-    Row("close-with-no-follow-up-results", "monitoring_incomplete", "close",
-        facts(infused_at=AT - dt.timedelta(days=100)), True),
-    Row("close-lost-to-follow-up", "monitoring_incomplete", "close",
-        facts(infused_at=AT - dt.timedelta(days=100), close_reason="lost_to_follow_up"), False),
+    Row(
+        "close-with-no-follow-up-results",
+        "monitoring_incomplete",
+        "close",
+        facts(infused_at=AT - dt.timedelta(days=100)),
+        True,
+    ),
+    Row(
+        "close-lost-to-follow-up",
+        "monitoring_incomplete",
+        "close",
+        facts(infused_at=AT - dt.timedelta(days=100), close_reason="lost_to_follow_up"),
+        False,
+    ),
     # --- documents (registered by the documents app) ------------------------------------
-    Row("submit-without-documents", "documents_missing", "submit_to_regulator",
-        lambda c: None, True),
-    Row("submit-without-a-packet", "packet_outdated", "submit_to_regulator",
-        lambda c: None, True),
+    Row(
+        "submit-without-documents", "documents_missing", "submit_to_regulator", lambda c: None, True
+    ),
+    Row("submit-without-a-packet", "packet_outdated", "submit_to_regulator", lambda c: None, True),
 ]
 
 
@@ -284,13 +570,22 @@ def test_every_registered_rule_has_a_row_expecting_it():
 
 def test_rule_codes_are_declared_once_per_product():
     with pytest.raises(ValueError, match="already declared"):
-        rules.register(rules.Rule("weight_stale", frozenset({"dispatch"}), lambda c, x: [],
-                                  product="Zolgensma"))
+        rules.register(
+            rules.Rule(
+                "weight_stale", frozenset({"dispatch"}), lambda c, x: [], product="Zolgensma"
+            )
+        )
 
 
 def test_a_rule_for_another_product_does_not_gate_zolgensma(case):
-    rules.register(rules.Rule("other_medicine_check", frozenset({"dispatch"}),
-                              lambda c, ctx: ["Another medicine's rule."], product="Other"))
+    rules.register(
+        rules.Rule(
+            "other_medicine_check",
+            frozenset({"dispatch"}),
+            lambda c, ctx: ["Another medicine's rule."],
+            product="Other",
+        )
+    )
     try:
         assert "other_medicine_check" not in {b.code for b in rules.blockers(case, "dispatch")}
     finally:
@@ -298,7 +593,8 @@ def test_a_rule_for_another_product_does_not_gate_zolgensma(case):
 
 
 def test_eligibility_passes_with_good_labs_and_fails_on_one_above_2_x_the_labs_own_uln(
-        case, facilitator):
+    case, facilitator
+):
     weigh(case, TODAY, "8.40")
     for code in ("anti_aav9_titer", "cbc", "creatinine", "troponin"):
         upload_document(case, code, facilitator)
@@ -310,7 +606,8 @@ def test_eligibility_passes_with_good_labs_and_fails_on_one_above_2_x_the_labs_o
     found = [b for b in rules.blockers(case, "dispatch") if b.code == "eligibility"]
     assert [b.message for b in found] == [
         "Eligibility: ALT, AST and total bilirubin not above 2 x ULN: ALT 60.1 is above "
-        "2 x ULN (60.0)."]
+        "2 x ULN (60.0)."
+    ]
 
 
 def test_a_titre_as_labs_print_it_is_accepted_and_judged(case, facilitator):
@@ -338,7 +635,8 @@ def test_packet_gate_refuses_submission_without_a_fresh_packet(case, facilitator
     stand_in_application_packet(case, facilitator)
     give_documents(case, "regulatory_review", facilitator)
     assert case_apply(case=case, transition="submit_to_regulator", by=facilitator).state == (
-        "regulatory_review")
+        "regulatory_review"
+    )
 
 
 def test_monitoring_slot_results_count_within_3_days(case, facilitator):
@@ -348,9 +646,14 @@ def test_monitoring_slot_results_count_within_3_days(case, facilitator):
 
     for test, weeks in MONITORING_WEEKS.items():
         for week in weeks:
-            LabResult.objects.create(case=case, test=test, alt=D(30), ast=D(30),
-                                     total_bilirubin=D("0.5"),
-                                     taken_on=infused.date() + dt.timedelta(days=7 * week + 3))
+            LabResult.objects.create(
+                case=case,
+                test=test,
+                alt=D(30),
+                ast=D(30),
+                total_bilirubin=D("0.5"),
+                taken_on=infused.date() + dt.timedelta(days=7 * week + 3),
+            )
     case.steroid_taper_ended_on = infused.date() + dt.timedelta(days=56)
     assert rules.blockers(case, "close", at=AT) == []
     LabResult.objects.filter(test="troponin").order_by("-taken_on").first().delete()

@@ -29,10 +29,7 @@ import hashlib
 import io
 import json
 import mimetypes
-import os
 import shutil
-import sqlite3
-import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -40,6 +37,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
+
+from .database import (  # noqa: F401 - re-exported: the commands and tests import them here
+    PG_RELATIONS,
+    PG_TABLES,
+    BackupError,
+    Database,
+    MissingDatabase,
+    _existing_relations,
+    _first_line,
+    _run,
+    _sqlite,
+    database_counts,
+    dump_postgres,
+    dump_sqlite,
+    pg_counts,
+    restore_postgres,
+    restore_sqlite,
+    sqlite_counts,
+)
 
 FORMAT = 1
 PREFIX = "npp-backup-"
@@ -51,162 +67,8 @@ CHUNK = 1024 * 1024
 SHOWN = 10  # problems listed in a refusal; the rest are counted
 
 
-class BackupError(Exception):
-    """A refusal or failure, worded for the person running the command."""
-
-
-class MissingDatabase(BackupError):
-    pass
-
-
-# --- The database, without ever showing its password ------------------------------------------
-
-@dataclass(frozen=True)
-class Database:
-    engine: str  # "postgresql" or "sqlite"
-    name: str
-    host: str = ""
-    port: str = ""
-    user: str = ""
-    password: str = ""
-    sslmode: str = ""
-
-    @classmethod
-    def from_settings(cls, conf: dict[str, Any]) -> Database:
-        """From a ``DATABASES`` entry (the test database's name included)."""
-        engine = conf["ENGINE"].rsplit(".", 1)[-1]
-        if engine.startswith("postgres"):
-            return cls("postgresql", str(conf["NAME"]), str(conf.get("HOST") or ""),
-                       str(conf.get("PORT") or ""), str(conf.get("USER") or ""),
-                       str(conf.get("PASSWORD") or ""),
-                       str((conf.get("OPTIONS") or {}).get("sslmode", "")))
-        if engine == "sqlite3":
-            return cls("sqlite", str(conf["NAME"]))
-        raise BackupError(f"Backups support PostgreSQL and SQLite, not {engine}.")
-
-    def label(self) -> str:
-        """Where the data is, safe to print."""
-        if self.engine == "sqlite":
-            return f"SQLite {self.name}"
-        user = f"{self.user}@" if self.user else ""
-        port = f":{self.port}" if self.port else ""
-        return f"PostgreSQL {user}{self.host or 'localhost'}{port}/{self.name}"
-
-    def libpq_env(self) -> dict[str, str]:
-        """The environment for pg_dump / pg_restore: connection facts, password included."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-        pairs = {"PGHOST": self.host, "PGPORT": self.port, "PGUSER": self.user,
-                 "PGPASSWORD": self.password, "PGSSLMODE": self.sslmode, "PGDATABASE": self.name}
-        env.update({k: v for k, v in pairs.items() if v})
-        return env
-
-    def connect(self):
-        import psycopg
-
-        params = {"dbname": self.name, "host": self.host or None, "port": self.port or None,
-                  "user": self.user or None, "password": self.password or None,
-                  "sslmode": self.sslmode or None}
-        try:
-            # Autocommit: the dump opens its own snapshot transaction explicitly.
-            return psycopg.connect(autocommit=True,
-                                   **{k: v for k, v in params.items() if v is not None})
-        except psycopg.OperationalError as exc:
-            if "does not exist" in str(exc):
-                raise MissingDatabase(f"{self.label()} does not exist.") from exc
-            raise BackupError(f"Cannot connect to {self.label()}: {_first_line(exc)}") from exc
-
-    def sqlite_uri(self, mode: str) -> str:
-        if self.name.startswith("file:"):  # e.g. the test runner's shared in-memory database
-            return self.name
-        return f"{Path(self.name).resolve().as_uri()}?mode={mode}"
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
-# --- Row counts ----------------------------------------------------------------------------------
-
-PG_TABLES = """
-    SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-      AND n.nspname NOT LIKE 'pg\\_%'
-    ORDER BY 1, 2
-"""
-PG_RELATIONS = PG_TABLES.replace("('r', 'p')", "('r', 'p', 'v', 'm', 'S', 'f')")
-
-
-def pg_counts(conn) -> dict[str, int]:
-    """Rows in every table, keyed ``schema.table``."""
-    from psycopg import sql
-
-    counts = {}
-    for schema, table in conn.execute(PG_TABLES).fetchall():
-        query = sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema),
-                                                            sql.Identifier(table))
-        counts[f"{schema}.{table}"] = conn.execute(query).fetchone()[0]
-    return counts
-
-
-def sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    names = [row[0] for row in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name")]
-    return {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
-
-
-def database_counts(db: Database) -> dict[str, int]:
-    """Rows per table now (for checks and tests)."""
-    if db.engine == "sqlite":
-        with _sqlite(db.sqlite_uri("ro")) as conn:
-            return sqlite_counts(conn)
-    with db.connect() as conn:
-        return pg_counts(conn)
-
-
-@contextmanager
-def _sqlite(uri: str) -> Iterator[sqlite3.Connection]:
-    conn = sqlite3.connect(uri, uri=True)
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-# --- Dumping ---------------------------------------------------------------------------------------
-
-def _run(command: list[str], db: Database, what: str) -> None:
-    tool = command[0]
-    if shutil.which(tool) is None:
-        raise BackupError(f"`{tool}` is not installed (apt-get install postgresql-client).")
-    done = subprocess.run(command, env=db.libpq_env(), capture_output=True, text=True,
-                          check=False)
-    if done.returncode != 0:
-        detail = "\n".join(done.stderr.strip().splitlines()[-5:])
-        raise BackupError(f"{what} failed ({tool} exit {done.returncode}):\n{detail}")
-
-
-def dump_postgres(db: Database, target: Path) -> dict[str, int]:
-    """pg_dump into ``target`` and count rows, both in one exported snapshot."""
-    with db.connect() as conn:
-        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
-        counts = pg_counts(conn)
-        # The snapshot lives as long as this transaction: pg_dump must finish inside it.
-        _run(["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={target}",
-              "--dbname", db.name], db, "pg_dump")
-        conn.execute("ROLLBACK")
-    return counts
-
-
-def dump_sqlite(db: Database, target: Path) -> dict[str, int]:
-    """A consistent copy through the online backup API; counts come from the copy."""
-    with _sqlite(db.sqlite_uri("ro")) as source, _sqlite(target.resolve().as_uri()) as copy:
-        source.backup(copy)
-        return sqlite_counts(copy)
-
-
 # --- Hashing and the manifest -----------------------------------------------------------------------
+
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
@@ -228,6 +90,7 @@ def store_files(store: Path) -> dict[str, Path]:
 
 
 # --- Document stores: a local folder or an S3 bucket ------------------------------------------------
+
 
 class Store(Protocol):
     def label(self) -> str:
@@ -265,8 +128,10 @@ class DirectoryStore:
 
     def not_empty(self) -> str:
         if self.root.exists() and (not self.root.is_dir() or any(self.root.iterdir())):
-            return (f"the document store {self.root} is not empty; move it away or point "
-                    "NPP_PRIVATE_STORAGE_ROOT at an empty folder")
+            return (
+                f"the document store {self.root} is not empty; move it away or point "
+                "NPP_PRIVATE_STORAGE_ROOT at an empty folder"
+            )
         return ""
 
     def put_back(self, extracted: Path) -> None:
@@ -296,21 +161,25 @@ class S3Store:
         start = f"{self.prefix.strip('/')}/" if self.prefix.strip("/") else ""
         found: dict[str, int] = {}
         pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=start,
-            **({"PaginationConfig": {"MaxItems": limit}} if limit else {}))
+            Bucket=self.bucket,
+            Prefix=start,
+            **({"PaginationConfig": {"MaxItems": limit}} if limit else {}),
+        )
         with _s3_errors(f"Cannot list {self.label()}"):
             for page in pages:
                 for item in page.get("Contents", []):
                     if not item["Key"].endswith("/"):  # a "folder" marker holds no document
-                        found[item["Key"][len(start):]] = item["Size"]
+                        found[item["Key"][len(start) :]] = item["Size"]
         return found
 
     def collect(self, scratch: Path) -> dict[str, Path]:
         names = sorted(self.objects())
         unsafe = [name for name in names if not _safe_name(name)]
         if unsafe:
-            raise BackupError(f"Refusing to archive {self.label()}: object names that are not "
-                              f"plain relative paths, e.g. {', '.join(map(repr, unsafe[:3]))}.")
+            raise BackupError(
+                f"Refusing to archive {self.label()}: object names that are not "
+                f"plain relative paths, e.g. {', '.join(map(repr, unsafe[:3]))}."
+            )
         files = {}
         for name in names:
             target = scratch / STORE / name
@@ -324,27 +193,37 @@ class S3Store:
         return None
 
     def not_empty(self) -> str:
-        with _s3_errors(f"Cannot reach {self.label()}", missing=(
+        with _s3_errors(
+            f"Cannot reach {self.label()}",
+            missing=(
                 f"the bucket {self.bucket} does not exist or these credentials cannot see it; "
-                "create it (private) first")):
+                "create it (private) first"
+            ),
+        ):
             self.client.head_bucket(Bucket=self.bucket)
         found = self.objects(limit=3)
         if found:
-            return (f"the bucket {self.label()} is not empty (e.g. {', '.join(sorted(found))}); "
-                    "restore into an empty bucket, or point NPP_S3_BUCKET / NPP_S3_PREFIX at one")
+            return (
+                f"the bucket {self.label()} is not empty (e.g. {', '.join(sorted(found))}); "
+                "restore into an empty bucket, or point NPP_S3_BUCKET / NPP_S3_PREFIX at one"
+            )
         return ""
 
     def put_back(self, extracted: Path) -> None:
         files = _extracted_files(extracted) if extracted.exists() else {}
         for name, path in sorted(files.items()):
-            args = {**self.put_args,
-                    "ContentType": mimetypes.guess_type(name)[0] or "application/octet-stream"}
+            args = {
+                **self.put_args,
+                "ContentType": mimetypes.guess_type(name)[0] or "application/octet-stream",
+            }
             with _s3_errors(f"Cannot upload {self._key(name)} to {self.label()}"):
                 self.client.upload_file(str(path), self.bucket, self._key(name), ExtraArgs=args)
         expected = {name: path.stat().st_size for name, path in files.items()}
         if self.objects() != expected:
-            raise BackupError(f"The documents were uploaded but {self.label()} does not hold "
-                              "exactly them, with their sizes; check the bucket.")
+            raise BackupError(
+                f"The documents were uploaded but {self.label()} does not hold "
+                "exactly them, with their sizes; check the bucket."
+            )
 
 
 def as_store(store: Path | str | Store) -> Store:
@@ -372,8 +251,9 @@ def _s3_errors(what: str, missing: str = "") -> Iterator[None]:
         raise BackupError(f"{what}: {_first_line(exc)}") from exc
 
 
-def _manifest(db: Database, counts: dict[str, int], files: dict[str, Path],
-              created: dt.datetime) -> dict[str, Any]:
+def _manifest(
+    db: Database, counts: dict[str, int], files: dict[str, Path], created: dt.datetime
+) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "created_at": created.isoformat(),
@@ -387,8 +267,10 @@ def _manifest(db: Database, counts: dict[str, int], files: dict[str, Path],
 
 # --- Writing the archive --------------------------------------------------------------------------------
 
-def backup_create(*, database: dict[str, Any], store: Path | Store, dest_dir: Path,
-                  now: dt.datetime | None = None) -> tuple[Path, dict[str, Any]]:
+
+def backup_create(
+    *, database: dict[str, Any], store: Path | Store, dest_dir: Path, now: dt.datetime | None = None
+) -> tuple[Path, dict[str, Any]]:
     """Write a new archive of ``database`` and ``store`` (a folder path, or an ``S3Store``)
     under ``dest_dir``; return its path and manifest."""
     db = Database.from_settings(database)
@@ -429,6 +311,7 @@ def _free_name(dest_dir: Path, created: dt.datetime) -> Path:
 
 # --- Reading and verifying an archive -----------------------------------------------------------------
 
+
 def archive_extract(archive: Path, into: Path) -> dict[str, Any]:
     """Extract ``archive`` into ``into`` and check every file against its manifest.
 
@@ -441,7 +324,9 @@ def archive_extract(archive: Path, into: Path) -> dict[str, Any]:
         with tarfile.open(archive, "r:gz") as tar:
             tar.extractall(into, filter="data")
     except (tarfile.TarError, EOFError, OSError) as exc:
-        raise BackupError(f"{archive} is not a readable backup archive: {_first_line(exc)}") from exc
+        raise BackupError(
+            f"{archive} is not a readable backup archive: {_first_line(exc)}"
+        ) from exc
     manifest = _read_manifest(into / MANIFEST, archive)
     problems = _compare(manifest["files"], _extracted_files(into))
     if problems:
@@ -450,7 +335,8 @@ def archive_extract(archive: Path, into: Path) -> dict[str, Any]:
         raise BackupError(
             f"Refusing to restore {archive}: it does not match its manifest "
             f"({len(problems)} problem(s)); it was changed or damaged after it was written.\n  "
-            f"{shown}{more}")
+            f"{shown}{more}"
+        )
     return manifest
 
 
@@ -460,8 +346,9 @@ def _read_manifest(path: Path, archive: Path) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise BackupError(f"Refusing to restore {archive}: no readable {MANIFEST} in it.") from exc
     if manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
-        raise BackupError(f"Refusing to restore {archive}: unknown manifest format "
-                          f"{manifest.get('format')!r}.")
+        raise BackupError(
+            f"Refusing to restore {archive}: unknown manifest format {manifest.get('format')!r}."
+        )
     return manifest
 
 
@@ -486,7 +373,10 @@ def _compare(expected: dict[str, str], found: dict[str, Path]) -> list[str]:
 
 # --- Restoring -----------------------------------------------------------------------------------------------
 
-def backup_restore(*, archive: Path, database: dict[str, Any], store: Path | Store) -> dict[str, Any]:
+
+def backup_restore(
+    *, archive: Path, database: dict[str, Any], store: Path | Store
+) -> dict[str, Any]:
     """Verify ``archive``, then restore it into an empty database and an empty store (a
     folder path, or an ``S3Store`` whose bucket exists).
 
@@ -499,8 +389,10 @@ def backup_restore(*, archive: Path, database: dict[str, Any], store: Path | Sto
         root = Path(scratch)
         manifest = archive_extract(Path(archive), root)
         if manifest.get("engine") != db.engine:
-            raise BackupError(f"Refusing to restore: the backup is of a {manifest.get('engine')} "
-                              f"database and the target is {db.label()}.")
+            raise BackupError(
+                f"Refusing to restore: the backup is of a {manifest.get('engine')} "
+                f"database and the target is {db.label()}."
+            )
         _require_empty(db, store)
         restore = restore_postgres if db.engine == "postgresql" else restore_sqlite
         restore(db, root / manifest["database"])
@@ -513,44 +405,14 @@ def _require_empty(db: Database, store: Store) -> None:
     problems = []
     tables = _existing_relations(db)
     if tables:
-        problems.append(f"the database {db.label()} is not empty ({len(tables)} relation(s), "
-                        f"e.g. {', '.join(tables[:3])}); restore into a new, empty database")
+        problems.append(
+            f"the database {db.label()} is not empty ({len(tables)} relation(s), "
+            f"e.g. {', '.join(tables[:3])}); restore into a new, empty database"
+        )
     if occupied := store.not_empty():
         problems.append(occupied)
     if problems:
         raise BackupError("Refusing to restore: " + "; and ".join(problems) + ".")
-
-
-def _existing_relations(db: Database) -> list[str]:
-    if db.engine == "sqlite":
-        path = None if db.name.startswith("file:") else Path(db.name)
-        if path is not None and (not path.exists() or path.stat().st_size == 0):
-            return []
-        with _sqlite(db.sqlite_uri("ro")) as conn:
-            return list(sqlite_counts(conn))
-    try:
-        conn = db.connect()
-    except MissingDatabase as exc:
-        raise BackupError(
-            f"{exc} Create it empty first, e.g. `createdb -h {db.host or 'localhost'} "
-            f"-U {db.user or 'postgres'} {db.name}`, then restore again.") from exc
-    with conn:
-        return [f"{schema}.{name}" for schema, name in conn.execute(PG_RELATIONS).fetchall()]
-
-
-def restore_postgres(db: Database, dump: Path) -> None:
-    # One transaction: a failure leaves the target as empty as it was. Ownership and grants
-    # are those of the restoring user, so a backup restores on a server with other roles.
-    _run(["pg_restore", "--exit-on-error", "--single-transaction", "--no-owner",
-          "--no-privileges", "--dbname", db.name, str(dump)], db, "pg_restore")
-
-
-def restore_sqlite(db: Database, copy: Path) -> None:
-    if not db.name.startswith("file:"):
-        Path(db.name).parent.mkdir(parents=True, exist_ok=True)
-    target = db.name if db.name.startswith("file:") else Path(db.name).resolve().as_uri()
-    with _sqlite(copy.resolve().as_uri() + "?mode=ro") as source, _sqlite(target) as dest:
-        source.backup(dest)
 
 
 def _move_store(extracted: Path, store: Path) -> None:
@@ -564,8 +426,13 @@ def _move_store(extracted: Path, store: Path) -> None:
 def _check_counts(db: Database, manifest: dict[str, Any]) -> None:
     restored = database_counts(db)
     expected = manifest["tables"]
-    wrong = [f"{table}: {restored.get(table)} rows, expected {rows}"
-             for table, rows in sorted(expected.items()) if restored.get(table) != rows]
+    wrong = [
+        f"{table}: {restored.get(table)} rows, expected {rows}"
+        for table, rows in sorted(expected.items())
+        if restored.get(table) != rows
+    ]
     if wrong:
-        raise BackupError("The restore finished but row counts differ from the manifest:\n  "
-                          + "\n  ".join(wrong[:SHOWN]))
+        raise BackupError(
+            "The restore finished but row counts differ from the manifest:\n  "
+            + "\n  ".join(wrong[:SHOWN])
+        )
