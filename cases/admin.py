@@ -116,6 +116,18 @@ class ProductModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     list_display = ["name", "generic_name", "manufacturer"]
 
 
+def shown_by_name(field: str, description: str):
+    """A read-only user field, shown by name only. Django links a read-only foreign key to
+    the related admin page without asking whether the viewer may open it, and the user pages
+    are auth's own, for superusers: a facilitator following the link was answered 403."""
+
+    @admin.display(description=description)
+    def show(self, obj):
+        return getattr(obj, field, None) if obj is not None else None
+
+    return show
+
+
 class AccessInlineMixin:
     """An inline's rows are shown and saved as ``allowed(user, parent)`` says (the patient or
     the case; None on an add page), not by Django's model permissions, which the Facilitators
@@ -150,8 +162,9 @@ class ConsentInline(AccessInlineMixin, admin.TabularInline):
     model = Consent
     extra = 0
     fields = ["given_by", "relationship", "verified_how", "notice_version", "given_at",
-              "withdrawn_at", "recorded_by"]
-    readonly_fields = ["recorded_by"]
+              "withdrawn_at", "recorded_by_name"]
+    readonly_fields = ["recorded_by_name"]
+    recorded_by_name = shown_by_name("recorded_by", "recorded by")
     can_delete = False
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -273,8 +286,9 @@ class LabResultInline(AccessInlineMixin, admin.TabularInline):
     model = LabResult
     extra = 0
     fields = ["test", "taken_on", "alt", "ast", "total_bilirubin", "platelets", "troponin_i",
-              "note", "recorded_by"]
-    readonly_fields = ["recorded_by"]
+              "note", "recorded_by_name"]
+    readonly_fields = ["recorded_by_name"]
+    recorded_by_name = shown_by_name("recorded_by", "recorded by")
     verbose_name_plural = "Lab results after infusion"
 
 
@@ -535,8 +549,10 @@ class SafetyFollowUpAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     list_filter = [("resolved_at", admin.EmptyFieldListFilter), "codes"]
     search_fields = ["case__reference"]
     ordering = ["-resolved_at", "-raised_at"]
-    readonly_fields = ["case", "transition", "codes", "details", "note", "raised_by", "raised_at"]
+    readonly_fields = ["case", "transition", "codes", "details", "note", "raised_by_name",
+                       "raised_at"]
     fields = [*readonly_fields, "resolution", "resolved_at"]
+    raised_by_name = shown_by_name("raised_by", "raised by")
 
     def has_add_permission(self, request) -> bool:
         return False  # raised by case_apply with the infusion it belongs to
@@ -555,7 +571,10 @@ class NotificationAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     list_filter = ["status", "channel", "kind", ("sent_at", admin.EmptyFieldListFilter)]
     list_select_related = ["case", "recipient"]
     search_fields = ["case__reference", "recipient__username", "subject"]
-    readonly_fields = [f.name for f in Notification._meta.fields] + ["message_id"]
+    exclude = ["recipient"]
+    readonly_fields = [f.name if f.name != "recipient" else "recipient_name"
+                       for f in Notification._meta.fields] + ["message_id"]
+    recipient_name = shown_by_name("recipient", "recipient")
 
     @admin.display(description="Message-ID")
     def message_id(self, obj: Notification) -> str:

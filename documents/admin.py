@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from cases import access
-from cases.admin import CaseModelAdmin, FacilitatorOnlyMixin
+from cases.admin import CaseModelAdmin, FacilitatorOnlyMixin, shown_by_name
 from cases.models import Case
 
 from .forms import UploadForm
@@ -121,11 +121,13 @@ class DocumentAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     actions = ["accept_selected", "reject_selected"]
     fields = [
         "case", "document_type", "version", "download_link", "original_filename", "size",
-        "content_type", "sha256", "page_count", "uploaded_by", "uploaded_at",
+        "content_type", "sha256", "page_count", "uploaded_by_name", "uploaded_at",
         "sample_taken_on", "alt", "ast", "total_bilirubin", "platelets", "troponin_i",
         "creatinine", "anti_aav9_titer",
-        "review_status", "review_note", "reviewed_by", "reviewed_at",
+        "review_status", "review_note", "reviewed_by_name", "reviewed_at",
     ]
+    uploaded_by_name = shown_by_name("uploaded_by", "uploaded by")
+    reviewed_by_name = shown_by_name("reviewed_by", "reviewed by")
 
     def get_readonly_fields(self, request, obj=None):
         # Only the review may change, and only through the review service (save_model).
@@ -213,7 +215,9 @@ class ClinicalAccessGrantAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     the access log); deleting a grant here revokes it."""
 
     list_display = ["case", "granted_by", "granted_at", "reason"]
-    readonly_fields = ["granted_by", "granted_at"]
+    exclude = ["granted_by"]
+    readonly_fields = ["granted_by_name", "granted_at"]
+    granted_by_name = shown_by_name("granted_by", "granted by")
 
     def get_readonly_fields(self, request, obj=None):
         # A grant belongs to its case: to move it, revoke it and grant on the other case.
