@@ -122,8 +122,9 @@ def shown_by_name(field: str, description: str):
     are auth's own, for superusers: a facilitator following the link was answered 403."""
 
     @admin.display(description=description)
-    def show(self, obj):
-        return getattr(obj, field, None) if obj is not None else None
+    def show(self, obj) -> str:
+        user = getattr(obj, field, None) if obj is not None else None
+        return str(user) if user is not None else self.get_empty_value_display()
 
     return show
 
