@@ -42,6 +42,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -63,7 +64,7 @@ DELETABLE = {"documents/clinicalaccessgrant": "deleting a grant revokes it"}
 DOWNLOAD = re.compile(r"^/documents/\d+/download/$")
 DELETE_PROBES = 3  # per model: the permission is the model admin's, the same for every row
 REDIRECTS = (301, 302, 303, 307, 308)
-# The rows data migrations seed; a transactional test run before this module flushed them.
+# The rows data migrations seed (as tests/conftest.py's _reference_data).
 REFERENCE_DATA = ["cases.migrations.0002_seed_product_and_group",
                   "documents.migrations.0002_seed_document_types",
                   "documents.migrations.0006_review_before_gate"]
@@ -176,27 +177,29 @@ def probe_delete_page(client: Client, result: Crawl, match: re.Match) -> None:
 
 @pytest.fixture(scope="module")
 def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo as ``make run`` leaves it, seeded once for the module and removed after it."""
+    """The demo as ``make run`` leaves it, seeded once for the module in a transaction that
+    is rolled back after it (each test runs in a savepoint inside it), as the reference data
+    the other modules need must stay."""
     from cases.models import Case
     from cases.reminders import reminders_sweep
     from documents.services import case_grant_clinical_access
 
     store = tmp_path_factory.mktemp("crawl-private")
-    with django_db_blocker.unblock(), override_settings(
-        DEBUG=True, PRIVATE_STORAGE_ROOT=store,
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-    ):
-        for module in REFERENCE_DATA:
-            importlib.import_module(module).seed(apps, None)
-        call_command("seed_demo", stdout=io.StringIO())
-        reminders_sweep(enqueue=False)
-        case_grant_clinical_access(
-            case=Case.objects.get(patient__full_name="Saanvi Joshi"),
-            by=get_user_model().objects.get(username="facilitator"),
-            reason="Pharmacy prepares the infusion; needs the latest labs.")
-    yield store
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+    with django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(
+            DEBUG=True, PRIVATE_STORAGE_ROOT=store,
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ):
+            for module in REFERENCE_DATA:  # gone if a transactional test ran first
+                importlib.import_module(module).seed(apps, None)
+            call_command("seed_demo", stdout=io.StringIO())
+            reminders_sweep(enqueue=False)
+            case_grant_clinical_access(
+                case=Case.objects.get(patient__full_name="Saanvi Joshi"),
+                by=get_user_model().objects.get(username="facilitator"),
+                reason="Pharmacy prepares the infusion; needs the latest labs.")
+        yield store
+        transaction.set_rollback(True)
 
 
 @pytest.mark.parametrize("role", list(LANDING))
