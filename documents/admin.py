@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from cases import access
-from cases.admin import CaseModelAdmin, FacilitatorOnlyMixin
+from cases.admin import CaseModelAdmin, FacilitatorOnlyMixin, shown_by_name
 from cases.models import Case
 
 from .forms import UploadForm
@@ -145,7 +145,7 @@ class DocumentAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         "content_type",
         "sha256",
         "page_count",
-        "uploaded_by",
+        "uploaded_by_name",
         "uploaded_at",
         "sample_taken_on",
         "alt",
@@ -157,9 +157,11 @@ class DocumentAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         "anti_aav9_titer",
         "review_status",
         "review_note",
-        "reviewed_by",
+        "reviewed_by_name",
         "reviewed_at",
     ]
+    uploaded_by_name = shown_by_name("uploaded_by", "uploaded by")
+    reviewed_by_name = shown_by_name("reviewed_by", "reviewed by")
 
     def get_readonly_fields(self, request, obj=None):
         # Only the review may change, and only through the review service (save_model).
@@ -258,7 +260,9 @@ class ClinicalAccessGrantAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     the access log); deleting a grant here revokes it."""
 
     list_display = ["case", "granted_by", "granted_at", "reason"]
-    readonly_fields = ["granted_by", "granted_at"]
+    exclude = ["granted_by"]
+    readonly_fields = ["granted_by_name", "granted_at"]
+    granted_by_name = shown_by_name("granted_by", "granted by")
 
     def get_readonly_fields(self, request, obj=None):
         # A grant belongs to its case: to move it, revoke it and grant on the other case.

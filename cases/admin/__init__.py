@@ -9,7 +9,13 @@ app, which sits above this one: ``documents.admin`` registers ``Case`` again wit
 ``CaseModelAdmin`` that adds them through the hooks marked below.
 """
 
-from .base import SESSION_RETRY_KEY, AccessInlineMixin, FacilitatorOnlyMixin, save_inline_through
+from .base import (
+    SESSION_RETRY_KEY,
+    AccessInlineMixin,
+    FacilitatorOnlyMixin,
+    save_inline_through,
+    shown_by_name,
+)
 from .case import FACT_FIELDS, STAGE_FIELDSETS, CaseModelAdmin, LabResultInline
 from .people import PatientModelAdmin
 from .records import AuditTrailAdmin, NotificationAdmin, SafetyFollowUpAdmin
@@ -27,4 +33,5 @@ __all__ = [
     "PatientModelAdmin",
     "SafetyFollowUpAdmin",
     "save_inline_through",
+    "shown_by_name",
 ]

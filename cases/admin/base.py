@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import admin
 from django.http import HttpRequest
 
 from .. import access
@@ -45,6 +46,19 @@ def save_inline_through(formset, *, record, correct, delete) -> None:
         correct(obj, {name: getattr(obj, name) for name in changed if name in fields})
     for obj in formset.new_objects:
         record({name: getattr(obj, name) for name in fields})
+
+
+def shown_by_name(field: str, description: str):
+    """A read-only user field, shown by name only. Django links a read-only foreign key to
+    the related admin page without asking whether the viewer may open it, and the user pages
+    are auth's own, for superusers: a facilitator following the link was answered 403."""
+
+    @admin.display(description=description)
+    def show(self, obj) -> str:
+        user = getattr(obj, field, None) if obj is not None else None
+        return str(user) if user is not None else self.get_empty_value_display()
+
+    return show
 
 
 class AccessInlineMixin:

@@ -28,7 +28,13 @@ from ..services import (
     transition_label,
 )
 from ..states import MAIN_LINE, CaseState
-from .base import SESSION_RETRY_KEY, AccessInlineMixin, FacilitatorOnlyMixin, save_inline_through
+from .base import (
+    SESSION_RETRY_KEY,
+    AccessInlineMixin,
+    FacilitatorOnlyMixin,
+    save_inline_through,
+    shown_by_name,
+)
 
 STAGE_FIELDSETS = [
     (
@@ -80,9 +86,10 @@ class LabResultInline(AccessInlineMixin, admin.TabularInline):
         "platelets",
         "troponin_i",
         "note",
-        "recorded_by",
+        "recorded_by_name",
     ]
-    readonly_fields = ["recorded_by"]
+    readonly_fields = ["recorded_by_name"]
+    recorded_by_name = shown_by_name("recorded_by", "recorded by")
     verbose_name_plural = "Lab results after infusion"
 
 

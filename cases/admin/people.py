@@ -16,7 +16,7 @@ from ..models import (
     Product,
     WeightMeasurement,
 )
-from .base import AccessInlineMixin, FacilitatorOnlyMixin, save_inline_through
+from .base import AccessInlineMixin, FacilitatorOnlyMixin, save_inline_through, shown_by_name
 
 
 @admin.register(Hospital)
@@ -67,9 +67,10 @@ class ConsentInline(AccessInlineMixin, admin.TabularInline):
         "notice_version",
         "given_at",
         "withdrawn_at",
-        "recorded_by",
+        "recorded_by_name",
     ]
-    readonly_fields = ["recorded_by"]
+    readonly_fields = ["recorded_by_name"]
+    recorded_by_name = shown_by_name("recorded_by", "recorded by")
     can_delete = False
 
     def get_formset(self, request, obj=None, **kwargs):

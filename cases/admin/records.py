@@ -8,7 +8,7 @@ from ..models import (
     Notification,
     SafetyFollowUp,
 )
-from .base import FacilitatorOnlyMixin
+from .base import FacilitatorOnlyMixin, shown_by_name
 
 
 @admin.register(SafetyFollowUp)
@@ -19,7 +19,16 @@ class SafetyFollowUpAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     list_filter = [("resolved_at", admin.EmptyFieldListFilter), "codes"]
     search_fields = ["case__reference"]
     ordering = ["-resolved_at", "-raised_at"]
-    readonly_fields = ["case", "transition", "codes", "details", "note", "raised_by", "raised_at"]
+    readonly_fields = [
+        "case",
+        "transition",
+        "codes",
+        "details",
+        "note",
+        "raised_by_name",
+        "raised_at",
+    ]
+    raised_by_name = shown_by_name("raised_by", "raised by")
     fields = [*readonly_fields, "resolution", "resolved_at"]
 
     def has_add_permission(self, request) -> bool:
@@ -49,7 +58,11 @@ class NotificationAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     list_filter = ["status", "channel", "kind", ("sent_at", admin.EmptyFieldListFilter)]
     list_select_related = ["case", "recipient"]
     search_fields = ["case__reference", "recipient__username", "subject"]
-    readonly_fields = [f.name for f in Notification._meta.fields] + ["message_id"]
+    exclude = ["recipient"]
+    readonly_fields = [
+        f.name if f.name != "recipient" else "recipient_name" for f in Notification._meta.fields
+    ] + ["message_id"]
+    recipient_name = shown_by_name("recipient", "recipient")
 
     @admin.display(description="Message-ID")
     def message_id(self, obj: Notification) -> str:
