@@ -15,16 +15,7 @@ from cases.models import Case
 from cases.selectors import available_transitions, cases_for
 from cases.services import TRANSITION_FACTS, transition_label
 from cases.timeline import case_timeline
-from documents.models import DocumentType
-from documents.selectors import visible_types_q
-
-# In place of reasons that name clinical documents or quote lab values, for a hospital admin
-# without clinical access (the hospital portal says the same).
-CLINICAL_REASONS_HIDDEN = (
-    "Some clinical requirements (clinical documents or the eligibility check) are not met "
-    "yet; the facilitator and the treating doctor can see which."
-)
-HIDDEN_CODE = "clinical_reasons_hidden"
+from documents.selectors import readable_reasons
 
 
 def case_by_reference(user: Any, reference: str) -> Case:
@@ -34,27 +25,6 @@ def case_by_reference(user: Any, reference: str) -> Case:
         return cases_for(user).get(reference=reference)
     except Case.DoesNotExist as exc:
         raise Http404("No such case.") from exc
-
-
-def readable_reasons(
-    user: Any, case: Case, messages: list[str], codes: list[str]
-) -> tuple[list[str], list[str]]:
-    """The refusal reasons (and their codes) ``user`` may read on ``case``.
-
-    Rules name clinical documents and quote lab values ("Eligibility: ... ALT 95 is above
-    2 x ULN"). For a user who does not see the case's clinical side those reasons, and their
-    codes, give way to one sentence, as in the hospital portal."""
-    only = visible_types_q(user, case)
-    if not only:
-        return list(messages), list(codes)
-    hidden = DocumentType.objects.exclude(
-        **{key.removeprefix("document_type__"): value for key, value in only.items()}
-    )
-    prefixes = ("Eligibility:", *(f"{doc_type.name}:" for doc_type in hidden))
-    kept = [(m, c) for m, c in zip(messages, codes, strict=True) if not m.startswith(prefixes)]
-    if len(kept) < len(messages):
-        kept.append((CLINICAL_REASONS_HIDDEN, HIDDEN_CODE))
-    return [m for m, _ in kept], [c for _, c in kept]
 
 
 def case_blockers(user: Any, case: Case, request) -> dict:

@@ -92,7 +92,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
         ]
 
     def get_permit_expired(self, case: Case) -> bool:
-        return bool(case.permit_valid_until and case.permit_valid_until < today_ist())
+        return case.permit_expired_on(today_ist())
 
 
 class ClinicalSideSerializer(serializers.ModelSerializer):

@@ -186,3 +186,33 @@ def checklist_for(user: Any, case: Case) -> list[ChecklistLine]:
     if only_shipment:
         lines = [line for line in lines if line.document_type.shipment_side]
     return lines
+
+
+CLINICAL_REASONS_HIDDEN = (
+    "Some clinical requirements (clinical documents or the eligibility check) are not met "
+    "yet; the facilitator and the treating doctor can see which."
+)
+CLINICAL_REASONS_HIDDEN_CODE = "clinical_reasons_hidden"
+
+
+def readable_reasons(
+    user: Any, case: Case, messages: list[str], codes: list[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """The refusal reasons (and their rule codes) ``user`` may read on ``case``.
+
+    Rules name clinical documents and quote lab values ("Eligibility: ... ALT 95 is above
+    2 x ULN"). For a user who does not see the case's clinical side (a hospital admin without
+    a grant) those reasons, and their codes, give way to one sentence. The portals and the API
+    both ask here."""
+    codes = list(codes) if codes is not None else [""] * len(messages)
+    only = visible_types_q(user, case)
+    if not only:
+        return list(messages), codes
+    hidden = DocumentType.objects.exclude(
+        **{key.removeprefix("document_type__"): value for key, value in only.items()}
+    )
+    prefixes = ("Eligibility:", *(f"{doc_type.name}:" for doc_type in hidden))
+    kept = [(m, c) for m, c in zip(messages, codes, strict=True) if not m.startswith(prefixes)]
+    if len(kept) < len(messages):
+        kept.append((CLINICAL_REASONS_HIDDEN, CLINICAL_REASONS_HIDDEN_CODE))
+    return [m for m, _ in kept], [c for _, c in kept]

@@ -36,8 +36,8 @@ from cases.services import TRANSITION_FACTS, CaseActionError, notifications_mark
 from cases.states import MAIN_LINE, CaseState
 from cases.timeline import case_timeline
 from documents.forms import LAB_VALUE_FIELDS
-from documents.models import Document, DocumentType
-from documents.selectors import checklist_for, documents_for, visible_types_q
+from documents.models import Document
+from documents.selectors import checklist_for, documents_for, readable_reasons
 from documents.services import document_upload
 
 from .forms import PortalUploadForm, uploadable_types
@@ -125,7 +125,7 @@ def case_page(request: HttpRequest, queryset, ordering=("-created_at", "-pk")) -
 
 
 def permit_expired(case: Case) -> bool:
-    return bool(case.permit_valid_until and case.permit_valid_until < today_ist())
+    return case.permit_expired_on(today_ist())
 
 
 # --- Pieces of a case page ------------------------------------------------------------------
@@ -243,35 +243,10 @@ def ordered_transition_form(name: str, case: Case, data=None) -> TransitionForm:
     return form
 
 
-CLINICAL_REASONS_HIDDEN = (
-    "Some clinical requirements (clinical documents or the eligibility check) are not met "
-    "yet; the facilitator and the treating doctor can see which."
-)
-
-
-def _readable_reasons(user: Any, case: Case, reasons: list[str]) -> list[str]:
-    """The refusal reasons ``user`` may read.
-
-    Guards name clinical documents and quote lab values ("Eligibility: ... ALT 95 is above
-    2 x ULN"). A hospital admin without clinical access gets one sentence in their place.
-    """
-    only = visible_types_q(user, case)
-    if not only:
-        return reasons
-    hidden = DocumentType.objects.exclude(
-        **{key.removeprefix("document_type__"): value for key, value in only.items()}
-    )
-    prefixes = ("Eligibility:", *(f"{doc_type.name}:" for doc_type in hidden))
-    readable = [reason for reason in reasons if not reason.startswith(prefixes)]
-    if len(readable) < len(reasons):
-        readable.append(CLINICAL_REASONS_HIDDEN)
-    return readable
-
-
 def show_refusal(
     request: HttpRequest, case: Case, label: str, exc: CaseActionError, form: Any
 ) -> None:
     """The refusal as a message and as the form's error, in words ``request.user`` may read."""
-    reasons = _readable_reasons(request.user, case, exc.messages)
+    reasons, _ = readable_reasons(request.user, case, exc.messages)
     messages.error(request, f"{label} refused: " + " ".join(reasons))
     form.add_error(None, reasons)

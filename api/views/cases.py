@@ -19,9 +19,10 @@ from cases.services import (
     case_apply,
     transition_label,
 )
+from documents.selectors import readable_reasons
 
 from ..pagination import NewestFirst
-from ..selectors import case_blockers, case_by_reference, case_timeline_data, readable_reasons
+from ..selectors import case_blockers, case_by_reference, case_timeline_data
 from ..serializers import (
     CaseBlockersSerializer,
     CaseDetailSerializer,

@@ -80,7 +80,7 @@ def permit_expired(case: Case, ctx: Context) -> Iterator[str]:
     clears it (valid through its last day, India time)."""
     if not case.permit_valid_until:
         yield "The Form 12B permit has no validity date."
-    elif case.permit_valid_until < ctx.today:
+    elif case.permit_expired_on(ctx.today):
         yield (
             f"The Form 12B permit expired on {_day(case.permit_valid_until)}; "
             f"{'customs cannot clear' if ctx.transition == 'clear_customs' else 'the kit cannot be dispatched'} "
