@@ -29,12 +29,3 @@ def confirmation_file_form(
     if not required:
         form.fields["upload"].help_text = "One is already on file; add a file only to replace it."
     return form
-
-
-def temperature_log_form(
-    user: Any, case: Case, *, required: bool, data=None, files=None
-) -> PortalUploadForm:
-    """The temperature-logger upload that goes with the delivery confirmation."""
-    return confirmation_file_form(
-        user, case, TEMPERATURE_LOG, required=required, data=data, files=files
-    )
