@@ -51,7 +51,15 @@ def hospital_case_list(request: HttpRequest) -> HttpResponse:
     # The case waiting for this hospital (the kit to confirm) first, then the newest.
     waiting = DbCase(When(state=CaseState.DELIVERY, then=Value(0)), default=Value(1))
     page = case_page(request, cases_for(request.user), ordering=(waiting, "-created_at", "-pk"))
-    rows = [{"case": case, "permit_expired": permit_expired(case)} for case in page.object_list]
+    rows = [
+        {
+            "case": case,
+            "permit_expired": permit_expired(case),
+            # What this hospital owes now (the rest is the facilitator's and the doctor's).
+            "actions": [transition_label(n) for n in available_transitions(case, request.user)],
+        }
+        for case in page.object_list
+    ]
     return render(request, "portals/hospital/case_list.html", {"rows": rows, "page": page})
 
 

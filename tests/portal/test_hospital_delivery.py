@@ -246,3 +246,20 @@ def test_refusals_do_not_quote_clinical_values_to_hospital_admins(
     case_grant_clinical_access(case=delivering, by=facilitator, reason="Infusion team.")
     response = _confirm(client, delivering)
     assert "612.5" in response.content.decode()
+
+
+def test_the_hospital_list_says_what_the_hospital_owes(
+    client, hospital1, facilitator, case_a, delivering
+):
+    """Issue 13: each role's list shows what that role owes."""
+    from tests.factories import CaseFactory
+
+    CaseFactory(doctor=case_a.doctor, facilitator=facilitator)  # nothing for the hospital yet
+    client.force_login(hospital1)
+    rows = {
+        row["case"].pk: row["actions"]
+        for row in client.get(reverse("portal:hospital_cases")).context["rows"]
+    }
+    assert rows.pop(delivering.pk) == ["Confirm delivery and schedule infusion"]
+    assert list(rows.values()) == [[]]
+    assert "Nothing for you now" in client.get(reverse("portal:hospital_cases")).content.decode()
