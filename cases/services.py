@@ -23,7 +23,7 @@ from django.utils.text import capfirst
 from django_fsm import ConcurrentTransition, Transition, can_proceed
 
 from . import access, rules
-from .models import Case, CaseSequence
+from .models import Case, CaseSequence, SafetyFollowUp
 from .states import CaseState
 
 logger = logging.getLogger(__name__)
@@ -261,6 +261,51 @@ def case_create(*, by: Any, **fields: Any) -> Case:
         case.full_clean(exclude=["state"])  # protected: only transitions set it
         case.save()
     return case
+
+
+# Who and what the application is for is settled once it goes to the regulator.
+CASE_PARTIES = ("patient", "product", "doctor", "hospital")
+PARTIES_EDITABLE_IN = (CaseState.APPLICATION, CaseState.DOCUMENTS)
+
+
+def case_update(*, case: Case, by: Any, **fields: Any) -> Case:
+    """Change a case's own details (``CASE_CREATE_FIELDS``; never its state or the facts its
+    transitions record). The parties only while the case is in application or documents.
+    Raises ``PermissionDenied``, or ``ValidationError`` with nothing saved."""
+    _refuse_unknown("A case's details are", fields, CASE_CREATE_FIELDS)
+    if not access.may_create_case(by):
+        raise PermissionDenied("Only a facilitator may change a case's details.")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        settled = [
+            name
+            for name in CASE_PARTIES
+            if name in fields and getattr(locked, f"{name}_id") != getattr(fields[name], "pk", None)
+        ]
+        if settled and locked.state not in PARTIES_EDITABLE_IN:
+            raise ValidationError(
+                f"{locked.reference} has gone to the regulator: its {', '.join(settled)} can no "
+                "longer change."
+            )
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.full_clean(exclude=["state"])
+        locked.save(update_fields=[*fields, "updated_at"])
+    return locked
+
+
+def safety_follow_up_resolve(
+    *, follow_up: SafetyFollowUp, by: Any, resolution: str
+) -> SafetyFollowUp:
+    """A facilitator closes a protocol deviation's follow-up with what was done (kept with
+    when); an empty resolution reopens it."""
+    if not access.may_use_desk(by):
+        raise PermissionDenied("Only a facilitator resolves a safety follow-up.")
+    resolution = (resolution or "").strip()
+    follow_up.resolution = resolution
+    follow_up.resolved_at = timezone.now() if resolution else None
+    follow_up.save(update_fields=["resolution", "resolved_at"])
+    return follow_up
 
 
 # The kit is on its way in these states: a courier's newer ETA replaces the one of dispatch.

@@ -186,7 +186,12 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj: Case, form, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            # Only the case's own details change here, through the service.
+            services.case_update(
+                case=obj,
+                by=request.user,
+                **{name: form.cleaned_data[name] for name in form.changed_data},
+            )
             return
         # A new case is opened and numbered by the service; the admin goes on with ``obj``
         # (its log entry, its redirect), so it takes the saved row's values.

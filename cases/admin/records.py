@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from .. import services
 from ..models import (
     Notification,
     SafetyFollowUp,
@@ -30,6 +31,14 @@ class SafetyFollowUpAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     ]
     raised_by_name = shown_by_name("raised_by", "raised by")
     fields = [*readonly_fields, "resolution", "resolved_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "resolved_at"]  # set by the service with the resolution
+
+    def save_model(self, request, obj, form, change) -> None:
+        services.safety_follow_up_resolve(
+            follow_up=obj, by=request.user, resolution=form.cleaned_data["resolution"]
+        )
 
     def has_add_permission(self, request) -> bool:
         return False  # raised by case_apply with the infusion it belongs to
