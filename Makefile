@@ -34,8 +34,11 @@ run: seed
 	  trap 'kill -TERM $$(cat var/celery.pid) 2>/dev/null; rm -f var/celery.pid' EXIT INT TERM; \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
-# The same commands docker-compose.yml runs, for a production-shaped stack.
+# The same commands docker-compose.yml runs, for a production-shaped stack. The production
+# profile serves hashed static files from a manifest only collectstatic writes (without it
+# the server refuses to start: npp/checks.py), so `web` collects them first.
 web: venv
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(VENV)/bin/gunicorn npp.wsgi:application --bind $(HOST):$(PORT) --workers 4
 
 worker: venv
@@ -53,10 +56,13 @@ node_modules/axe-core: package-lock.json
 test: venv $(if $(shell command -v npm 2>/dev/null),node_modules/axe-core)
 	$(PY) -m pytest
 
-# ruff, then the apps' layers (pyproject.toml [tool.importlinter]): no import points up.
+# ruff, then the apps' layers (pyproject.toml [tool.importlinter]): no import points up, then
+# mypy with django-stubs on npp, cases and documents (pyproject.toml [tool.mypy]).
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 migrations-check: venv
 	$(PY) manage.py makemigrations --check --dry-run

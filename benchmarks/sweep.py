@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import itertools
 import pstats
 import random
 import resource
@@ -280,7 +281,7 @@ def targets(results: list[dict]) -> None:
     zero = all(x["created"] == 0 for r in results for x in r["second"])
     print(f"  every second sweep created 0: {verdict(zero)}")
     heading("Growth (median seconds; x10 data each step)")
-    for before, after in zip(results, results[1:], strict=False):
+    for before, after in itertools.pairwise(results):
         for label in ("first", "second"):
             a = Stats([x["seconds"] for x in before[label]]).median
             b = Stats([x["seconds"] for x in after[label]]).median

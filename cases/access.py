@@ -16,12 +16,13 @@ clinical access grant (the documents app's model) is read through its reverse re
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 
 if TYPE_CHECKING:
-    from django.db.models import QuerySet
+    from django.contrib.auth.models import Group, User
+    from django.db.models import Model, QuerySet
 
     from .models import Case, Notification, Patient
 
@@ -68,7 +69,7 @@ def is_facilitator(user: Any) -> bool:
     if user.is_superuser:
         return True
     # Cache on the user object: the admin asks this many times per page.
-    cached = getattr(user, "_npp_is_facilitator", None)
+    cached: bool | None = getattr(user, "_npp_is_facilitator", None)
     if cached is None:
         cached = user.groups.filter(name=FACILITATORS_GROUP).exists()
         user._npp_is_facilitator = cached
@@ -110,7 +111,7 @@ def is_hospital_admin_of(user: Any, case: Case) -> bool:
     return own is not None and case.hospital_id == own
 
 
-def assignable_facilitators():
+def assignable_facilitators() -> QuerySet[User]:
     """The users a case may be assigned to, as the dashboard's filter lists them: active staff
     (as ``Case.facilitator``'s choices are)."""
     from django.contrib.auth import get_user_model
@@ -118,7 +119,7 @@ def assignable_facilitators():
     return get_user_model().objects.filter(is_staff=True, is_active=True)
 
 
-def facilitators_group():
+def facilitators_group() -> Group:
     """The group that makes active staff facilitators (seeded by a data migration)."""
     from django.contrib.auth.models import Group
 
@@ -194,9 +195,9 @@ def clinical_access_granted(case: Case) -> bool:
     never imports it, so the grant is found through its reverse relation on ``Case``. A case
     page asks several times about its own case object (``page_cache``): the answer is kept
     there for the request; anywhere else it is asked anew."""
-    memo = case.__dict__.get("_npp_page_cache")
+    memo: dict[str, Any] | None = case.__dict__.get("_npp_page_cache")
     if memo is not None and "clinical_access" in memo:
-        return memo["clinical_access"]
+        return bool(memo["clinical_access"])
     granted = (
         type(case)._default_manager.filter(pk=case.pk, clinical_access_grant__isnull=False).exists()
     )
@@ -205,10 +206,11 @@ def clinical_access_granted(case: Case) -> bool:
     return granted
 
 
-def page_cache(case: Case) -> dict:
+def page_cache(case: Case) -> dict[str, Any]:
     """Start keeping, on this case object, answers a page asks many times (for one request:
     a grant made afterwards is not seen through this object)."""
-    return case.__dict__.setdefault("_npp_page_cache", {})
+    cache: dict[str, Any] = case.__dict__.setdefault("_npp_page_cache", {})
+    return cache
 
 
 def sees_clinical(user: Any, case: Case) -> bool:
@@ -285,11 +287,12 @@ def may_run(user: Any, case: Case, transition: str) -> bool:
     return any(_ROLE_ON_CASE[name](user, case) for name in TRANSITION_ROLES.get(transition, ()))
 
 
-def transition_permission(transition: str) -> Callable[[Case, Any], bool]:
-    """django-fsm's ``permission=`` for ``transition``: ``(case, user) -> may_run(...)``."""
+def transition_permission(transition: str) -> Callable[[Model, Any], bool]:
+    """django-fsm's ``permission=`` for ``transition``: ``(case, user) -> may_run(...)``.
+    Typed as django-fsm declares ``permission=`` (any model); only ``Case`` transitions use it."""
 
-    def permitted(case: Case, user: Any) -> bool:
-        return may_run(user, case, transition)
+    def permitted(case: Model, user: Any) -> bool:
+        return may_run(user, cast("Case", case), transition)
 
     permitted.__name__ = f"may_run_{transition}"
     return permitted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from django import forms
 
@@ -88,8 +89,9 @@ class CaseAdminForm(forms.ModelForm):
         # Only what the admin's fieldsets edit; the rest is read-only or set by transitions.
         fields = ["priority", "facilitator", "patient", "product", "doctor", "hospital"]
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # a ModelForm's clean() returns its cleaned_data
         doctor: Doctor | None = cleaned.get("doctor")
         hospital = cleaned.get("hospital")
         if doctor and hospital and doctor.hospital_id != hospital.pk:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -150,7 +151,7 @@ def patient_anonymise(patient: Patient) -> None:
             if document.file.name:
                 name = document.file.name
                 # Remove the bytes after commit: a rollback must not leave rows without files.
-                transaction.on_commit(lambda n=name, s=document.file.storage: s.delete(n))
+                transaction.on_commit(partial(document.file.storage.delete, name))
             document.original_filename = "anonymised"
             document.file.name = ""
             document.save(update_fields=["original_filename", "file"])

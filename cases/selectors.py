@@ -85,8 +85,10 @@ def case_baseline_labs(case: Case) -> dict:
 
 
 def case_planned_infusion_date(case: Case, at: dt.datetime | None = None) -> dt.date:
-    """The India date eligibility is judged on: the scheduled infusion's, else the earliest
-    it could be (the ETA's, or today's once the ETA has passed)."""
+    """The India date eligibility is judged on: the actual infusion's once given, the
+    scheduled one's before, else the earliest it could be (the ETA's, or today's once the ETA has passed)."""
+    if case.infused_at:  # once given, the infusion judged is the real one
+        return ist_date(case.infused_at)
     if case.infusion_scheduled_at:
         return ist_date(case.infusion_scheduled_at)
     today = today_ist(at)

@@ -12,6 +12,8 @@ it with ``transaction.on_commit``.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,8 +23,10 @@ from django.utils.text import capfirst
 from django_fsm import ConcurrentTransition, Transition, can_proceed
 
 from . import access, deadlines, rules
-from .models import Case, CaseSequence
+from .models import Case, CaseSequence, SafetyFollowUp
 from .states import CaseState
+
+logger = logging.getLogger(__name__)
 
 # The facts each transition may record on the case, and nothing else. A form or a caller
 # passing anything outside this table is a programming error, not user input.
@@ -68,7 +72,12 @@ class CaseActionError(Exception):
 
 
 class TransitionRefused(CaseActionError):
-    """The case is not ready: a guard found something missing."""
+    """The case is not ready: a guard found something missing. ``codes`` holds the code of
+    each message (the rulebook's code where a rule refused), for the API."""
+
+    def __init__(self, messages: list[str] | str, codes: list[str] | None = None) -> None:
+        super().__init__(messages)
+        self.codes = list(codes) if codes is not None else ["refused"] * len(self.messages)
 
 
 class TransitionNotAvailable(CaseActionError):
@@ -118,11 +127,7 @@ def case_apply(
         with transaction.atomic():
             locked = Case.objects.select_for_update().get(pk=case.pk)
             method = getattr(locked, transition)
-            # Whatever state the case is in, so an outsider learns nothing about it.
-            if not access.may_run(by, locked, transition):
-                raise PermissionDenied(
-                    f"You may not '{transition_label(transition)}' on {locked.reference}."
-                )
+            case_check_permission(case=locked, transition=transition, by=by)
             if locked.state != seen_state:
                 raise CaseConflict(
                     f"{locked.reference} was changed by someone else while you were working: "
@@ -139,7 +144,9 @@ def case_apply(
             now = timezone.now()
             found = rules.evaluate(locked, transition, at=now)
             if found.blockers:
-                raise TransitionRefused(found.blocker_messages())
+                raise TransitionRefused(
+                    found.blocker_messages(), [blocker.code for blocker in found.blockers]
+                )
             method(by=by, description=description or _history_reason(locked, facts) or None)
             locked.stage_clock_from = deadlines.stage_clock_after(
                 transition, locked.stage_clock_from, locked.state_changed_at, now
@@ -176,7 +183,9 @@ def _check_facilitator_facts(case: Case, facts: dict[str, Any], by: Any) -> None
     given = [name for name in FACILITATOR_FACTS if name in facts and str(facts[name] or "").strip()]
     if given and not access.may_record_facilitator_facts(by, case):
         labels = ", ".join(str(Case._meta.get_field(name).verbose_name) for name in sorted(given))
-        raise TransitionRefused(f"Only a facilitator may record the {labels}.")
+        raise TransitionRefused(
+            f"Only a facilitator may record the {labels}.", ["facilitator_facts"]
+        )
 
 
 def _raise_safety_follow_up(case: Case, transition: str, deviations: list, by: Any) -> None:
@@ -194,6 +203,16 @@ def _raise_safety_follow_up(case: Case, transition: str, deviations: list, by: A
     )
 
 
+def case_check_permission(*, case: Case, transition: str, by: Any) -> None:
+    """Raise ``PermissionDenied`` unless ``by`` may run ``transition`` on ``case``, whatever
+    state the case is in, so an outsider learns nothing about it.
+
+    ``case_apply`` checks it first, under the row lock; views ask it before they read the
+    transition's form, so someone who may not run it learns nothing from a form error."""
+    if not access.may_run(by, case, transition):
+        raise PermissionDenied(f"You may not '{transition_label(transition)}' on {case.reference}.")
+
+
 def _record_facts(case: Case, facts: dict[str, Any]) -> None:
     if not facts:
         return
@@ -205,13 +224,12 @@ def _record_facts(case: Case, facts: dict[str, Any]) -> None:
     try:
         case.clean_fields(exclude=exclude)
     except ValidationError as exc:
-        raise TransitionRefused(
-            [
-                f"{capfirst(Case._meta.get_field(field).verbose_name)}: {msg}"
-                for field, msgs in exc.message_dict.items()
-                for msg in msgs
-            ]
-        ) from exc
+        messages = [
+            f"{capfirst(Case._meta.get_field(field).verbose_name)}: {msg}"
+            for field, msgs in exc.message_dict.items()
+            for msg in msgs
+        ]
+        raise TransitionRefused(messages, ["invalid_fact"] * len(messages)) from exc
 
 
 def case_next_reference(*, year: int) -> str:
@@ -247,6 +265,70 @@ def case_create(*, by: Any, **fields: Any) -> Case:
         case.full_clean(exclude=["state"])  # protected: only transitions set it
         case.save()
     return case
+
+
+# Who and what the application is for is settled once it goes to the regulator.
+CASE_PARTIES = ("patient", "product", "doctor", "hospital")
+PARTIES_EDITABLE_IN = (CaseState.APPLICATION, CaseState.DOCUMENTS)
+
+
+def case_update(*, case: Case, by: Any, **fields: Any) -> Case:
+    """Change a case's own details (``CASE_CREATE_FIELDS``; never its state or the facts its
+    transitions record). The parties only while the case is in application or documents.
+    Raises ``PermissionDenied``, or ``ValidationError`` with nothing saved."""
+    _refuse_unknown("A case's details are", fields, CASE_CREATE_FIELDS)
+    if not access.may_create_case(by):
+        raise PermissionDenied("Only a facilitator may change a case's details.")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        settled = [
+            name
+            for name in CASE_PARTIES
+            if name in fields and getattr(locked, f"{name}_id") != getattr(fields[name], "pk", None)
+        ]
+        if settled and locked.state not in PARTIES_EDITABLE_IN:
+            raise ValidationError(
+                f"{locked.reference} has gone to the regulator: its {', '.join(settled)} can no "
+                "longer change."
+            )
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.full_clean(exclude=["state"])
+        locked.save(update_fields=[*fields, "updated_at"])
+    return locked
+
+
+def safety_follow_up_resolve(
+    *, follow_up: SafetyFollowUp, by: Any, resolution: str
+) -> SafetyFollowUp:
+    """A facilitator closes a protocol deviation's follow-up with what was done (kept with
+    when); an empty resolution reopens it."""
+    if not access.may_use_desk(by):
+        raise PermissionDenied("Only a facilitator resolves a safety follow-up.")
+    resolution = (resolution or "").strip()
+    follow_up.resolution = resolution
+    follow_up.resolved_at = timezone.now() if resolution else None
+    follow_up.save(update_fields=["resolution", "resolved_at"])
+    return follow_up
+
+
+# The kit is on its way in these states: a courier's newer ETA replaces the one of dispatch.
+ETA_STATES = (CaseState.CUSTOMS, CaseState.DELIVERY)
+
+
+def case_record_eta(*, case: Case, eta: dt.datetime, source: str) -> bool:
+    """Record the kit's new ETA as ``source`` reports it (a courier's signed tracking event,
+    received by the webhooks app). Only while the kit is on its way (``ETA_STATES``); no
+    transition runs and no rule is evaluated. No user acts: the sender's verified signature is
+    its authority, so ``access`` is not asked. Returns whether the ETA changed."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.state not in ETA_STATES or locked.eta == eta:
+            return False
+        locked.eta = eta
+        locked.save(update_fields=["eta", "updated_at"])
+    logger.info("%s: ETA %s reported by %s", locked.reference, eta.isoformat(), source)
+    return True
 
 
 def _refuse_unknown(what: str, values: dict[str, Any], allowed: tuple[str, ...]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -50,16 +51,17 @@ def _spans(case: Case, logs: list, now: dt.datetime) -> list[Span]:
     return result
 
 
-def case_history(case: Case) -> list:
+def case_history(case: Case) -> list[StateLog]:
     """The case's transition log, oldest first, with who acted; read once per case object (the
     timeline and the history of a case page share it)."""
     if "_npp_history" not in case.__dict__:
-        case._npp_history = list(
+        case.__dict__["_npp_history"] = list(
             StateLog.objects.for_(case)
             .select_related("by", "content_type")
             .order_by("timestamp", "pk")
         )
-    return case._npp_history
+    history: list[StateLog] = case.__dict__["_npp_history"]
+    return history
 
 
 # --- The timeline ----------------------------------------------------------------------------------
@@ -80,12 +82,12 @@ def timeline_stays(spans: list[Span]) -> list[dict]:
     """The stays as the timeline draws them: one per stage visit, with each hold inside it
     as a paused stretch (a hold stops the stage's clock: cases.deadlines), so a stage held
     and resumed is one row. A hold that never resumed ends its stage's row, paused."""
-    stays: list[dict] = []
+    stays: list[dict[str, Any]] = []
     for span in spans:
         last = stays[-1] if stays else None
         held = span.state == CaseState.ON_HOLD and last is not None and not last["side"]
         resumed = last is not None and last["held_open"] and span.state == last["state"]
-        if held or resumed:
+        if last is not None and (held or resumed):
             last["parts"].append((span, held))
             last["held_open"] = held
             continue
@@ -208,7 +210,9 @@ def calendar_grid(rows: list[dict]) -> list[dict]:
             days = []
             for day in week:
                 events = by_day.get(day, []) if day.month == month else []
-                status = min((e["status"] for e in events), key=_STATUS_RANK.get, default="")
+                status = min(
+                    (e["status"] for e in events), key=lambda s: _STATUS_RANK[s], default=""
+                )
                 days.append(
                     {
                         "date": day,

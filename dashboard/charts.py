@@ -44,7 +44,7 @@ def grouped_hbar_chart(
 ) -> Chart:
     """Bars for several ``series`` (key, legend label, CSS class) per row."""
     values = [row.get(key) or 0 for row in rows for key, _, _ in series]
-    biggest = max(values + [1])
+    biggest = max([*values, 1])
     plot = width - LABEL_WIDTH - 60
     group = len(series) * BAR_HEIGHT + GAP
     chart = Chart(

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import F, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from cases import access
-from cases.admin import CaseModelAdmin, FacilitatorOnlyMixin
+from cases.admin import CaseModelAdmin, FacilitatorOnlyMixin, shown_by_name
 from cases.models import Case
 
 from .forms import UploadForm
@@ -144,7 +145,7 @@ class DocumentAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         "content_type",
         "sha256",
         "page_count",
-        "uploaded_by",
+        "uploaded_by_name",
         "uploaded_at",
         "sample_taken_on",
         "alt",
@@ -156,9 +157,11 @@ class DocumentAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         "anti_aav9_titer",
         "review_status",
         "review_note",
-        "reviewed_by",
+        "reviewed_by_name",
         "reviewed_at",
     ]
+    uploaded_by_name = shown_by_name("uploaded_by", "uploaded by")
+    reviewed_by_name = shown_by_name("reviewed_by", "reviewed by")
 
     def get_readonly_fields(self, request, obj=None):
         # Only the review may change, and only through the review service (save_model).
@@ -188,22 +191,44 @@ class DocumentAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
 
+    def get_ordering(self, request):
+        # The review queue first, oldest upload first; then everything else, newest first.
+        pending = Q(review_status=ReviewStatus.PENDING)
+        return [
+            DbCase(When(pending, then=Value(0)), default=Value(1)).asc(),
+            DbCase(When(pending, then=F("uploaded_at"))).asc(nulls_last=True),
+            "-uploaded_at",
+            "-pk",
+        ]
+
+    def _review_many(self, request, queryset, status: str, note: str = "") -> None:
+        """Review each selected document through the service; the count is of those that the
+        review actually changed (the selection is taken before the loop changes it)."""
+        documents = list(queryset.select_related("case", "document_type"))
+        done, refused = 0, []
+        for document in documents:
+            try:
+                document_review(document=document, by=request.user, status=status, note=note)
+                done += 1
+            except ValidationError as exc:
+                refused.append(f"{document} ({document.case.reference}): {' '.join(exc.messages)}")
+        verb = "Accepted" if status == ReviewStatus.ACCEPTED else "Rejected"
+        messages.success(request, f"{verb} {done} document(s).")
+        for problem in refused:
+            messages.error(request, problem)
+
     @admin.action(description="Accept selected documents")
     def accept_selected(self, request, queryset) -> None:
-        for document in queryset.select_related("case"):
-            document_review(document=document, by=request.user, status=ReviewStatus.ACCEPTED)
-        messages.success(request, f"Accepted {queryset.count()} document(s).")
+        self._review_many(request, queryset, ReviewStatus.ACCEPTED)
 
     @admin.action(description="Reject selected documents (note: 'Rejected in bulk review')")
     def reject_selected(self, request, queryset) -> None:
-        for document in queryset.select_related("case"):
-            document_review(
-                document=document,
-                by=request.user,
-                status=ReviewStatus.REJECTED,
-                note="Rejected in bulk review; see the facilitator for details.",
-            )
-        messages.success(request, f"Rejected {queryset.count()} document(s).")
+        self._review_many(
+            request,
+            queryset,
+            ReviewStatus.REJECTED,
+            note="Rejected in bulk review; see the facilitator for details.",
+        )
 
 
 @admin.register(DocumentAccess)
@@ -235,7 +260,9 @@ class ClinicalAccessGrantAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     the access log); deleting a grant here revokes it."""
 
     list_display = ["case", "granted_by", "granted_at", "reason"]
-    readonly_fields = ["granted_by", "granted_at"]
+    exclude = ["granted_by"]
+    readonly_fields = ["granted_by_name", "granted_at"]
+    granted_by_name = shown_by_name("granted_by", "granted by")
 
     def get_readonly_fields(self, request, obj=None):
         # A grant belongs to its case: to move it, revoke it and grant on the other case.

@@ -5,6 +5,7 @@ Once the case has passed that gate an old result no longer matters (``documents.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet
@@ -82,7 +83,7 @@ def _gate_ahead() -> Q:
     condition = Q(
         case__state=CaseState.REJECTED, document_type__required_before=CaseState.REGULATORY_REVIEW
     )
-    for state, following in zip(MAIN_LINE, MAIN_LINE[1:], strict=False):
+    for state, following in itertools.pairwise(MAIN_LINE):
         condition |= Q(case__state=state, document_type__required_before=following)
         condition |= Q(
             case__state=CaseState.ON_HOLD,

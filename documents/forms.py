@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -45,9 +47,11 @@ class UploadForm(forms.ModelForm):
 
     def __init__(self, *args, document_types=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        document_type = self.fields["document_type"]
+        assert isinstance(document_type, forms.ModelChoiceField)  # from the model's ForeignKey
         if document_types is not None:
-            self.fields["document_type"].queryset = document_types
-        self.fields["document_type"].empty_label = None
+            document_type.queryset = document_types
+        document_type.empty_label = None
 
     def clean_upload(self):
         # Refuse a large file before reading it; the content checks run in the service.
@@ -64,8 +68,9 @@ class UploadForm(forms.ModelForm):
             check_sample_date(taken, today=today_ist())
         return taken
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # a ModelForm's clean() returns its cleaned_data
         doc_type: DocumentType | None = cleaned.get("document_type")
         if doc_type is not None and doc_type.is_lab and not cleaned.get("sample_taken_on"):
             self.add_error("sample_taken_on", "Enter the date the sample was taken.")

@@ -13,7 +13,7 @@ from cases.clinical import MalformedTiter, parse_titer
 from cases.lab_fields import lab_value_field, uln_field
 from cases.states import CaseState
 
-from .storage import PrivateStorage
+from .storage import private_storage
 
 
 class Provider(models.TextChoices):
@@ -97,7 +97,7 @@ class Document(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="documents")
     document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField()
-    file = models.FileField(storage=PrivateStorage(), upload_to=document_upload_to, max_length=200)
+    file = models.FileField(storage=private_storage, upload_to=document_upload_to, max_length=200)
     original_filename = models.CharField(max_length=200)
     size = models.PositiveBigIntegerField()
     content_type = models.CharField(max_length=50)

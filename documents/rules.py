@@ -5,11 +5,17 @@ none of this module; it only runs what is registered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from cases.rules import Context, rule
 from cases.selectors import register_baseline_labs_source
 from cases.states import CaseState
+
+if TYPE_CHECKING:
+    from cases.models import Case
+
+    from .models import Document
 
 # The state whose required documents a transition checks (DOMAIN.md §4, documents issue).
 DOCUMENT_GATES = {
@@ -33,7 +39,7 @@ ULN_FIELDS = {"alt": "alt_uln", "ast": "ast_uln", "total_bilirubin": "total_bili
 
 
 @rule(code="documents_missing", transitions=DOCUMENT_GATES)
-def documents_missing(case, ctx: Context) -> Iterator[str]:
+def documents_missing(case: Case, ctx: Context) -> Iterator[str]:
     """Every document the target state needs is accepted and valid (or, for the hospital's
     own receipt records, uploaded: DocumentType.review_before_gate)."""
     from .selectors import checklist
@@ -44,7 +50,7 @@ def documents_missing(case, ctx: Context) -> Iterator[str]:
 
 
 @rule(code="packet_outdated", transitions=["submit_to_regulator"])
-def packet_outdated(case, ctx: Context) -> Iterator[str]:
+def packet_outdated(case: Case, ctx: Context) -> Iterator[str]:
     """The application packet the port office gets was built after the newest acceptance of
     every document it encloses."""
     from .packets.services import packet_blockers
@@ -52,14 +58,14 @@ def packet_outdated(case, ctx: Context) -> Iterator[str]:
     yield from packet_blockers(case)
 
 
-def accepted_lab_values(case) -> dict:
+def accepted_lab_values(case: Case) -> dict[str, dict[str, Any]]:
     """The newest accepted lab report of each type, as ``cases.clinical.Labs`` input."""
     from .selectors import prefetched_documents
 
     docs = prefetched_documents(case)
     if docs is None:
         return accepted_lab_values_for([case])[case.pk]
-    newest: dict = {}
+    newest: dict[str, Document] = {}
     for doc in sorted(
         (d for d in docs if _baseline(d)),
         key=lambda d: (d.sample_taken_on, d.version),
@@ -69,7 +75,7 @@ def accepted_lab_values(case) -> dict:
     return _values(newest)
 
 
-def _baseline(doc) -> bool:
+def _baseline(doc: Document) -> bool:
     from .models import ReviewStatus
 
     return (
@@ -79,11 +85,11 @@ def _baseline(doc) -> bool:
     )
 
 
-def accepted_lab_values_for(cases) -> dict:
+def accepted_lab_values_for(cases: Iterable[Case]) -> dict[int, dict[str, dict[str, Any]]]:
     """``accepted_lab_values`` of many cases in one query: ``{case pk: values}``."""
     from .models import Document, ReviewStatus
 
-    newest: dict[int, dict] = {case.pk: {} for case in cases}
+    newest: dict[int, dict[str, Document]] = {case.pk: {} for case in cases}
     docs = (
         Document.objects.filter(
             case__in=[case.pk for case in cases],
@@ -99,8 +105,8 @@ def accepted_lab_values_for(cases) -> dict:
     return {pk: _values(found) for pk, found in newest.items()}
 
 
-def _values(newest: dict) -> dict:
-    labs: dict = {}
+def _values(newest: dict[str, Document]) -> dict[str, dict[str, Any]]:
+    labs: dict[str, dict[str, Any]] = {}
     for code, doc in newest.items():
         for name in BASELINE_SOURCES[code]:
             value = getattr(doc, name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,7 @@ class ChecklistLine:
         name = self.document_type.name
         if self.status == LineStatus.MISSING:
             return f"{name}: missing."
+        assert self.document is not None  # only a missing line has none (``_line``)
         if self.status == LineStatus.PENDING:
             return f"{name}: uploaded (v{self.document.version}) but not yet reviewed."
         if self.status == LineStatus.REJECTED:
@@ -57,7 +59,37 @@ class ChecklistLine:
         return f"{name}: ok."
 
 
-_ORDER = {state: index for index, state in enumerate(MAIN_LINE)}
+_ORDER: dict[str, int] = {state: index for index, state in enumerate(MAIN_LINE)}
+
+
+CLINICAL_REASONS_HIDDEN = (
+    "Some clinical requirements (clinical documents or the eligibility check) are not met "
+    "yet; the facilitator and the treating doctor can see which."
+)
+CLINICAL_REASONS_HIDDEN_CODE = "clinical_reasons_hidden"
+
+
+def readable_reasons(
+    user: Any, case: Case, messages: list[str], codes: list[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """The refusal reasons (and their rule codes) ``user`` may read on ``case``.
+
+    Rules name clinical documents and quote lab values ("Eligibility: ... ALT 95 is above
+    2 x ULN"). For a user who does not see the case's clinical side (a hospital admin without
+    a grant) those reasons, and their codes, give way to one sentence. The portals and the API
+    both ask here."""
+    codes = list(codes) if codes is not None else [""] * len(messages)
+    only = visible_types_q(user, case)
+    if not only:
+        return list(messages), codes
+    hidden = DocumentType.objects.exclude(
+        **{key.removeprefix("document_type__"): value for key, value in only.items()}
+    )
+    prefixes = ("Eligibility:", *(f"{doc_type.name}:" for doc_type in hidden))
+    kept = [(m, c) for m, c in zip(messages, codes, strict=True) if not m.startswith(prefixes)]
+    if len(kept) < len(messages):
+        kept.append((CLINICAL_REASONS_HIDDEN, CLINICAL_REASONS_HIDDEN_CODE))
+    return [m for m, _ in kept], [c for _, c in kept]
 
 
 def next_state(case: Case) -> str | None:
@@ -121,12 +153,12 @@ def prefetch_case_documents(case: Case) -> Case:
     object: the checklist, the document list and the lab values of a case page then read them
     without a query each. Only for a page's own case object (an upload after this needs
     ``forget_case_documents``)."""
-    case._npp_documents = list(
+    case.__dict__["_npp_documents"] = list(
         case.documents.select_related("document_type", "uploaded_by", "reviewed_by").order_by(
             "document_type__sort_order", "document_type_id", "-version"
         )
     )
-    case._npp_document_types = list(DocumentType.objects.all())
+    case.__dict__["_npp_document_types"] = list(DocumentType.objects.all())
     return case
 
 
@@ -154,7 +186,7 @@ def checklist(
     Two queries whatever the number of types: the types, and the case's documents (none when
     the page prefetched them: ``prefetch_case_documents``).
     """
-    docs = prefetched_documents(case)
+    docs: Iterable[Document] | None = prefetched_documents(case)
     if docs is None:
         types = _gated_types()
         docs = case.documents.filter(document_type__in=types).order_by("document_type", "-version")

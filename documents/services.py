@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -114,6 +117,9 @@ def document_upload(
             document.file.save(upload.filename, ContentFile(upload.data), save=False)
             document.full_clean()
             document.save()
+        block = _UPLOADED_IN_BLOCK.get()
+        if block is not None:
+            block.append(document)
     except BaseException:
         if document is not None and document.file.name:
             _remove_file(document)
@@ -140,6 +146,30 @@ def _check_sample_date(case: Case, taken: dt.date) -> None:
         raise ValidationError({"sample_taken_on": exc}) from exc
 
 
+# The uploads made inside an ``uploads_all_or_nothing`` block, so their files can be removed
+# when the block's transaction rolls back (a file is not part of the database's transaction).
+_UPLOADED_IN_BLOCK: ContextVar[list[Document] | None] = ContextVar(
+    "uploaded_in_block", default=None
+)
+
+
+@contextmanager
+def uploads_all_or_nothing() -> Iterator[list[Document]]:
+    """One transaction for several uploads and what depends on them (a transition): if
+    anything inside raises, no row stays and no file is left behind."""
+    created: list[Document] = []
+    token = _UPLOADED_IN_BLOCK.set(created)
+    try:
+        with transaction.atomic():
+            yield created
+    except BaseException:
+        for document in created:
+            _remove_file(document)
+        raise
+    finally:
+        _UPLOADED_IN_BLOCK.reset(token)
+
+
 def _remove_file(document: Document) -> None:
     try:
         document.file.storage.delete(document.file.name)
@@ -160,7 +190,9 @@ def document_review(*, document: Document, by: Any, status: str, note: str = "")
     document.review_note = note
     document.reviewed_by = by
     document.reviewed_at = timezone.now()
-    document.save(update_fields=["review_status", "review_note", "reviewed_by", "reviewed_at"])
+    # One transaction with what the save triggers (the webhook outbox row), wherever called.
+    with transaction.atomic():
+        document.save(update_fields=["review_status", "review_note", "reviewed_by", "reviewed_at"])
     return document
 
 

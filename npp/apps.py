@@ -9,3 +9,6 @@ class NppConfig(AppConfig):
 
     name = "npp"
     verbose_name = "NPP project"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the system checks

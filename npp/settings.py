@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -66,10 +67,16 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "auditlog",
+    "rest_framework",
+    "drf_spectacular",
+    # Swagger UI's files, served as our own static files (no CDN).
+    "drf_spectacular_sidecar",
     "cases",
     "documents",
     "portals",
     "dashboard",
+    "webhooks",
+    "api",
     # The project itself, last: its commands compose every app above (npp/apps.py).
     "npp",
 ]
@@ -77,6 +84,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files keep their caching), before everything that may answer.
+    "npp.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -117,6 +126,13 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # largest cost under load (docs/benchmarks.md).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that does not answer (a lost route, a firewall dropping packets) fails the
+    # request after this many seconds, as a styled 503 (npp.errors), instead of after the
+    # kernel's two minutes. A DATABASE_URL ?connect_timeout= wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DJANGO_DB_CONNECT_TIMEOUT", default=5)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing at once when the web server and the worker
     # both write (the embedded default runs both on one file).
@@ -215,9 +231,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` gathers them (the production profile refuses to start until it has:
+# npp.checks).
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         # The manifest storage needs `collectstatic` first; development and tests serve
@@ -234,6 +252,40 @@ STORAGES = {
 # only by permission-checking views.
 PRIVATE_STORAGE_ROOT = Path(env.str("NPP_PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
 
+# --- Document storage -----------------------------------------------------------------------
+# Document.file is stored by STORAGES["documents"] (documents.storage.private_storage): the
+# folder above, or, when NPP_S3_BUCKET names one, a private S3-compatible bucket that every web
+# server shares. The bucket must exist and grant no public access; objects are written with
+# no ACL and with server-side encryption requested (documents.storage.ENFORCED_S3_OPTIONS), and
+# downloads still go through the scoped, logged view. Credentials: AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY, else boto3's own chain (instance role, ~/.aws).
+NPP_S3_BUCKET = env.str("NPP_S3_BUCKET", default="")
+if NPP_S3_BUCKET:
+    _s3_endpoint = env.str("NPP_S3_ENDPOINT_URL", default="")
+    if _s3_endpoint and not _s3_endpoint.startswith(("https://", "http://")):
+        raise ImproperlyConfigured("NPP_S3_ENDPOINT_URL must start with https:// or http://.")
+    # A MinIO or other server at its own address is reached by path (host/bucket/key);
+    # AWS by virtual host (bucket.host/key).
+    _s3_addressing = env.str("NPP_S3_ADDRESSING_STYLE", default="") or (
+        "path" if _s3_endpoint else "auto"
+    )
+    if _s3_addressing not in {"auto", "path", "virtual"}:
+        raise ImproperlyConfigured("NPP_S3_ADDRESSING_STYLE must be auto, path or virtual.")
+    STORAGES["documents"] = {
+        "BACKEND": "documents.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": NPP_S3_BUCKET,
+            "endpoint_url": _s3_endpoint or None,
+            "region_name": env.str("NPP_S3_REGION", default="") or "ap-south-1",
+            "addressing_style": _s3_addressing,
+            "location": env.str("NPP_S3_PREFIX", default="").strip("/"),
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+        },
+    }
+else:
+    STORAGES["documents"] = {"BACKEND": "documents.storage.PrivateStorage"}
+
 # --- Email delivery timing -----------------------------------------------------------------
 # Every wait on the mail server (connecting, each command's answer) gives up after
 # EMAIL_TIMEOUT; Django passes it to smtplib. A relay that says nothing for 10 s is down.
@@ -247,37 +299,68 @@ NPP_DELIVERY_SOFT_TIME_LIMIT = 10 * EMAIL_TIMEOUT
 NPP_DELIVERY_TIME_LIMIT = NPP_DELIVERY_SOFT_TIME_LIMIT + EMAIL_TIMEOUT
 NPP_DELIVERY_LEASE_SECONDS = NPP_DELIVERY_TIME_LIMIT + EMAIL_TIMEOUT
 
+# --- Webhook delivery timing (webhooks.delivery) ----------------------------------------------
+# An outbound webhook POST waits this long for each step (connect, send, answer).
+NPP_WEBHOOK_TIMEOUT = env.int("NPP_WEBHOOK_TIMEOUT", default=10)
+# A delivery is a connection, a request and an answer: stopped (soft limit) after 3 waits,
+# killed one wait later; its claim (the lease) outlives that by one more. Default: 30, 40, 50 s.
+NPP_WEBHOOK_SOFT_TIME_LIMIT = 3 * NPP_WEBHOOK_TIMEOUT
+NPP_WEBHOOK_TIME_LIMIT = NPP_WEBHOOK_SOFT_TIME_LIMIT + NPP_WEBHOOK_TIMEOUT
+NPP_WEBHOOK_LEASE_SECONDS = NPP_WEBHOOK_TIME_LIMIT + NPP_WEBHOOK_TIMEOUT
+# An endpoint whose deliveries failed this many times in a row (each after all its retries, or
+# refused for good) is disabled, and the facilitators are emailed.
+NPP_WEBHOOK_DISABLE_AFTER_FAILURES = env.int("NPP_WEBHOOK_DISABLE_AFTER_FAILURES", default=5)
+
 # --- Celery -------------------------------------------------------------------------------
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 REDIS_URL = env.str("REDIS_URL", default="")
+# A broker (Redis) that does not connect, or does not answer a command, within this many
+# seconds is down: a request that queues work (a packet build) says so at once instead of
+# hanging, and a sweep leaves its emails to the next one. Workers and beat reconnect on their
+# own. Redis answers in milliseconds, and a worker's BRPOP waits 1 s server-side, under this.
+NPP_BROKER_TIMEOUT = env.float("NPP_BROKER_TIMEOUT", default=2)
+# Read by the Redis transport (also when only CELERY_BROKER_URL names Redis); others ignore them.
+_BROKER_TIMEOUTS = {
+    "socket_connect_timeout": NPP_BROKER_TIMEOUT,
+    "socket_timeout": NPP_BROKER_TIMEOUT,
+}
 if REDIS_URL:
-    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
+    # An empty override (as .env.example has them) means REDIS_URL, not Celery's amqp default.
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or REDIS_URL
     # A message a worker fetched but did not acknowledge (it died) goes back to the queue
     # once it is this old. Longer than a delivery's lease, so the redelivered task finds the
     # dead worker's claim expired and takes over (or marks it uncertain), and longer than a
     # delivery may run, so a running one is not handed out twice; every worker looks for such
     # messages every 5 s. (Kombu's default is an hour plus a scan every ~100 s.)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": NPP_DELIVERY_LEASE_SECONDS + EMAIL_TIMEOUT,
+        "visibility_timeout": max(
+            NPP_DELIVERY_LEASE_SECONDS + EMAIL_TIMEOUT,
+            NPP_WEBHOOK_LEASE_SECONDS + NPP_WEBHOOK_TIMEOUT,
+        ),
         "unacked_restore_interval": 5,
         "unacked_restore_throttle": 1,
+        **_BROKER_TIMEOUTS,
     }
 else:
     # Embedded default: kombu's filesystem transport; in and out must be the same folder.
     _queue = VAR_DIR / "celery" / "queue"
     _processed = VAR_DIR / "celery" / "processed"
     _results = VAR_DIR / "celery" / "results"
-    for _folder in (_queue, _processed, _results):
+    # Its exchange table; kombu's default is control/ in the working directory.
+    _control = VAR_DIR / "celery" / "control"
+    for _folder in (_queue, _processed, _results, _control):
         _folder.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),
         "processed_folder": str(_processed),
         "store_processed": False,
+        "control_folder": str(_control),
+        **_BROKER_TIMEOUTS,
     }
-    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=f"file://{_results}")
+    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or f"file://{_results}"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -294,8 +377,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Publishing must not hang a web request when the broker is down.
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Publishing must not hang a web request when the broker is down: a refused connection is
+# retried twice within a second (a pooled connection may be stale after a Redis restart), a
+# timeout (NPP_BROKER_TIMEOUT) is not retried.
+CELERY_BROKER_CONNECTION_TIMEOUT = NPP_BROKER_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
@@ -303,12 +388,25 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.5,
     "interval_max": 1,
 }
+# Outcomes live on the rows (Notification, PacketBuild), so no task keeps a result: publishing
+# a task that keeps one first subscribes to the result store, and with Redis down that was
+# retried 20 times a second apart (19 s) before the publish itself failed. Should anything
+# read a result, the store gives up as fast as the broker.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = NPP_BROKER_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = NPP_BROKER_TIMEOUT
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Every periodic task, in one place.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "send-due-reminders": {
         "task": "cases.send_due_reminders",
         "schedule": env.int("NPP_REMINDER_SWEEP_SECONDS", default=15 * 60),
+    },
+    # Webhook deliveries whose task was lost, or whose retry is due (webhooks.delivery.lost).
+    "sweep-webhooks": {
+        "task": "webhooks.sweep",
+        "schedule": env.int("NPP_WEBHOOK_SWEEP_SECONDS", default=60),
     },
 }
 
@@ -333,7 +431,7 @@ NPP_UPLOAD_MAX_IMAGE_PIXELS = env.int("NPP_UPLOAD_MAX_IMAGE_PIXELS", default=40_
 # PDFs above this many pages are refused (a full application packet has a few dozen).
 NPP_UPLOAD_MAX_PDF_PAGES = env.int("NPP_UPLOAD_MAX_PDF_PAGES", default=500)
 # PDFs whose streams hold more than this once decompressed are refused (decompression bombs):
-# about 13 times NPP_UPLOAD_MAX_BYTES, above what real scans reach; see documents/validation.py.
+# about 13 times NPP_UPLOAD_MAX_BYTES, above what real scans reach; see documents/validation/limits.py.
 NPP_UPLOAD_MAX_PDF_DECOMPRESSED_BYTES = env.int(
     "NPP_UPLOAD_MAX_PDF_DECOMPRESSED_BYTES", default=256 * 1024 * 1024
 )
@@ -371,7 +469,7 @@ NPP_STAGE_LIMIT_DAYS = {
 # Clinical settings read by cases/clinical.py ([default] values; see DOMAIN.md §1.6, §4).
 NPP_AAV9_TITER_MAX_DENOMINATOR = env.int("NPP_AAV9_TITER_MAX_DENOMINATOR", default=50)
 NPP_LAB_VALIDITY_DAYS = env.int("NPP_LAB_VALIDITY_DAYS", default=30)
-# documents/validation.py: a lab sample date further back than this (or before the child's birth)
+# documents/validation/limits.py: a lab sample date further back than this (or before the child's birth)
 # is refused as a typing slip: results count for 30 days and the children are under two.
 NPP_LAB_SAMPLE_MAX_AGE_DAYS = env.int("NPP_LAB_SAMPLE_MAX_AGE_DAYS", default=365)
 # Upper limits of normal: placeholders, DOMAIN.md gives no numbers. Confirm with the lab.
@@ -383,6 +481,40 @@ NPP_ULN = {
 # The privacy notice guardians read before consenting (DPDP Act 2023 s.5); bump on each change.
 NPP_PRIVACY_NOTICE_VERSION = env.str("NPP_PRIVACY_NOTICE_VERSION", default="2026-11")
 NPP_SITE_URL = env.str("NPP_SITE_URL", default="http://127.0.0.1:8000")
+
+# --- API (api/, /api/v1/) --------------------------------------------------------------------
+# Tokens are created per user in the admin (or `manage.py create_api_token`) and expire after:
+NPP_API_TOKEN_DAYS = env.int("NPP_API_TOKEN_DAYS", default=90)
+REST_FRAMEWORK = {
+    # A token (per program), else the browser's session (CSRF enforced on writes).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: DRF's browsable pages carry inline script, which our CSP refuses.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
+    # Per token, per signed-in user's session, per address (only the schema and docs are open).
+    "DEFAULT_THROTTLE_RATES": {
+        "api_token": env.str("NPP_API_RATE_TOKEN", default="120/minute"),
+        "api_session": env.str("NPP_API_RATE_SESSION", default="120/minute"),
+        "api_anonymous": env.str("NPP_API_RATE_ANONYMOUS", default="30/minute"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "NPP import cases API",
+    "DESCRIPTION": "Cases, documents, transitions and reminders, scoped as the portals are.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name for the states, wherever a field takes one.
+    "ENUM_NAME_OVERRIDES": {"CaseStateEnum": "cases.states.CaseState"},
+}
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ import segno
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,6 +26,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from cases.permissions import session_verified, two_factor_required
 
 CODE_HELP = "The 6-digit code from your authenticator app."
+# One answer to every failed sign-in, whatever was wrong: a different one for a right password
+# with a wrong code would confirm the password to whoever lacks only the authenticator.
+SIGN_IN_FAILED = (
+    "Enter a correct username and password (both are case-sensitive) and, for "
+    "facilitators, the current 6-digit code from your authenticator app."
+)
 
 
 def confirmed_device(user) -> TOTPDevice | None:
@@ -32,7 +39,13 @@ def confirmed_device(user) -> TOTPDevice | None:
 
 
 class LoginForm(AuthenticationForm):
-    """Username and password for everyone; staff with an authenticator also give its code."""
+    """Username and password for everyone; staff with an authenticator also give its code.
+
+    A wrong (or missing) code fails like a wrong password: the same message, and it counts
+    toward django-axes' lockout (``user_login_failed``), so codes cannot be tried endlessly
+    once a password is known."""
+
+    error_messages = {**AuthenticationForm.error_messages, "invalid_login": SIGN_IN_FAILED}
 
     otp_token = forms.CharField(
         label="Authenticator code (facilitators only)",
@@ -52,9 +65,14 @@ class LoginForm(AuthenticationForm):
             return cleaned  # first sign-in: /accounts/2fa/ sets the authenticator up
         token = (cleaned.get("otp_token") or "").strip()
         if not token or not device.verify_token(token):
-            raise forms.ValidationError(
-                "Enter the current 6-digit code from your authenticator app.", code="otp"
+            # As django.contrib.auth.authenticate() reports a wrong password (axes listens).
+            user_login_failed.send(
+                sender=__name__,
+                request=self.request,
+                credentials={"username": cleaned.get("username")},
             )
+            self.user_cache = None
+            raise self.get_invalid_login_error()
         user.otp_device = device  # django-otp marks the session verified on login
         return cleaned
 
@@ -87,6 +105,7 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
         device, _ = TOTPDevice.objects.get_or_create(
             user=request.user, confirmed=False, defaults={"name": "Authenticator app"}
         )
+    assert device is not None  # confirmed, or the one just set up
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):

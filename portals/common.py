@@ -26,6 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from cases import access, deadlines
@@ -37,12 +38,12 @@ from cases.services import TRANSITION_FACTS, CaseActionError, notifications_mark
 from cases.states import MAIN_LINE, CaseState
 from cases.timeline import case_history, case_timeline
 from documents.forms import LAB_VALUE_FIELDS
-from documents.models import Document, DocumentType
+from documents.models import Document
 from documents.selectors import (
     checklist_for,
     document_versions_for,
     prefetch_case_documents,
-    visible_types_q,
+    readable_reasons,
 )
 from documents.services import document_upload
 
@@ -125,15 +126,13 @@ def notifications(request: HttpRequest) -> HttpResponse:
 PAGE_SIZE = 50
 
 
-def case_page(request: HttpRequest, queryset) -> Page:
+def case_page(request: HttpRequest, queryset, ordering=("-created_at", "-pk")) -> Page:
     """One page of a case list (lists stay fast however many cases a hospital has)."""
-    return Paginator(queryset.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    return Paginator(queryset.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def permit_expired(case: Case) -> bool:
-    return bool(case.permit_valid_until and case.permit_valid_until < today_ist())
+    return case.permit_expired_on(today_ist())
 
 
 # --- Pieces of a case page ------------------------------------------------------------------
@@ -226,12 +225,12 @@ def checklist_with_forms(
 
 
 # A blank upload form on a checklist line renders the same on every page for its document
-# type (its element ids, the lab values it asks for): rendered once per process.
+# type and language (its element ids, the lab values it asks for): rendered once per process.
 _BLANK_FORM_FIELDS: dict[tuple, str] = {}
 
 
 def _blank_form_fields(form: PortalUploadForm) -> str:
-    key = (form.line_type.pk, form.line_type.code, form.line_type.is_lab)
+    key = (form.line_type.pk, form.line_type.code, form.line_type.is_lab, get_language())
     if key not in _BLANK_FORM_FIELDS:
         _BLANK_FORM_FIELDS[key] = render_to_string(
             "portals/includes/form_fields.html", {"form": form, "fields": form.shown_fields()}
@@ -280,35 +279,10 @@ def ordered_transition_form(name: str, case: Case, data=None) -> TransitionForm:
     return form
 
 
-CLINICAL_REASONS_HIDDEN = (
-    "Some clinical requirements (clinical documents or the eligibility check) are not met "
-    "yet; the facilitator and the treating doctor can see which."
-)
-
-
-def _readable_reasons(user: Any, case: Case, reasons: list[str]) -> list[str]:
-    """The refusal reasons ``user`` may read.
-
-    Guards name clinical documents and quote lab values ("Eligibility: ... ALT 95 is above
-    2 x ULN"). A hospital admin without clinical access gets one sentence in their place.
-    """
-    only = visible_types_q(user, case)
-    if not only:
-        return reasons
-    hidden = DocumentType.objects.exclude(
-        **{key.removeprefix("document_type__"): value for key, value in only.items()}
-    )
-    prefixes = ("Eligibility:", *(f"{doc_type.name}:" for doc_type in hidden))
-    readable = [reason for reason in reasons if not reason.startswith(prefixes)]
-    if len(readable) < len(reasons):
-        readable.append(CLINICAL_REASONS_HIDDEN)
-    return readable
-
-
 def show_refusal(
     request: HttpRequest, case: Case, label: str, exc: CaseActionError, form: Any
 ) -> None:
     """The refusal as a message and as the form's error, in words ``request.user`` may read."""
-    reasons = _readable_reasons(request.user, case, exc.messages)
+    reasons, _ = readable_reasons(request.user, case, exc.messages)
     messages.error(request, f"{label} refused: " + " ".join(reasons))
     form.add_error(None, reasons)

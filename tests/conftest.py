@@ -15,6 +15,7 @@ import pytest
 from django.db import connection
 
 from tests import factories
+from tests.s3_server import s3_documents, s3_server  # noqa: F401 (fixtures)
 
 POSTGRES_ONLY_REASON = "needs PostgreSQL row locks across two connections; CI runs it"
 

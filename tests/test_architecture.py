@@ -1,5 +1,5 @@
-"""The apps form layers, top to bottom: npp, then the portals and the dashboard (independent of
-each other), then documents, then cases. The contract is in pyproject.toml; ``lint-imports``
+"""The apps form layers, top to bottom: npp, then the portals, the dashboard and webhooks
+(independent of each other), then documents, then cases. The contract is in pyproject.toml; ``lint-imports``
 checks it. An import that points up, or across the portals/dashboard layer, fails here, and
 so does any cycle between apps, since a cycle needs one."""
 

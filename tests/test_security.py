@@ -16,6 +16,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.models import Patient
+from tests.manifest import write_static_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "demo-pass-2026"
@@ -41,8 +42,16 @@ PRODUCTION = {
 
 
 def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
+    static_root = tmp_path / "staticfiles"
+    write_static_manifest(static_root)  # what collectstatic leaves (tests/test_static_files.py)
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING", NPP_VAR_DIR=str(tmp_path), **PRODUCTION
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        NPP_VAR_DIR=str(tmp_path),
+        DJANGO_STATIC_ROOT=str(static_root),
+        **PRODUCTION,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
@@ -63,7 +72,8 @@ def test_pages_carry_a_strict_content_security_policy_and_frame_and_referrer_hea
     response = client.get("/portal/doctor/")
     csp = response["Content-Security-Policy"]
     script_src = next(part for part in csp.split(";") if "script-src" in part)
-    assert "'unsafe-inline'" not in script_src and "'self'" in script_src
+    assert "'unsafe-inline'" not in script_src
+    assert "'self'" in script_src
     assert "frame-ancestors 'none'" in csp
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
@@ -197,3 +207,150 @@ def test_every_change_to_a_patient_is_in_the_read_only_audit_trail(client, facil
         == 403
     )
     assert LogEntry.objects.filter(pk=entry.pk).exists()
+
+
+def _cache_directives(response) -> set[str]:
+    return {part.strip() for part in response.get("Cache-Control", "").split(",") if part.strip()}
+
+
+@pytest.mark.django_db
+def test_every_page_showing_patient_data_says_no_store_and_private(
+    client, case_a, facilitator, doctor1, hospital1
+):
+    from tests.factories import upload_document
+
+    document = upload_document(case_a, "cbc", doctor1)
+    pages = {
+        facilitator: [
+            reverse("admin:cases_case_change", args=[case_a.pk]),
+            reverse("admin:cases_case_changelist"),
+            reverse("dashboard"),
+            reverse("documents:download", args=[document.pk]),
+        ],
+        doctor1: [
+            reverse("portal:doctor_cases"),
+            reverse("portal:doctor_case", args=[case_a.pk]),
+            reverse("portal:notifications"),
+            reverse("documents:download", args=[document.pk]),
+        ],
+        hospital1: [
+            reverse("portal:hospital_cases"),
+            reverse("portal:hospital_case", args=[case_a.pk]),
+        ],
+    }
+    for user, urls in pages.items():
+        client.force_login(user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert {"no-store", "private"} <= _cache_directives(response), (user, url)
+
+
+def test_static_files_keep_their_own_caching():
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from npp.middleware import NoStoreMiddleware
+
+    def static_file(request):
+        response = HttpResponse("body{}", content_type="text/css")
+        response["Cache-Control"] = "max-age=315360000, public, immutable"
+        return response
+
+    request = RequestFactory().get("/static/npp/portal.abc123.css")
+    response = NoStoreMiddleware(static_file)(request)
+    assert response["Cache-Control"] == "max-age=315360000, public, immutable"
+
+
+def _example_values() -> dict[str, str]:
+    """``.env.example`` as django-environ reads it (``KEY=value`` lines; the rest comments)."""
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+def test_the_env_example_as_written_is_a_clean_production_profile(tmp_path):
+    values = _example_values()
+    assert values["DJANGO_SECRET_KEY"] == ""  # the one value each installation must fill in
+    static_root = tmp_path / "staticfiles"
+    write_static_manifest(static_root)
+    env = {
+        **values,
+        "DJANGO_SECRET_KEY": PRODUCTION["DJANGO_SECRET_KEY"],
+        # Where files go on this machine, not the example's ./var.
+        "NPP_VAR_DIR": str(tmp_path / "var"),
+        "NPP_PRIVATE_STORAGE_ROOT": str(tmp_path / "p"),
+        "DJANGO_STATIC_ROOT": str(static_root),
+    }
+
+    checked = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    shown = _manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.CELERY_BROKER_URL, s.CELERY_RESULT_BACKEND)",
+        **env,
+    )
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "System check identified no issues" in checked.stdout
+    # Empty optional overrides fall back to REDIS_URL instead of Celery's amqp default.
+    assert shown.stdout.split() == ["False", values["REDIS_URL"], values["REDIS_URL"]], shown.stderr
+
+
+def _without_csrf_token(response) -> str:
+    import re
+
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", ["000000", ""])
+def test_a_right_password_with_a_wrong_code_looks_exactly_like_a_wrong_password(
+    client, facilitator, code
+):
+    """The sign-in page must not confirm a facilitator's password to someone without the
+    authenticator: both failures give the same page, word for word."""
+    TOTPDevice.objects.create(user=facilitator, name="phone", confirmed=True)
+
+    wrong_password = client.post(
+        reverse("login"), {"username": "facilitator", "password": "not-it", "otp_token": code}
+    )
+    wrong_code = client.post(
+        reverse("login"), {"username": "facilitator", "password": PASSWORD, "otp_token": code}
+    )
+
+    assert wrong_password.status_code == wrong_code.status_code == 200
+    assert _without_csrf_token(wrong_password) == _without_csrf_token(wrong_code)
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_five_wrong_codes_lock_the_account_like_five_wrong_passwords(client, facilitator):
+    device = TOTPDevice.objects.create(user=facilitator, name="phone", confirmed=True)
+    for _ in range(4):
+        response = client.post(
+            reverse("login"),
+            {"username": "facilitator", "password": PASSWORD, "otp_token": "000000"},
+        )
+        assert response.status_code == 200
+    fifth = client.post(
+        reverse("login"), {"username": "facilitator", "password": PASSWORD, "otp_token": "000000"}
+    )
+    assert fifth.status_code == 429
+
+    device.refresh_from_db()
+    device.throttling_failure_count = 0  # django-otp's own throttle, not what is tested here
+    device.save()
+    locked = client.post(
+        reverse("login"),
+        {"username": "facilitator", "password": PASSWORD, "otp_token": _code(device)},
+    )
+    assert locked.status_code == 429
+    assert "locked" in locked.content.decode()
+    assert "_auth_user_id" not in client.session

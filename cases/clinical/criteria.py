@@ -84,7 +84,8 @@ class Labs:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"Unknown lab names: {', '.join(sorted(unknown))}.")
-        return cls(**{name: _lab_item(name, item) for name, item in data.items()})
+        items: dict[str, Any] = {name: _lab_item(name, item) for name, item in data.items()}
+        return cls(**items)
 
 
 def _lab_item(name: str, item: Any) -> LabValue | TiterResult | None:

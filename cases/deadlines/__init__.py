@@ -171,10 +171,15 @@ class Deadline:
     length: ClassVar[str]  # in words, e.g. "2 years"
     pauses_on_hold: ClassVar[bool] = False
     notify: ClassVar[tuple[str, ...]] = ()
-    ahead: ClassVar[dt.timedelta] = dt.timedelta(0)  # told, and shown as "soon", this early
     product: ClassVar[str | None] = None
     clinical: ClassVar[bool] = False  # about the child's treatment (hidden like lab values)
     summary: ClassVar[str] = ""
+
+    @property
+    def ahead(self) -> dt.timedelta:
+        """Told, and shown as "soon", this early (a subclass sets a fixed value or reads a
+        setting)."""
+        return dt.timedelta(0)
 
     def clocks(self, case: Case, ctx: Context) -> Iterable[Clock]:
         raise NotImplementedError

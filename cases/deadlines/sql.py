@@ -35,7 +35,7 @@ class AddDays(Func):
     def __init__(self, date, days) -> None:
         if isinstance(days, int):
             super().__init__(date)
-            self.days = days
+            self.days: int | None = days
         else:
             super().__init__(date, days)
             self.days = None

@@ -7,7 +7,6 @@ Nothing here calls the outside world: ``case_apply`` is the one door that runs a
 saves it and schedules side effects on commit.
 """
 
-from ..clinical import add_years
 from ..clock import today_ist
 from .case import Case, CaseSequence, CloseReason, EligibilityOverride, SafetyFollowUp
 from .monitoring import LabResult, LabTest
@@ -45,6 +44,5 @@ __all__ = [
     "Sex",
     "SmaType",
     "WeightMeasurement",
-    "add_years",
     "today_ist",
 ]

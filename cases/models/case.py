@@ -249,7 +249,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         # The kit is made up for one band (DOMAIN.md §1.10); the rulebook checked the weight.
         weight = self.patient.latest_weight()
         try:
-            self.kit_band_low_kg, self.kit_band_high_kg = weight_band(weight.weight_kg)
+            self.kit_band_low_kg, self.kit_band_high_kg = (
+                weight_band(weight.weight_kg) if weight else (None, None)
+            )
         except (AttributeError, WeightOutOfRange):
             self.kit_band_low_kg = self.kit_band_high_kg = None
 
@@ -345,6 +347,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     def days_in_state(self, now: dt.datetime | None = None) -> int:
         return ((now or timezone.now()) - self.state_changed_at).days
+
+    def permit_expired_on(self, day: dt.date) -> bool:
+        """Whether the Form 12B permit is no longer valid on ``day``, an India date (it is
+        valid through its last day). The rulebook's ``permit_expired`` and the pages ask here."""
+        return self.permit_valid_until is not None and self.permit_valid_until < day
 
     def cold_chain_ends_at(self) -> dt.datetime | None:
         """The instant the received kit's 14 x 24 hours end (DOMAIN.md §1.5, §1.10)."""

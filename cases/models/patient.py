@@ -14,7 +14,6 @@ from django.utils import timezone
 from ..clinical import (
     MAX_GESTATIONAL_AGE_WEEKS,
     MIN_GESTATIONAL_AGE_WEEKS,
-    add_years,
 )
 from ..clock import today_ist
 
@@ -96,13 +95,6 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
-
-    def second_birthday(self) -> dt.date:
-        return add_years(self.date_of_birth, 2)
-
-    def is_under_two_on(self, day: dt.date) -> bool:
-        """Zolgensma's label: less than 2 years old, i.e. before the 2nd birthday."""
-        return day < self.second_birthday()
 
     def age_in_months(self, on: dt.date | None = None) -> int:
         on = on or today_ist()

@@ -65,7 +65,7 @@ _ROLES = {
 
 def _for_role(piece: QuerySet, role: str) -> QuerySet:
     """``piece`` as one row per case and recipient of ``role``, with ``COLUMNS``."""
-    text = CharField()
+    text: CharField[str, str] = CharField()
     if role == GUARDIAN:  # no portal account: an email to the address on the patient
         rows = piece.exclude(patient__guardian_email="").annotate(
             n_recipient=Cast(Value(None), IntegerField()),

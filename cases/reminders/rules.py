@@ -34,6 +34,7 @@ from django.db.models.functions import Concat, JSONObject, Least
 
 from .. import clinical, deadlines
 from ..clock import IST, ist_date
+from ..deadlines.case_facts import StageExpected
 from ..deadlines.sql import AddDays, IsoDate, Morning, india_day_text
 from ..models import Case, LabResult
 from ..states import CaseState
@@ -92,6 +93,7 @@ def _stage_overdue(now: dt.datetime) -> list[QuerySet]:
     """A case longer in one state than its expected duration (hold time not counted), or
     still scheduled the day after its planned infusion: the assigned facilitator."""
     stage = deadlines.get("stage_expected")
+    assert isinstance(stage, StageExpected)
     limit = CaseWhen(
         *[
             When(state=state, then=Value(days))

@@ -3,6 +3,7 @@ records, the guardian's consent and the Form 12B permit (DOMAIN.md §2.1, §4, �
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from ..models import Case
 
 
-def _day(day) -> str:
+def _day(day: dt.date) -> str:
     return f"{day:%d %b %Y}"
 
 
@@ -79,7 +80,7 @@ def permit_expired(case: Case, ctx: Context) -> Iterator[str]:
     clears it (valid through its last day, India time)."""
     if not case.permit_valid_until:
         yield "The Form 12B permit has no validity date."
-    elif case.permit_valid_until < ctx.today:
+    elif case.permit_expired_on(ctx.today):
         yield (
             f"The Form 12B permit expired on {_day(case.permit_valid_until)}; "
             f"{'customs cannot clear' if ctx.transition == 'clear_customs' else 'the kit cannot be dispatched'} "

@@ -113,13 +113,16 @@ def _max_age_days(ctx: Context) -> int:
     # DOMAIN.md §1.3 [default]: within 14 days before the kit order; a re-check on infusion
     # day (NPP_WEIGHT_INFUSION_DAY_MAX_AGE_DAYS, 0: measured on the infusion day itself).
     if ctx.transition == INFUSION:
-        return settings.NPP_WEIGHT_INFUSION_DAY_MAX_AGE_DAYS
-    return settings.NPP_WEIGHT_MAX_AGE_DAYS
+        return int(settings.NPP_WEIGHT_INFUSION_DAY_MAX_AGE_DAYS)
+    return int(settings.NPP_WEIGHT_MAX_AGE_DAYS)
 
 
 def _latest_weight(case: Case, ctx: Context) -> WeightMeasurement | None:
     day = _weight_day(case, ctx)
-    return ctx.memo(f"weight:{day}", lambda: case.patient.latest_weight(on=day))
+    weight: WeightMeasurement | None = ctx.memo(
+        f"weight:{day}", lambda: case.patient.latest_weight(on=day)
+    )
+    return weight
 
 
 @rule(code="weight_missing", transitions=["submit_to_regulator", *WEIGHT_GATES], product=PRODUCT)
@@ -213,16 +216,18 @@ def cold_chain_window(case: Case, ctx: Context) -> Iterator[str]:
     if not case.received_at or not instant:
         return
     what = "scheduled" if ctx.transition == CONFIRM else "given"
+    ends_at = case.cold_chain_ends_at()
+    assert ends_at is not None  # received_at is set
     if instant < case.received_at:
         yield (
             f"The infusion cannot be {what} before the kit was received "
             f"({_when(case.received_at)})."
         )
-    elif instant > case.cold_chain_ends_at():
+    elif instant > ends_at:
         yield (
             f"The kit must be used within {settings.NPP_COLD_CHAIN_DAYS} x 24 hours of "
             f"receipt ({_when(case.received_at)}), that is by "
-            f"{_when(case.cold_chain_ends_at())}; the infusion is {what} for "
+            f"{_when(ends_at)}; the infusion is {what} for "
             f"{_when(instant)}."
         )
 
@@ -246,6 +251,9 @@ def syringe_window(case: Case, ctx: Context) -> Iterator[str]:
             f"{_when(drawn)}, so by {_when(drawn + dt.timedelta(hours=hours))}; the "
             f"infusion was at {_when(given)}."
         )
+
+
+# --- Eligibility --------------------------------------------------------------------------
 
 
 # --- Eligibility --------------------------------------------------------------------------

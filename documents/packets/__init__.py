@@ -21,6 +21,8 @@ from django.conf import settings
 from django.utils import timezone
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from cases.clinical import DosePlan
     from cases.models import Case, Hospital, Patient, WeightMeasurement
     from documents.models import Document, DocumentType
@@ -128,7 +130,7 @@ def dose_plan_for(patient: Patient) -> tuple[WeightMeasurement, DosePlan]:
         raise PacketError(str(exc)) from exc
 
 
-def scientific(value: float) -> dict[str, str]:
+def scientific(value: float | Decimal) -> dict[str, str]:
     """9.35e14 -> {"mantissa": "9.35", "exponent": "14"} for "9.35 x 10^14" in print."""
     mantissa, exponent = f"{value:.3e}".split("e")
     return {"mantissa": mantissa.rstrip("0").rstrip("."), "exponent": str(int(exponent))}

@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, cast
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -33,6 +34,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from PIL import Image
+from pypdf import PageObject
 
 from cases import access
 from cases.models import Case
@@ -57,16 +59,19 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, str], None]
 
-PACKET_TYPE_CODES = {
+PACKET_TYPE_CODES: dict[str, str] = {
     PacketKind.APPLICATION: "application_packet",
     PacketKind.CUSTOMS: "customs_packet",
 }
 # The checklist target whose lines a packet encloses; customs keeps only its own codes.
-_TARGETS = {
+_TARGETS: dict[str, str] = {
     PacketKind.APPLICATION: CaseState.REGULATORY_REVIEW,
     PacketKind.CUSTOMS: CaseState.DELIVERY,
 }
-_BUILDERS = {PacketKind.APPLICATION: application, PacketKind.CUSTOMS: customs}
+_BUILDERS: dict[str, ModuleType] = {
+    PacketKind.APPLICATION: application,
+    PacketKind.CUSTOMS: customs,
+}
 _PDF = "application/pdf"
 
 
@@ -92,8 +97,10 @@ def select_enclosures(case: Case, kind: str) -> list[Document]:
     problems = [line.describe() for line in lines if not line.ok]
     if problems:
         label = PacketKind(kind).label.lower()
-        raise PacketError([f"The {label} needs every document accepted first."] + problems)
-    return [line.document for line in lines]
+        raise PacketError([f"The {label} needs every document accepted first.", *problems])
+    return cast(
+        "list[Document]", [line.document for line in lines]
+    )  # every line is ok: each has one
 
 
 def load_enclosures(documents: list[Document], folder: Path, progress: Progress) -> list[Enclosure]:
@@ -211,7 +218,7 @@ def packet_render(plan: PacketPlan, progress: Progress = _no_progress) -> Render
     rendered = rendering.render_pdf(
         plan.template_name, plan.context, footer=plan.footer, resource_dirs=[plan.folder]
     )
-    placements = {}
+    placements: dict[int, PageObject] = {}
     ranges = {}
     for enclosure in plan.enclosures:
         indexes = [rendered.anchors[page["anchor"]] for page in enclosure.pages]
@@ -250,6 +257,7 @@ def packet_store(
             if build is not None:
                 locked = PacketBuild.objects.select_for_update().get(pk=build.pk)
                 if locked.document_id is not None:
+                    assert locked.document is not None
                     return locked.document
             if [d.pk for d in select_enclosures(plan.case, plan.kind)] != plan.document_ids:
                 raise PacketError(
@@ -314,12 +322,16 @@ def _stale_after() -> dt.timedelta:
 def packet_build_request(*, case: Case, kind: str, by: Any) -> PacketBuild:
     """Queue a build of ``kind`` for ``case``, or return the one already under way.
 
+    Raises ``PacketError`` with what is missing when the enclosures are not ready.
+
     The task is sent once the row has committed, so the worker always finds it.
     """
     if kind not in PacketKind.values:
         raise ValueError(f"Unknown packet kind {kind!r}.")
     if not access.may_build_packets(by, case):
         raise PermissionDenied("Only facilitators build packets.")
+    # What is already known to stop the build is said now, not by a failed build later.
+    select_enclosures(case, kind)
     with transaction.atomic():
         # Lock the case so two clicks queue one build between them.
         Case.objects.select_for_update().only("pk").get(pk=case.pk)

@@ -23,8 +23,9 @@ from cases import access
 from cases.models import Case
 from cases.states import CaseState
 
+from . import PacketError
 from .models import BuildStatus, PacketBuild, PacketKind
-from .services import PACKET_TYPE_CODES, packet_blockers, packet_build_request
+from .services import PACKET_TYPE_CODES, packet_blockers, packet_build_request, select_enclosures
 
 
 def facilitator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -44,8 +45,14 @@ def build(request: HttpRequest, case_pk: int, kind: str) -> HttpResponse:
     case = get_object_or_404(access.cases_visible_to(request.user), pk=case_pk)
     if kind not in PacketKind.values:
         raise PermissionDenied("Unknown packet.")
-    packet_build = packet_build_request(case=case, kind=kind, by=request.user)
     label = PacketKind(kind).label
+    try:
+        packet_build = packet_build_request(case=case, kind=kind, by=request.user)
+    except PacketError as exc:
+        messages.error(request, f"{label} not built: {' '.join(exc.messages)}")
+        return HttpResponseRedirect(
+            reverse("admin:cases_case_change", args=[case.pk]) + "#npp-packets"
+        )
     messages.info(
         request,
         f"{label}: build #{packet_build.pk} is {packet_build.get_status_display().lower()}.",
@@ -86,7 +93,7 @@ def _admin_action(kind: PacketKind) -> Callable[..., None]:
         for case in queryset:
             try:
                 packet_build_request(case=case, kind=kind.value, by=request.user)
-            except PermissionDenied as exc:
+            except (PermissionDenied, PacketError) as exc:
                 modeladmin.message_user(request, f"{case.reference}: {exc}", messages.ERROR)
             else:
                 queued += 1
@@ -115,8 +122,14 @@ def packet_panel(user: Any, case: Case) -> dict[str, Any]:
     kinds = []
     for kind in PacketKind:
         latest = builds.get(kind.value)
+        try:
+            select_enclosures(case, kind.value)
+            missing: list[str] = []
+        except PacketError as exc:
+            missing = exc.messages
         kinds.append(
             {
+                "missing": missing,
                 "kind": kind.value,
                 "label": kind.label,
                 "build_url": reverse("documents:packet_build", args=[case.pk, kind.value]),

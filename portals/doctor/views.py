@@ -29,11 +29,12 @@ from cases.services import (
     CaseActionError,
     CaseConflict,
     case_apply,
+    case_check_permission,
     transition_label,
 )
 from cases.states import CaseState
 from cases.timeline import calendar_grid
-from documents.selectors import checklists_for_cases, next_state
+from documents.selectors import LineStatus, checklists_for_cases, next_state
 from portals.common import (
     case_page,
     checklist_with_forms,
@@ -60,10 +61,27 @@ def doctor_case_list(request: HttpRequest) -> HttpResponse:
             {
                 "case": case,
                 "next_step": CaseState(target).label if target else "",
-                "missing": [line for line in lines if not line.ok],
+                **owed_by_doctor(request.user, case, lines),
             }
         )
     return render(request, "portals/doctor/case_list.html", {"rows": rows, "page": page})
+
+
+def owed_by_doctor(user: Any, case: Case, lines: list) -> dict[str, list]:
+    """What the doctor owes on ``case`` (documents only they supply that are missing, rejected
+    or expired, and the actions they may take now), and who owes the rest."""
+    mine, others = [], []
+    for line in lines:
+        if line.ok:
+            continue
+        if line.status == LineStatus.PENDING:
+            others.append((line, "Facilitator (review)"))
+        elif line.document_type.uploadable_by_doctor:
+            mine.append(line)
+        else:
+            others.append((line, line.document_type.get_provider_display()))
+    actions = [transition_label(name) for name in available_transitions(case, user)]
+    return {"mine": mine, "actions": actions, "others": others}
 
 
 def _doctor_actions(user: Any, case: Case, bound: TransitionForm | None) -> list[dict]:
@@ -134,6 +152,7 @@ def doctor_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     case = case_for(request.user, pk)
     if name not in TRANSITION_FACTS:
         raise Http404("No such action.")
+    case_check_permission(case=case, transition=name, by=request.user)  # 403 before the form
     form = ordered_transition_form(name, case, data=request.POST)
     label = transition_label(name)
     if not form.is_valid():

@@ -9,19 +9,23 @@ from documents.models import DocumentType
 from portals.forms import PortalUploadForm, uploadable_types
 
 TEMPERATURE_LOG = "temperature_log"
+DELIVERY_RECEIPT = "delivery_receipt"
+# The files that go with the delivery confirmation, in the order the form asks for them.
+CONFIRMATION_FILES = {
+    TEMPERATURE_LOG: "Temperature-logger report (PDF, JPEG or PNG)",
+    DELIVERY_RECEIPT: "Delivery receipt with time and signature (PDF, JPEG or PNG)",
+}
 
 
-def temperature_log_form(
-    user: Any, case: Case, *, required: bool, data=None, files=None
+def confirmation_file_form(
+    user: Any, case: Case, code: str, *, required: bool, data=None, files=None
 ) -> PortalUploadForm:
-    """The temperature-logger upload that goes with the delivery confirmation."""
-    form = PortalUploadForm(
-        data, files, document_types=uploadable_types(user, case), prefix=TEMPERATURE_LOG
-    )
-    form.place(DocumentType.objects.get(code=TEMPERATURE_LOG))
-    form.auto_id = "confirm-log-%s"
+    """One of the files that go with the delivery confirmation (``CONFIRMATION_FILES``)."""
+    form = PortalUploadForm(data, files, document_types=uploadable_types(user, case), prefix=code)
+    form.place(DocumentType.objects.get(code=code))
+    form.auto_id = f"confirm-{code}-%s"
     form.fields["upload"].required = required
-    form.fields["upload"].label = "Temperature-logger report (PDF, JPEG or PNG)"
+    form.fields["upload"].label = CONFIRMATION_FILES[code]
     if not required:
         form.fields["upload"].help_text = "One is already on file; add a file only to replace it."
     return form

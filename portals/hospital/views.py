@@ -10,6 +10,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Case as DbCase
+from django.db.models import Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,8 +19,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import Case
 from cases.selectors import available_transitions, case_for, cases_for
-from cases.services import CaseActionError, CaseConflict, case_apply, transition_label
-from documents.services import document_upload
+from cases.services import (
+    CaseActionError,
+    CaseConflict,
+    case_apply,
+    case_check_permission,
+    transition_label,
+)
+from cases.states import CaseState
+from documents.services import document_upload, uploads_all_or_nothing
 from portals.common import (
     case_page,
     checklist_with_forms,
@@ -32,7 +41,7 @@ from portals.common import (
 )
 from portals.forms import PortalUploadForm
 
-from .forms import TEMPERATURE_LOG, temperature_log_form
+from .forms import CONFIRMATION_FILES, confirmation_file_form
 
 CONFIRM_DELIVERY = "confirm_delivery_and_schedule"
 
@@ -40,24 +49,38 @@ CONFIRM_DELIVERY = "confirm_delivery_and_schedule"
 @require_GET
 @hospital_admin_required
 def hospital_case_list(request: HttpRequest) -> HttpResponse:
-    page = case_page(request, cases_for(request.user))
-    rows = [{"case": case, "permit_expired": permit_expired(case)} for case in page.object_list]
+    # The case waiting for this hospital (the kit to confirm) first, then the newest.
+    waiting = DbCase(When(state=CaseState.DELIVERY, then=Value(0)), default=Value(1))
+    page = case_page(request, cases_for(request.user), ordering=(waiting, "-created_at", "-pk"))
+    rows = [
+        {
+            "case": case,
+            "permit_expired": permit_expired(case),
+            # What this hospital owes now (the rest is the facilitator's and the doctor's).
+            "actions": [transition_label(n) for n in available_transitions(case, request.user)],
+        }
+        for case in page.object_list
+    ]
     return render(request, "portals/hospital/case_list.html", {"rows": rows, "page": page})
 
 
-def _has_temperature_log(checklist: list[dict]) -> bool:
+def _on_file(checklist: list[dict], code: str) -> bool:
     return any(
-        item["line"].document_type.code == TEMPERATURE_LOG and item["line"].document is not None
+        item["line"].document_type.code == code and item["line"].document is not None
         for item in checklist
     )
 
 
 def _confirm_forms(user: Any, case: Case, checklist: list[dict], data=None, files=None):
-    """The delivery confirmation: the transition's facts plus the temperature-logger file."""
+    """The delivery confirmation: the transition's facts plus its files (the temperature-logger
+    report and the delivery receipt), each asked for while none is on file."""
     return (
         ordered_transition_form(CONFIRM_DELIVERY, case, data=data),
-        temperature_log_form(
-            user, case, required=not _has_temperature_log(checklist), data=data, files=files
+        *(
+            confirmation_file_form(
+                user, case, code, required=not _on_file(checklist, code), data=data, files=files
+            )
+            for code in CONFIRMATION_FILES
         ),
     )
 
@@ -102,58 +125,66 @@ def hospital_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @hospital_admin_required
 def hospital_confirm_delivery(request: HttpRequest, pk: int) -> HttpResponse:
-    """Confirm receipt and schedule the infusion, with the temperature-logger report.
+    """Confirm receipt and schedule the infusion, with the temperature-logger report and the
+    delivery receipt.
 
-    The report is stored first (it is a document in its own right, kept as a version even if
-    the confirmation is then refused); a file that fails validation stops everything.
+    All or nothing: the files and the transition are one transaction, so a refused
+    confirmation (a guard, a bad file) stores nothing and leaves no file behind.
     """
     user = request.user
     case = case_for(user, pk)
+    case_check_permission(case=case, transition=CONFIRM_DELIVERY, by=user)  # 403 before the form
     checklist, _ = checklist_with_forms(user, case, None)
-    form, log_form = _confirm_forms(user, case, checklist, request.POST, request.FILES)
+    form, *file_forms = _confirm_forms(user, case, checklist, request.POST, request.FILES)
     label = transition_label(CONFIRM_DELIVERY)
-    if not all([form.is_valid(), log_form.is_valid()]):
+    if not all([form.is_valid(), *(f.is_valid() for f in file_forms)]):
         messages.error(request, f"{label}: please correct the fields below.")
-        return _render_hospital_case(request, case, confirm=(form, log_form))
-    if log_form.cleaned_data["upload"]:
-        if not _store_temperature_log(request, case, log_form):
-            return _render_hospital_case(request, case, confirm=(form, log_form))
-        # The log is on file now: the form shown again no longer asks for it.
-        log_form = temperature_log_form(user, case, required=False)
+        return _render_hospital_case(request, case, confirm=(form, *file_forms))
+    file_form = None
     try:
-        case = case_apply(
-            case=case,
-            transition=CONFIRM_DELIVERY,
-            by=user,
-            description=form.cleaned_data["note"],
-            expected_state=form.cleaned_data["seen_state"] or None,
-            **form.facts(),
+        with uploads_all_or_nothing() as stored:
+            for file_form in file_forms:
+                if file_form.cleaned_data["upload"]:
+                    data, filename = file_form.read_upload()
+                    document_upload(
+                        case=case,
+                        by=user,
+                        data=data,
+                        filename=filename,
+                        document_type=file_form.cleaned_data["document_type"],
+                    )
+            file_form = None
+            case = case_apply(
+                case=case,
+                transition=CONFIRM_DELIVERY,
+                by=user,
+                description=form.cleaned_data["note"],
+                expected_state=form.cleaned_data["seen_state"] or None,
+                **form.facts(),
+            )
+    except ValidationError as exc:  # a file refused: nothing was stored
+        if file_form is None:
+            raise
+        file_form.add_error("upload", exc.messages)
+        messages.error(
+            request,
+            f"{label}: {file_form.fields['upload'].label} refused: "
+            + " ".join(exc.messages)
+            + " Nothing was saved.",
         )
+        return _render_hospital_case(request, case, confirm=(form, *file_forms))
     except CaseConflict as exc:
         messages.error(request, " ".join(exc.messages))
+        return redirect("portal:hospital_case", pk=case.pk)
     except CaseActionError as exc:
         show_refusal(request, case, label, exc, form)
-        return _render_hospital_case(request, case, confirm=(form, log_form))
-    else:
-        messages.success(request, f"{label}: {case.reference} is now '{case.get_state_display()}'.")
-    return redirect("portal:hospital_case", pk=case.pk)
-
-
-def _store_temperature_log(request: HttpRequest, case: Case, log_form: PortalUploadForm) -> bool:
-    data, filename = log_form.read_upload()
-    try:
-        document = document_upload(
-            case=case,
-            document_type=log_form.cleaned_data["document_type"],
-            data=data,
-            filename=filename,
-            by=request.user,
+        messages.info(request, "Nothing was saved; the files you chose must be chosen again.")
+        return _render_hospital_case(request, case, confirm=(form, *file_forms))
+    for document in stored:
+        messages.success(
+            request,
+            f"Saved {document.document_type.name.split(' (')[0].lower()} "
+            f"as version {document.version}; it waits for review.",
         )
-    except ValidationError as exc:
-        log_form.add_error("upload", exc.messages)
-        messages.error(request, "Temperature log refused: " + " ".join(exc.messages))
-        return False
-    messages.success(
-        request, f"Saved the temperature log as version {document.version}; it waits for review."
-    )
-    return True
+    messages.success(request, f"{label}: {case.reference} is now '{case.get_state_display()}'.")
+    return redirect("portal:hospital_case", pk=case.pk)

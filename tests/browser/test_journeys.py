@@ -262,3 +262,37 @@ def test_hospital_admin_confirms_delivery_and_the_timeline_shows_the_infusion_sc
 
     case = Case.objects.get(pk=case.pk)
     assert (case.state, case.received_by) == ("infusion_scheduled", "Pharmacist R. Nair")
+
+
+def test_on_a_phone_a_refused_confirmation_stores_nothing_and_says_so(
+    new_context, journey, facilitator, hospital1, case_a, tmp_path
+):
+    """Issue 13 item 1: a refused confirmation kept the files that came with it."""
+    case = walk_to(case_a, "delivery", facilitator)
+    documents_before = Document.objects.filter(case=case).count()
+    pdf = tmp_path / "logger.pdf"
+    pdf.write_bytes(simple_pdf("Temperature logger", ["min -78 C, max -71 C"]))
+    page = new_context(viewport=PHONE).new_page()
+    journey.login(page, "hospital1")
+    page.goto(journey.url(reverse("portal:hospital_case", args=[case.pk])))
+
+    now = timezone.now()
+    form = page.locator("#confirm-delivery")
+    form.get_by_label(re.compile("received at", re.I)).fill(
+        _local_input(now - dt.timedelta(hours=2))
+    )
+    form.get_by_label(re.compile("received by", re.I)).fill("Pharmacist R. Nair")
+    form.get_by_label(re.compile("temperature on arrival", re.I)).select_option(label="Yes")
+    form.get_by_label(re.compile("infusion scheduled", re.I)).fill(
+        _local_input(now + dt.timedelta(days=15))
+    )  # past the 14 x 24 hours
+    form.get_by_label(re.compile("Temperature-logger report")).set_input_files(str(pdf))
+    form.get_by_label(re.compile("Delivery receipt")).set_input_files(str(pdf))
+    form.get_by_role("button", name="Confirm receipt and schedule").click()
+
+    expect(page.locator("main")).to_contain_text("within 14 x 24 hours of receipt")
+    expect(page.locator("main")).to_contain_text("Nothing was saved")
+    journey.shot(page, "phone-refused-confirmation")
+    journey.check_a11y(page, "hospital case page after a refused confirmation")
+    assert Document.objects.filter(case=case).count() == documents_before
+    assert Case.objects.get(pk=case.pk).state == "delivery"

@@ -67,7 +67,8 @@ def test_two_concurrent_transitions_on_one_case_exactly_one_wins(case_a, facilit
     winners = [value for kind, value in outcomes if kind == "ok"]
     losers = [value for kind, value in outcomes if kind == "error"]
     assert len(winners) == 1, outcomes
-    assert len(losers) == 1 and isinstance(losers[0], CaseConflict), outcomes
+    assert len(losers) == 1, outcomes
+    assert isinstance(losers[0], CaseConflict), outcomes
     [message] = losers[0].messages
     assert case.reference in message
     assert "changed by someone else" in message

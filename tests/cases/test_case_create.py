@@ -91,4 +91,5 @@ def test_the_admins_add_form_opens_the_case_through_the_service(
     assert calls == [facilitator]
     # The admin's own record of the addition names the case the service saved.
     assert LogEntry.objects.get(action_flag=ADDITION).object_id == str(case.pk)
-    assert case.reference.endswith("-0001") and case.state == "application"
+    assert case.reference.endswith("-0001")
+    assert case.state == "application"

@@ -72,7 +72,8 @@ def test_a_hold_still_running_ends_its_stage_row_paused(case_a, facilitator):
     row = case_timeline(case).rows[-1]
 
     assert row["label"] == "Document collection"
-    assert row["ongoing"] is True and row["pauses"][0]["ongoing"] is True
+    assert row["ongoing"] is True
+    assert row["pauses"][0]["ongoing"] is True
 
 
 def test_the_admin_case_page_draws_the_timeline_and_the_calendar_grid(client, case_a, facilitator):

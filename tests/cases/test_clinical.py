@@ -85,9 +85,11 @@ def _band(plan) -> tuple[str, str]:
 def test_the_kit_table_has_37_contiguous_half_kilo_bands():
     bands = sorted(KIT_VIAL_MIX)
     assert len(bands) == 37 == len(DOMAIN_TABLE)
-    assert bands[0] == (D("2.6"), D("3.0")) and bands[-1] == (D("20.6"), D("21.0"))
+    assert bands[0] == (D("2.6"), D("3.0"))
+    assert bands[-1] == (D("20.6"), D("21.0"))
     for (low, high), (next_low, _) in itertools.pairwise(bands):
-        assert high - low == D("0.4") and next_low - high == D("0.1")
+        assert high - low == D("0.4")
+        assert next_low - high == D("0.1")
 
 
 @pytest.mark.parametrize("row", DOMAIN_TABLE, ids=BAND_IDS)
@@ -435,7 +437,8 @@ def test_an_override_counts_as_passed_and_keeps_both_reasons():
     result = eligibility(Child(), INFUSION, labs, overrides=overrides)
     assert result.ok
     criterion = result["aav9_titer"]
-    assert criterion.passed and criterion.overridden
+    assert criterion.passed
+    assert criterion.overridden
     assert criterion.overridden_reason == "Retest at 1:50 pending; manufacturer agreed by e-mail."
     assert "1:100" in criterion.reason
     assert result.overridden == [criterion]
@@ -443,7 +446,8 @@ def test_an_override_counts_as_passed_and_keeps_both_reasons():
 
 def test_an_override_of_a_passing_criterion_changes_nothing():
     result = eligibility(Child(), INFUSION, good_labs(), overrides={"liver": "Not needed."})
-    assert result.ok and result.overridden == []
+    assert result.ok
+    assert result.overridden == []
 
 
 def test_an_override_needs_a_known_criterion_and_a_written_reason():

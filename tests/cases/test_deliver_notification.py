@@ -348,7 +348,8 @@ def test_a_refused_recipient_fails_and_is_never_tried_again(
 
     failed = email_to(facilitator)
     assert (failed.status, failed.attempts) == (Status.FAILED, 1)
-    assert "550" in failed.last_error and "No such user" in failed.last_error
+    assert "550" in failed.last_error
+    assert "No such user" in failed.last_error
     assert smtp.accepted == []
     later = 2 * reminders.RETRY_AFTER
     assert pk not in sweep_enqueues(monkeypatch, django_capture_on_commit_callbacks, after=later)
@@ -398,8 +399,10 @@ def test_no_answer_after_the_hand_over_is_uncertain_and_never_sent_again(
     assert deliver_notification_task.apply(args=[pk]).get() == "uncertain"
 
     row = email_to(facilitator)
-    assert row.status == Status.UNCERTAIN and row.sent_at is None
-    assert "may have been delivered" in row.last_error and "Message-ID" in row.last_error
+    assert row.status == Status.UNCERTAIN
+    assert row.sent_at is None
+    assert "may have been delivered" in row.last_error
+    assert "Message-ID" in row.last_error
     smtp.delay = 0
     assert deliver_notification_task(pk) == "nothing to send"
     assert pk not in sweep_enqueues(

@@ -39,7 +39,8 @@ def test_the_treating_doctor_or_a_facilitator_records_a_result(who, request, inf
     result = _record(infused, user)
 
     assert LabResult.objects.get() == result
-    assert result.recorded_by == user and result.alt == Decimal("30")
+    assert result.recorded_by == user
+    assert result.alt == Decimal("30")
 
 
 @pytest.mark.parametrize("who", ["doctor2", "hospital1", "staff_non_facilitator", "outsider"])
@@ -76,7 +77,8 @@ def test_a_result_is_corrected_by_the_same_roles_and_a_bad_value_changes_nothing
         case_correct_lab_result(result=result, by=doctor1, taken_on=TODAY() + dt.timedelta(days=3))
 
     result = LabResult.objects.get()
-    assert result.alt == Decimal("41") and result.taken_on == TODAY()
+    assert result.alt == Decimal("41")
+    assert result.taken_on == TODAY()
     assert result.recorded_by == doctor1
 
 
@@ -125,12 +127,14 @@ def test_the_case_pages_inline_records_corrects_and_removes_through_the_services
 
     assert _post_case_page(client, infused, facilitator, [row]).status_code == 302
     result = LabResult.objects.get()
-    assert result.recorded_by == facilitator and result.platelets == Decimal("250")
+    assert result.recorded_by == facilitator
+    assert result.platelets == Decimal("250")
 
     existing = {**row, "id": result.pk, "case": infused.pk}
     _post_case_page(client, infused, facilitator, [{**existing, "platelets": "260"}], initial=1)
     result.refresh_from_db()
-    assert result.platelets == Decimal("260") and result.recorded_by == facilitator
+    assert result.platelets == Decimal("260")
+    assert result.recorded_by == facilitator
 
     _post_case_page(client, infused, facilitator, [{**existing, "DELETE": "on"}], initial=1)
     assert not LabResult.objects.exists()

@@ -60,7 +60,8 @@ def _consent(patient, by, **values):
 def test_a_facilitator_records_a_weight_to_the_hundredth(patient, facilitator):
     weight = _weigh(patient, facilitator, measured_by="Clinic nurse")
 
-    assert patient.latest_weight() == weight and weight.weight_kg == Decimal("8.45")
+    assert patient.latest_weight() == weight
+    assert weight.weight_kg == Decimal("8.45")
 
 
 @pytest.mark.parametrize("who", OTHERS)
@@ -95,7 +96,8 @@ def test_an_impossible_weight_is_refused_and_nothing_changes(bad, patient, facil
     with pytest.raises(ValidationError):
         patient_correct_weight(weight=weight, by=facilitator, **bad)
     weight.refresh_from_db()
-    assert weight.weight_kg == Decimal("8.45") and weight.measured_on == timezone.localdate()
+    assert weight.weight_kg == Decimal("8.45")
+    assert weight.measured_on == timezone.localdate()
 
 
 def test_a_facilitator_corrects_and_removes_a_weight(patient, facilitator):
@@ -125,7 +127,8 @@ def test_a_weight_records_only_its_own_fields(patient, facilitator):
 def test_a_facilitator_records_the_guardians_consent_and_is_named_on_it(patient, facilitator):
     consent = _consent(patient, facilitator)
 
-    assert patient.current_consent() == consent and consent.recorded_by == facilitator
+    assert patient.current_consent() == consent
+    assert consent.recorded_by == facilitator
 
 
 @pytest.mark.parametrize("who", OTHERS)

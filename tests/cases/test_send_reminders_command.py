@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from cases.models import Notification
 from tests.factories import CaseFactory, walk_to
@@ -64,6 +65,14 @@ def test_a_run_creates_what_the_dry_run_listed_and_a_second_run_creates_nothing(
 def test_a_date_alone_means_nine_in_the_morning_india_time(in_customs):
     assert run("--dry-run", "--now", "2026-03-04") == ""  # 09:00, before the 10:00 ETA
     assert run("--dry-run", "--now", "2026-03-05") != ""
+
+
+@pytest.mark.parametrize("active_zone", ["Asia/Kolkata", "UTC"])
+def test_a_date_alone_runs_the_sweep_at_nine_india_time_not_midnight(in_customs, active_zone):
+    with timezone.override(active_zone):
+        output = run("--now", "2026-03-05")
+
+    assert output == "4 notification(s) created as of 2026-03-05T09:00:00+05:30.\n"
 
 
 def test_the_guardians_email_is_listed_by_address(doctor1, facilitator):

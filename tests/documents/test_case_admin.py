@@ -17,7 +17,7 @@ from documents.demo import simple_pdf
 from documents.models import DocumentType
 from documents.packets.models import PacketBuild
 from documents.tasks import build_packet_task
-from tests.factories import walk_to
+from tests.factories import give_documents, walk_to
 
 pytestmark = pytest.mark.django_db
 
@@ -86,8 +86,10 @@ def test_the_case_page_shows_the_checklist_documents_upload_form_and_packets(
 
 
 def test_the_build_packets_action_queues_a_build_per_selected_case(
-    facilitator_client, case_a, case_b, django_capture_on_commit_callbacks
+    facilitator_client, case_a, case_b, facilitator, django_capture_on_commit_callbacks
 ):
+    for case in (case_a, case_b):
+        give_documents(walk_to(case, "documents", facilitator), "regulatory_review", facilitator)
     with (
         mock.patch.object(build_packet_task, "delay") as delay,
         django_capture_on_commit_callbacks(execute=True),

@@ -26,7 +26,8 @@ def _logged():
 def test_a_facilitator_grants_access_with_a_reason_and_it_is_logged(case_a, facilitator, hospital1):
     grant = case_grant_clinical_access(case=case_a, by=facilitator, reason=" Infusion team. ")
 
-    assert grant.granted_by == facilitator and grant.reason == "Infusion team."
+    assert grant.granted_by == facilitator
+    assert grant.reason == "Infusion team."
     assert access.sees_clinical(hospital1, case_a)
     assert _logged() == [
         ("grant_clinical_access", "facilitator", "Clinical access granted: Infusion team.")
@@ -51,7 +52,8 @@ def test_a_grant_without_a_reason_changes_nothing(case_a, facilitator):
     with pytest.raises(ValidationError):
         case_grant_clinical_access(case=case_a, by=facilitator, reason="   ")
 
-    assert not ClinicalAccessGrant.objects.exists() and _logged() == []
+    assert not ClinicalAccessGrant.objects.exists()
+    assert _logged() == []
 
 
 def test_a_revocation_hides_the_clinical_side_again_and_is_logged(case_a, facilitator, hospital1):
@@ -97,7 +99,8 @@ def test_the_grant_admin_grants_and_revokes_through_the_services(
 
     assert response.status_code == 302
     grant = ClinicalAccessGrant.objects.get()
-    assert grant.granted_by == facilitator and access.sees_clinical(hospital1, case_a)
+    assert grant.granted_by == facilitator
+    assert access.sees_clinical(hospital1, case_a)
 
     response = client.post(
         reverse("admin:documents_clinicalaccessgrant_delete", args=[grant.pk]), {"post": "yes"}
@@ -122,4 +125,5 @@ def test_a_grant_stays_on_its_case_when_edited(client, case_a, case_b, facilitat
     )
 
     grant.refresh_from_db()
-    assert grant.case == case_a and grant.reason == "Pharmacy too."
+    assert grant.case == case_a
+    assert grant.reason == "Pharmacy too."

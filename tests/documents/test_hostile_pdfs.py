@@ -75,7 +75,8 @@ def test_a_name_quoted_from_the_pdf_is_shortened_and_stripped_of_control_charact
     quoted = error.messages[0].split("(", 1)[1].split(")")[0]
     assert len(quoted) == 80
     assert quoted.startswith("https://evil.example/aaa")
-    assert "\u202e" not in quoted and "\x00" not in quoted
+    assert "\u202e" not in quoted
+    assert "\x00" not in quoted
 
 
 def test_an_attachment_found_only_in_the_raw_bytes_is_still_refused():

@@ -399,7 +399,8 @@ def test_images_appear_as_pages_of_their_own(built):
     page = PdfReader(io.BytesIO(packet.pdf)).pages[first - 1]
     xobjects = page["/Resources"]["/XObject"]
     assert any(xobject.get_object()["/Subtype"] == "/Image" for xobject in xobjects.values())
-    assert "Enclosure" in packet.texts[first - 1] and "Patient ID v1" in packet.texts[first - 1]
+    assert "Enclosure" in packet.texts[first - 1]
+    assert "Patient ID v1" in packet.texts[first - 1]
 
 
 @pytest.mark.parametrize("kind", ["application", "customs"])

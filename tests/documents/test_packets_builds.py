@@ -369,19 +369,53 @@ def test_changelist_action_queues_a_build_per_selected_case(
     rf, case, case_b, facilitator, django_capture_on_commit_callbacks
 ):
     from cases.models import Case
-    from documents.packets.views import build_customs_packets
+    from documents.packets.views import build_application_packets
 
     modeladmin = mock.Mock()
     request = rf.post("/admin/cases/case/")
     request.user = facilitator
+    case_c = factories.walk_to(
+        factories.CaseFactory(facilitator=facilitator), "documents", facilitator
+    )
+    factories.give_documents(case_c, "regulatory_review", facilitator)
     with (
         mock.patch.object(build_packet_task, "delay") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        build_customs_packets(modeladmin, request, Case.objects.filter(pk__in=[case.pk, case_b.pk]))
+        build_application_packets(
+            modeladmin, request, Case.objects.filter(pk__in=[case.pk, case_b.pk, case_c.pk])
+        )
     assert delay.call_count == 2
-    assert PacketBuild.objects.filter(kind="customs").count() == 2
-    assert "2 build(s) queued" in modeladmin.message_user.call_args.args[1]
+    assert PacketBuild.objects.filter(kind="application").count() == 2
+    # case_b has none of its documents: said at once, nothing queued for it.
+    messages = [c.args[1] for c in modeladmin.message_user.call_args_list]
+    assert any(
+        m.startswith(
+            f"{case_b.reference}: The application packet needs every document accepted first."
+        )
+        for m in messages
+    ), messages
+    assert "2 build(s) queued" in messages[-1]
+
+
+def test_a_build_with_known_blockers_is_refused_up_front_and_queues_nothing(
+    client, case_b, facilitator
+):
+    client.force_login(facilitator)
+    case = factories.walk_to(case_b, "documents", facilitator)
+    page = client.get(reverse("admin:cases_case_change", args=[case.pk])).content.decode()
+    assert "Cannot be built yet" in page
+    assert "Build application packet" not in page
+
+    response = client.post(
+        reverse("documents:packet_build", args=[case.pk, "application"]), follow=True
+    )
+
+    assert (
+        "Application packet not built: The application packet needs every document accepted "
+        "first." in response.content.decode()
+    )
+    assert not PacketBuild.objects.filter(case=case).exists()
 
 
 def test_case_page_shows_buttons_progress_bar_and_script(client, case, facilitator, queued):
@@ -390,7 +424,8 @@ def test_case_page_shows_buttons_progress_bar_and_script(client, case, facilitat
     )
     client.force_login(facilitator)
     page = client.get(reverse("admin:cases_case_change", args=[case.pk])).content.decode()
-    assert "Build application packet" in page and "Build customs packet" in page
+    assert "Build application packet" in page
+    assert "Cannot be built yet" in page  # the customs packet: its documents come later
     assert re.search(r'<progress class="npp-packet-progress" max="100" value="40"', page)
     assert (
         f'data-npp-packet-status-url="{reverse("documents:packet_build_status", args=[queued.pk])}"'
@@ -424,7 +459,7 @@ def test_build_packet_command_writes_the_pdf_and_reports_it(case, tmp_path, caps
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    ("args", "message"),
     [
         (["NPP-1999-9999", "--kind", "application"], "No case has the reference"),
         (["{ref}", "--kind", "invoice"], "Unknown kind 'invoice'"),

@@ -120,4 +120,5 @@ def test_a_worker_builds_the_packet_and_reports_progress_to_100(facilitator, set
     build.refresh_from_db()
     packets = case.documents.filter(document_type__code="application_packet")
     assert [d.pk for d in packets] == [build.document_id]
-    assert build.document.page_count > 10 and build.document.sha256
+    assert build.document.page_count > 10
+    assert build.document.sha256

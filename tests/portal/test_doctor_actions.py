@@ -126,8 +126,32 @@ def test_case_list_shows_state_next_step_and_what_is_missing(client, doctor1, ca
     client.force_login(doctor1)
     response = client.get(reverse("portal:doctor_cases"))
     body = response.content.decode()
-    assert case.reference in body and case.patient.full_name in body
-    assert case_b.reference not in body and case_b.patient.full_name not in body
+    assert case.reference in body
+    assert case.patient.full_name in body
+    assert case_b.reference not in body
+    assert case_b.patient.full_name not in body
     (row,) = response.context["rows"]
     assert row["next_step"] == "Regulatory review"
-    assert "liver_function" in {line.document_type.code for line in row["missing"]}
+    assert "liver_function" in {line.document_type.code for line in row["mine"]}
+
+
+def test_the_doctor_list_shows_what_the_doctor_owes_and_who_owes_the_rest(
+    client, doctor1, facilitator, case_a
+):
+    """Issue 13: 'Still needed' listed the Form 12B and the invoice, which the doctor never
+    supplies, and 'Nothing' while the doctor had an action to take."""
+    client.force_login(doctor1)
+    (row,) = client.get(reverse("portal:doctor_cases")).context["rows"]
+    assert row["actions"] == ["Start document collection"]  # in application: theirs to start
+
+    case = walk_to(case_a, "approved", facilitator)  # next: customs papers nobody asks of him
+    (row,) = client.get(reverse("portal:doctor_cases")).context["rows"]
+    assert row["mine"] == []
+    assert row["actions"] == []
+    owed = {line.document_type.code: owner for line, owner in row["others"]}
+    assert owed  # the regulator's and the health authority's papers, with who owes them
+    assert all(not line.document_type.uploadable_by_doctor for line, _ in row["others"])
+    body = client.get(reverse("portal:doctor_cases")).content.decode()
+    assert "Yours to do" in body
+    assert "Waiting on others" in body
+    assert case.reference in body

@@ -57,7 +57,8 @@ def test_lab_report_uploaded_from_the_checklist_is_pending_then_ok(
     assert "pending review" in response.content.decode()
     document = Document.objects.get(case=collecting, document_type__code="liver_function")
     assert document.version == 1
-    assert document.alt == 32 and document.uploaded_by == doctor1
+    assert document.alt == 32
+    assert document.uploaded_by == doctor1
 
     document_review(document=document, by=facilitator, status="accepted")
     page = client.get(reverse("portal:doctor_case", args=[collecting.pk]))

@@ -24,7 +24,7 @@ def _local(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
-def _confirm(client, case, *, infusion_in=dt.timedelta(days=3), log=None):
+def _confirm(client, case, *, infusion_in=dt.timedelta(days=3), log=None, receipt=None):
     name = "confirm_delivery_and_schedule"
     received = timezone.now() - dt.timedelta(hours=2)
     data = {
@@ -35,9 +35,12 @@ def _confirm(client, case, *, infusion_in=dt.timedelta(days=3), log=None):
         f"{name}-infusion_scheduled_at": _local(received + infusion_in),
         f"{name}-note": "",
         "temperature_log-document_type": doc_type("temperature_log").pk,
+        "delivery_receipt-document_type": doc_type("delivery_receipt").pk,
     }
     if log is not None:
         data["temperature_log-upload"] = log
+    if receipt is not None:
+        data["delivery_receipt-upload"] = receipt
     url = reverse("portal:hospital_confirm_delivery", args=[case.pk])
     return client.post(url, data, follow=True)
 
@@ -66,8 +69,9 @@ def test_hospital_admin_confirms_delivery_and_schedules_the_infusion(
 ):
     client.force_login(hospital1)
     page = client.get(reverse("portal:hospital_case", args=[delivering.pk]))
-    _, log_form = page.context["confirm"]
+    _, log_form, receipt_form = page.context["confirm"]
     assert not log_form.fields["upload"].required  # a log is already on file
+    assert not receipt_form.fields["upload"].required  # and a receipt
 
     response = _confirm(client, delivering)
 
@@ -96,24 +100,47 @@ def test_another_hospitals_admin_gets_404(client, hospital2, delivering):
     assert Document.objects.count() == documents_before
 
 
-def test_refused_confirmation_shows_the_guard_and_keeps_the_valid_log(
+def test_refused_confirmation_shows_the_guard_and_stores_nothing(client, hospital1, delivering):
+    """Issue 13: three refused confirmations left temperature logs v1, v2 and v3 waiting for
+    review. Bad input changes nothing."""
+    documents_before, files_before = Document.objects.count(), stored_files()
+    client.force_login(hospital1)
+
+    for _ in range(3):
+        response = _confirm(
+            client,
+            delivering,
+            infusion_in=dt.timedelta(days=15),
+            log=pdf_upload("logger.pdf"),
+            receipt=pdf_upload("receipt.pdf"),
+        )
+
+    assert "within 14 x 24 hours of receipt" in error_text(response)
+    assert "within 14 x 24 hours of receipt" in response.content.decode()  # beside the form too
+    assert "Nothing was saved" in error_text(response)
+    delivering.refresh_from_db()
+    assert delivering.state == "delivery"
+    assert delivering.received_at is None  # no fact half-saved
+    assert Document.objects.count() == documents_before
+    assert stored_files() == files_before
+
+
+def test_the_log_and_the_receipt_go_with_the_confirmation_in_one_form(
     client, hospital1, delivering
 ):
     client.force_login(hospital1)
 
     response = _confirm(
-        client, delivering, infusion_in=dt.timedelta(days=15), log=pdf_upload("logger.pdf")
+        client, delivering, log=pdf_upload("logger.pdf"), receipt=pdf_upload("receipt.pdf")
     )
 
-    assert "within 14 x 24 hours of receipt" in error_text(response)
-    assert "within 14 x 24 hours of receipt" in response.content.decode()  # beside the form too
     delivering.refresh_from_db()
-    assert delivering.state == "delivery"
-    assert delivering.received_at is None  # no fact half-saved
-    # Decision: the log is a document in its own right and is kept, pending review.
-    log = Document.objects.get(case=delivering, document_type__code="temperature_log")
-    assert (log.document_type.code, log.original_filename) == ("temperature_log", "logger.pdf")
-    assert "Saved the temperature log" in error_text(response)
+    assert delivering.state == "infusion_scheduled", error_text(response)
+    assert set(
+        Document.objects.filter(case=delivering).values_list(
+            "document_type__code", "original_filename"
+        )
+    ) >= {("temperature_log", "logger.pdf"), ("delivery_receipt", "receipt.pdf")}
 
 
 def test_a_bad_temperature_log_stops_the_confirmation_and_stores_nothing(
@@ -123,7 +150,7 @@ def test_a_bad_temperature_log_stops_the_confirmation_and_stores_nothing(
     client.force_login(hospital1)
     bad = SimpleUploadedFile("log.pdf", b"<html>not a pdf</html>", "application/pdf")
 
-    response = _confirm(client, delivering, log=bad)
+    response = _confirm(client, delivering, log=bad, receipt=pdf_upload("receipt.pdf"))
 
     assert validation.UNSUPPORTED_TYPE in error_text(response)
     delivering.refresh_from_db()
@@ -148,9 +175,11 @@ def test_hospital_list_shows_the_shipment(client, hospital1, delivering, case_b)
     client.force_login(hospital1)
     body = client.get(reverse("portal:hospital_cases")).content.decode()
     assert delivering.reference in body
-    assert delivering.awb_number in body and delivering.permit_number in body
+    assert delivering.awb_number in body
+    assert delivering.permit_number in body
     assert delivering.bill_of_entry_number in body
-    assert case_b.reference not in body and case_b.patient.full_name not in body
+    assert case_b.reference not in body
+    assert case_b.patient.full_name not in body
 
 
 def test_clinical_documents_are_hidden_from_hospital_admins_until_granted(
@@ -171,13 +200,16 @@ def test_clinical_documents_are_hidden_from_hospital_admins_until_granted(
     download_url = reverse("documents:download", args=[lft.pk])
 
     body = client.get(page_url).content.decode()
-    assert "Liver function" not in body and "37.5" not in body and "lft.pdf" not in body
+    assert "Liver function" not in body
+    assert "37.5" not in body
+    assert "lft.pdf" not in body
     assert client.get(download_url).status_code == 404
 
     case_grant_clinical_access(case=case, by=facilitator, reason="Infusion team needs the LFTs.")
 
     body = client.get(page_url).content.decode()
-    assert "Liver function" in body and "37.5" in body
+    assert "Liver function" in body
+    assert "37.5" in body
     response = client.get(download_url)
     assert response.status_code == 200
     close_response(response)
@@ -205,7 +237,8 @@ def test_refusals_do_not_quote_clinical_values_to_hospital_admins(
 
     body = response.content.decode()
     assert "Confirm delivery and schedule infusion refused" in error_text(response)
-    assert "612.5" not in body and "ALT" not in body
+    assert "612.5" not in body
+    assert "ALT" not in body
     assert "Some clinical requirements" in body
     delivering.refresh_from_db()
     assert delivering.state == "delivery"
@@ -213,3 +246,20 @@ def test_refusals_do_not_quote_clinical_values_to_hospital_admins(
     case_grant_clinical_access(case=delivering, by=facilitator, reason="Infusion team.")
     response = _confirm(client, delivering)
     assert "612.5" in response.content.decode()
+
+
+def test_the_hospital_list_says_what_the_hospital_owes(
+    client, hospital1, facilitator, case_a, delivering
+):
+    """Issue 13: each role's list shows what that role owes."""
+    from tests.factories import CaseFactory
+
+    CaseFactory(doctor=case_a.doctor, facilitator=facilitator)  # nothing for the hospital yet
+    client.force_login(hospital1)
+    rows = {
+        row["case"].pk: row["actions"]
+        for row in client.get(reverse("portal:hospital_cases")).context["rows"]
+    }
+    assert rows.pop(delivering.pk) == ["Confirm delivery and schedule infusion"]
+    assert list(rows.values()) == [[]]
+    assert "Nothing for you now" in client.get(reverse("portal:hospital_cases")).content.decode()

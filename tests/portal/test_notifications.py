@@ -32,7 +32,8 @@ def test_a_doctor_sees_their_reminders_and_opening_them_marks_them_read(
     _note(case_b, doctor2, "Someone else's reminder")
     client.force_login(doctor1)
     body = client.get("/portal/reminders/").content.decode()
-    assert "NPP: documents still missing" in body and "new" in body
+    assert "NPP: documents still missing" in body
+    assert "new" in body
     assert "Someone else's reminder" not in body
     mine.refresh_from_db()
     assert mine.read_at is not None

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from cases.clock import IST
 from cases.reminders import notifications_to_create, reminders_sweep
 
 
@@ -56,12 +57,19 @@ class Command(BaseCommand):
             f"--now must be an ISO date or date-time such as 2026-03-01 or "
             f"2026-03-01T09:30+05:30, not {text!r}."
         )
+        text = text.strip()
         try:
-            # parse_datetime returns None for the wrong shape and raises ValueError for a
-            # well-formed impossible value such as 2026-02-30T10:00.
-            value = parse_datetime(text.strip())
+            # A date alone first: parse_datetime would read it as midnight. parse_datetime
+            # returns None for the wrong shape and raises ValueError for a well-formed
+            # impossible value such as 2026-02-30T10:00.
+            try:
+                value: dt.datetime | None = dt.datetime.combine(
+                    dt.date.fromisoformat(text), dt.time(9, 0)
+                )
+            except ValueError:
+                value = parse_datetime(text)
             if value is None:
-                value = dt.datetime.combine(dt.date.fromisoformat(text.strip()), dt.time(9, 0))
+                raise ValueError(text)
         except ValueError as exc:
             raise CommandError(message) from exc
-        return timezone.make_aware(value) if timezone.is_naive(value) else value
+        return timezone.make_aware(value, IST) if timezone.is_naive(value) else value

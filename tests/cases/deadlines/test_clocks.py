@@ -246,7 +246,8 @@ def test_the_eta_is_an_instant_and_passes_while_in_customs(clock, case_a, facili
 
     before, after = clock_of(case, "eta", day(2, 9, 59)), clock_of(case, "eta", day(3))
 
-    assert before.due_at == day(2) and before.days_left == 0
+    assert before.due_at == day(2)
+    assert before.days_left == 0
     assert after.status == Status.OVERDUE
 
 

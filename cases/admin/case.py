@@ -1,20 +1,7 @@
-"""The facilitators' main screen.
-
-The case page shows only the transitions the user may run from the current state, each with
-the facts it records. Buttons post to ``transition_view``, which calls ``case_apply``; the
-admin never sets a state or calls a transition itself.
-
-The case page's document parts (checklist, versions, upload, packets) belong to the documents
-app, which sits above this one: ``documents.admin`` registers ``Case`` again with a subclass of
-``CaseModelAdmin`` that adds them through the hooks marked below.
-"""
+"""The case page: its fieldsets, transitions, eligibility overrides and lab results."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -25,216 +12,30 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django_fsm_log.models import StateLog
 
-from . import access, deadlines, services
-from .forms import CaseAdminForm, transition_form
-from .models import (
+from .. import access, deadlines, services
+from ..forms import CaseAdminForm, transition_form
+from ..models import (
     Case,
-    Consent,
-    Doctor,
-    Hospital,
-    HospitalAdmin,
     LabResult,
-    Notification,
-    Patient,
-    Product,
-    SafetyFollowUp,
-    WeightMeasurement,
 )
-from .selectors import available_transitions
-from .services import (
+from ..selectors import available_transitions
+from ..services import (
     TRANSITION_FACTS,
     CaseActionError,
     case_apply,
+    case_check_permission,
     case_override_eligibility,
     transition_label,
 )
-from .states import MAIN_LINE, CaseState
+from ..states import MAIN_LINE, CaseState
+from .base import (
+    SESSION_RETRY_KEY,
+    AccessInlineMixin,
+    FacilitatorOnlyMixin,
+    save_inline_through,
+    shown_by_name,
+)
 
-SESSION_RETRY_KEY = "npp_transition_retry"
-
-
-class FacilitatorOnlyMixin:
-    """Staff who are not facilitators (or superusers) see nothing of patients' data."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return access.may_use_desk(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return access.may_use_desk(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return access.may_use_desk(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return access.may_use_desk(request.user)
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        # Case records are kept: a case ends by being closed or cancelled, never deleted.
-        return access.may_delete_records(request.user)
-
-
-def save_inline_through(formset, *, record, correct, delete) -> None:
-    """Save an inline's rows through services, never the admin itself: a new row's values go
-    to ``record(values)``, an edited row's changed values to ``correct(obj, values)``, a
-    row marked for deletion to ``delete(obj)``. The formset has validated every row."""
-    formset.save(commit=False)  # fills new_objects, changed_objects, deleted_objects
-    fields = list(formset.form.base_fields)
-    for obj in formset.deleted_objects:
-        delete(obj)
-    for obj, changed in formset.changed_objects:
-        correct(obj, {name: getattr(obj, name) for name in changed if name in fields})
-    for obj in formset.new_objects:
-        record({name: getattr(obj, name) for name in fields})
-
-
-@admin.register(Hospital)
-class HospitalModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
-    list_display = ["name", "city", "state", "port_office", "phone"]
-    list_filter = ["state", "port_office"]
-    search_fields = ["name", "city"]
-
-
-@admin.register(Doctor)
-class DoctorModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
-    list_display = ["__str__", "registration_number", "council", "specialty", "hospital"]
-    list_select_related = ["user", "hospital"]
-    list_filter = ["hospital"]
-    search_fields = ["user__first_name", "user__last_name", "registration_number"]
-    autocomplete_fields = ["user"]
-
-
-@admin.register(HospitalAdmin)
-class HospitalAdminModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
-    list_display = ["__str__", "hospital"]
-    list_select_related = ["user", "hospital"]
-    autocomplete_fields = ["user"]
-
-
-@admin.register(Product)
-class ProductModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
-    list_display = ["name", "generic_name", "manufacturer"]
-
-
-class AccessInlineMixin:
-    """An inline's rows are shown and saved as ``allowed(user, parent)`` says (the patient or
-    the case; None on an add page), not by Django's model permissions, which the Facilitators
-    group does not carry. The parent admin saves them through services."""
-
-    allowed: Callable[[Any, Any], bool]
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return self.allowed(request.user, obj)
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return self.allowed(request.user, obj)
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return self.allowed(request.user, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return self.allowed(request.user, obj)
-
-
-class WeightInline(AccessInlineMixin, admin.TabularInline):
-    allowed = staticmethod(access.may_record_weight)
-    model = WeightMeasurement
-    extra = 1
-    fields = ["measured_on", "weight_kg", "measured_by"]
-
-
-class ConsentInline(AccessInlineMixin, admin.TabularInline):
-    """DPDP consent records: a withdrawal is recorded by setting its date, never by deleting."""
-
-    allowed = staticmethod(access.may_record_consent)
-    model = Consent
-    extra = 0
-    fields = [
-        "given_by",
-        "relationship",
-        "verified_how",
-        "notice_version",
-        "given_at",
-        "withdrawn_at",
-        "recorded_by",
-    ]
-    readonly_fields = ["recorded_by"]
-    can_delete = False
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.form.base_fields["notice_version"].initial = settings.NPP_PRIVACY_NOTICE_VERSION
-        return formset
-
-
-def _consents_are_kept(consent: Consent) -> None:
-    raise PermissionDenied("A consent is never deleted; record its withdrawal instead.")
-
-
-@admin.register(Patient)
-class PatientModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
-    list_display = ["full_name", "date_of_birth", "sex", "guardian_name", "city", "state"]
-    search_fields = ["full_name", "guardian_name"]
-    inlines = [ConsentInline, WeightInline]
-
-    def save_formset(self, request, form, formset, change) -> None:
-        patient, by = form.instance, request.user
-        if formset.model is Consent:
-            save_inline_through(
-                formset,
-                record=lambda values: services.patient_record_consent(
-                    patient=patient, by=by, **values
-                ),
-                correct=lambda consent, values: services.patient_change_consent(
-                    consent=consent, by=by, **values
-                ),
-                delete=_consents_are_kept,
-            )
-        elif formset.model is WeightMeasurement:
-            save_inline_through(
-                formset,
-                record=lambda values: services.patient_record_weight(
-                    patient=patient, by=by, **values
-                ),
-                correct=lambda weight, values: services.patient_correct_weight(
-                    weight=weight, by=by, **values
-                ),
-                delete=lambda weight: services.patient_delete_weight(weight=weight, by=by),
-            )
-        else:  # pragma: no cover - a new inline must say which services save it
-            raise NotImplementedError(f"No service saves {formset.model.__name__} rows.")
-
-    fieldsets = [
-        ("Child", {"fields": ["full_name", "date_of_birth", "sex", "city", "state"]}),
-        (
-            "Guardian",
-            {
-                "fields": [
-                    "guardian_name",
-                    "guardian_relationship",
-                    "guardian_phone",
-                    "guardian_email",
-                ]
-            },
-        ),
-        ("Identity", {"fields": ["identity_document", "aadhaar_last4"]}),
-        ("Clinical status", {"fields": ["active_infection"]}),
-        (
-            "Diagnosis",
-            {
-                "fields": [
-                    "sma_type",
-                    "smn1_biallelic_confirmed",
-                    "smn2_copy_number",
-                    "genetic_test_lab",
-                    "genetic_test_date",
-                ]
-            },
-        ),
-    ]
-
-
-# Facts recorded by transitions are read-only on the form: they change only through
-# `case_apply`, where the guards see them.
 STAGE_FIELDSETS = [
     (
         "Regulatory review (Form 12A / 12B)",
@@ -251,11 +52,22 @@ STAGE_FIELDSETS = [
             "infusion_scheduled_at",
             "infused_at",
             "kit_lot_numbers",
+            "kit_band_low_kg",
+            "kit_band_high_kg",
+            "band_change_decision",
+            "infusion_deviation_note",
         ],
     ),
     (
         "Hold, cancellation, closing",
-        ["hold_from_state", "hold_reason", "cancellation_reason", "close_override_reason"],
+        [
+            "hold_from_state",
+            "hold_reason",
+            "cancellation_reason",
+            "close_reason",
+            "close_override_reason",
+            "steroid_taper_ended_on",
+        ],
     ),
 ]
 FACT_FIELDS = [name for _, names in STAGE_FIELDSETS for name in names]
@@ -274,9 +86,10 @@ class LabResultInline(AccessInlineMixin, admin.TabularInline):
         "platelets",
         "troponin_i",
         "note",
-        "recorded_by",
+        "recorded_by_name",
     ]
-    readonly_fields = ["recorded_by"]
+    readonly_fields = ["recorded_by_name"]
+    recorded_by_name = shown_by_name("recorded_by", "recorded by")
     verbose_name_plural = "Lab results after infusion"
 
 
@@ -307,9 +120,10 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Case]):
         """Asks whether to include identifiers, then answers the CSV. Identifying exports are
         recorded in the access log."""
+        from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
         from django.template.response import TemplateResponse
 
-        from .exports import cases_csv
+        from ..exports import cases_csv
 
         if request.POST.get("confirm") != "yes":
             return TemplateResponse(
@@ -320,7 +134,7 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
                     "title": "Export cases as CSV",
                     "queryset": queryset,
                     "count": queryset.count(),
-                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
                     "select_across": request.POST.get("select_across", "0"),
                     "opts": self.model._meta,
                 },
@@ -374,13 +188,18 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     @admin.display(description="2nd birthday", ordering="patient__date_of_birth")
     def second_birthday_left(self, obj: Case) -> str:
         """Days left to the 2nd birthday (cases.deadlines), in red under the warning window."""
-        from .templatetags.deadlines import second_birthday
+        from ..templatetags.deadlines import second_birthday
 
         return second_birthday(obj)
 
     def save_model(self, request, obj: Case, form, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            # Only the case's own details change here, through the service.
+            services.case_update(
+                case=obj,
+                by=request.user,
+                **{name: form.cleaned_data[name] for name in form.changed_data},
+            )
             return
         # A new case is opened and numbered by the service; the admin goes on with ``obj``
         # (its log entry, its redirect), so it takes the saved row's values.
@@ -434,9 +253,9 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
                 }
             )
         history = StateLog.objects.for_(case).select_related("by").order_by("timestamp", "pk")
-        from .clinical import CRITERIA
-        from .selectors import case_calendar, case_dose_plan, case_eligibility
-        from .timeline import calendar_grid, case_timeline
+        from ..clinical import CRITERIA
+        from ..selectors import case_calendar, case_dose_plan, case_eligibility
+        from ..timeline import calendar_grid, case_timeline
 
         dose_plan, dose_problem = case_dose_plan(case)
         calendar = case_calendar(case)
@@ -467,6 +286,7 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         if name not in TRANSITION_FACTS:
             messages.error(request, "Unknown action.")
             return HttpResponseRedirect(change_url)
+        case_check_permission(case=case, transition=name, by=request.user)  # before the form
         form = transition_form(name, case, data=request.POST, user=request.user)
         label = transition_label(name)
         if not form.is_valid():
@@ -546,81 +366,3 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         # (may_use_desk), who see every case, and transition_view fetches the case before its
         # permission check, so a narrowed queryset would answer other staff 404 instead of 403.
         return super().get_queryset(request).select_related(*self.list_select_related)
-
-
-@admin.register(SafetyFollowUp)
-class SafetyFollowUpAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
-    """Protocol deviations recorded with an infusion (DOMAIN.md §1.10): open ones first."""
-
-    list_display = ["case", "codes", "raised_at", "raised_by", "resolved_at"]
-    list_filter = [("resolved_at", admin.EmptyFieldListFilter), "codes"]
-    search_fields = ["case__reference"]
-    ordering = ["-resolved_at", "-raised_at"]
-    readonly_fields = ["case", "transition", "codes", "details", "note", "raised_by", "raised_at"]
-    fields = [*readonly_fields, "resolution", "resolved_at"]
-
-    def has_add_permission(self, request) -> bool:
-        return False  # raised by case_apply with the infusion it belongs to
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(Notification)
-class NotificationAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
-    """Read-only. ``uncertain`` rows need a person: the email may or may not have reached the
-    mail server, and nothing sends it again; search its Message-ID in the mail server's log."""
-
-    list_display = [
-        "due_at",
-        "kind",
-        "case",
-        "recipient",
-        "recipient_email",
-        "channel",
-        "status",
-        "sent_at",
-        "attempts",
-        "last_error",
-    ]
-    list_filter = ["status", "channel", "kind", ("sent_at", admin.EmptyFieldListFilter)]
-    list_select_related = ["case", "recipient"]
-    search_fields = ["case__reference", "recipient__username", "subject"]
-    readonly_fields = [f.name for f in Notification._meta.fields] + ["message_id"]
-
-    @admin.display(description="Message-ID")
-    def message_id(self, obj: Notification) -> str:
-        return obj.message_id if obj.channel == "email" else "-"
-
-    def get_search_results(self, request, queryset, search_term):
-        """A Message-ID pasted from a mail log finds its notification."""
-        _, marker, rest = search_term.partition("npp-notification-")
-        pk = rest.split("-", 1)[0]
-        if marker and pk.isdigit():
-            return queryset.filter(pk=int(pk)), False
-        return super().get_search_results(request, queryset, search_term)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-# The audit trail (django-auditlog): facilitators read it; nobody edits or deletes it here.
-from auditlog.admin import LogEntryAdmin as _AuditLogEntryAdmin  # noqa: E402
-from auditlog.models import LogEntry  # noqa: E402
-
-admin.site.unregister(LogEntry)
-
-
-@admin.register(LogEntry)
-class AuditTrailAdmin(FacilitatorOnlyMixin, _AuditLogEntryAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
