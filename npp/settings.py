@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "npp.apps.NppStaticFilesConfig",  # django.contrib.staticfiles, less an unused bundle
+    "django.contrib.staticfiles",
     "django_fsm",
     "django_fsm_log",
     "axes",
