@@ -11,9 +11,13 @@ from django.utils import timezone
 
 from cases import access
 from cases.models import Hospital, Product
+from clinical.selectors import open_signals
 
 from . import selectors
 from .charts import grouped_hbar_chart, hbar_chart
+
+# The dashboard lists at most this many open safety signals, oldest first.
+SIGNALS_SHOWN = 20
 
 
 def _facilitator_only(request: HttpRequest) -> None:
@@ -46,6 +50,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         ),
         "durations": durations,
         "attention": selectors.needs_attention(cases, now),
+        "signals": list(open_signals(cases)[:SIGNALS_SHOWN]),
         "week": selectors.this_week(cases, now),
         "hospitals": Hospital.objects.all(),
         "products": Product.objects.all(),
