@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from .catalogue import PANELS, label_of
 from .schedule import SlotView
 
-CELL_W, CELL_H, LABEL_W, HEAD_H = 46, 22, 130, 40
+CELL_W, CELL_H, LABEL_W, HEAD_H = 46, 22, 160, 40
 ROWS = tuple(t for tests in PANELS.values() for t in tests)
 
 
