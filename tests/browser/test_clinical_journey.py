@@ -35,8 +35,11 @@ def infused_a_week_ago(doctor1, facilitator):
         infused_at = then - dt.timedelta(hours=1)
         reweigh_on_infusion_day(case, infused_at)
         return case_apply(
-            case=case, transition="record_infusion", by=facilitator,
-            infused_at=infused_at, kit_lot_numbers="AVX001A",
+            case=case,
+            transition="record_infusion",
+            by=facilitator,
+            infused_at=infused_at,
+            kit_lot_numbers="AVX001A",
         )
 
 
@@ -54,8 +57,14 @@ def test_doctor_enters_a_week_1_panel_with_a_high_alt_and_the_facilitator_sees_t
 
     page.get_by_role("link", name=re.compile(r"Enter results\s+week 1$")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Week 1 results")
-    values = {"ALT": "190", "AST": "70", "Total bilirubin": "0.5", "Prothrombin time (PT)": "12",
-              "Platelet count": "280", "Troponin-I": "0.01"}
+    values = {
+        "ALT": "190",
+        "AST": "70",
+        "Total bilirubin": "0.5",
+        "Prothrombin time (PT)": "12",
+        "Platelet count": "280",
+        "Troponin-I": "0.01",
+    }
     for label, value in values.items():
         page.locator(f"#row-{_row_id(label)}").get_by_label(label, exact=True).fill(value)
     page.locator("#row-alt").get_by_label("ULN").fill("40")
@@ -89,5 +98,11 @@ def test_doctor_enters_a_week_1_panel_with_a_high_alt_and_the_facilitator_sees_t
 
 
 def _row_id(label: str) -> str:
-    return {"ALT": "alt", "AST": "ast", "Total bilirubin": "total_bilirubin",
-            "Prothrombin time (PT)": "pt", "Platelet count": "platelets", "Troponin-I": "troponin_i"}[label]
+    return {
+        "ALT": "alt",
+        "AST": "ast",
+        "Total bilirubin": "total_bilirubin",
+        "Prothrombin time (PT)": "pt",
+        "Platelet count": "platelets",
+        "Troponin-I": "troponin_i",
+    }[label]

@@ -17,7 +17,17 @@ pytestmark = pytest.mark.django_db
 
 def grid_post(**values):
     data = {"sampled_on": day(7).isoformat(), "lab": "City Lab"}
-    units = {"alt": "U/L", "ast": "U/L", "total_bilirubin": "mg/dL", "pt": "s", "platelets": "x10^3/µL", "troponin_i": "ng/mL", "inr": "ratio", "haemoglobin": "g/dL", "creatinine": "mg/dL"}
+    units = {
+        "alt": "U/L",
+        "ast": "U/L",
+        "total_bilirubin": "mg/dL",
+        "pt": "s",
+        "platelets": "x10^3/µL",
+        "troponin_i": "ng/mL",
+        "inr": "ratio",
+        "haemoglobin": "g/dL",
+        "creatinine": "mg/dL",
+    }
     for test, unit in units.items():
         data[f"{test}_unit"] = unit
     data.update(values)
@@ -33,7 +43,16 @@ def test_the_doctor_enters_a_week_1_panel_and_sees_the_signal(client, infused, d
         assert "Week 1 results" in page.text
         answer = client.post(
             url,
-            grid_post(alt="190", alt_uln="40", ast="60", ast_uln="40", total_bilirubin="0.4", pt="12", platelets="290", troponin_i="0.01"),
+            grid_post(
+                alt="190",
+                alt_uln="40",
+                ast="60",
+                ast_uln="40",
+                total_bilirubin="0.4",
+                pt="12",
+                platelets="290",
+                troponin_i="0.01",
+            ),
             follow=True,
         )
     assert answer.status_code == 200
@@ -91,7 +110,10 @@ def test_the_dashboard_lists_open_signals(client, infused, doctor1, facilitator)
 
     with on_day(7):
         lab_values_record(
-            case=infused, by=doctor1, slot="week_1", sampled_on=day(7),
+            case=infused,
+            by=doctor1,
+            slot="week_1",
+            sampled_on=day(7),
             values=[{"test": "alt", "value": "190", "unit": "U/L", "uln": "40"}],
         )
     client.force_login(facilitator)
