@@ -108,7 +108,7 @@ def test_the_forwarding_record_is_immutable_and_says_what_to_whom_and_when(
 
 def test_the_reminder_goes_before_the_clock_runs_out_and_only_once(infused, doctor1, facilitator):
     with on_day(10):
-        event = serious(infused, doctor1)
+        serious(infused, doctor1)
     # 24 h from 11 Mar 10:00 is 12 Mar 10:00; reminded 6 h before (setting).
     before = dt.datetime(2026, 3, 12, 3, 59, tzinfo=IST)
     reminders_sweep(now=before, enqueue=False)
