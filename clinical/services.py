@@ -52,7 +52,7 @@ _BRIDGE_FIELDS = {
 
 def _locked(case: Case) -> Case:
     return (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("doctor__user", "facilitator")
         .get(pk=case.pk)
     )
