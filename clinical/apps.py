@@ -15,3 +15,9 @@ class ClinicalConfig(AppConfig):
 
         rules.register()
         reminders.register()
+
+        from cases.exports import register_columns
+
+        from .exports import HEADER, outcome_rows
+
+        register_columns(HEADER, outcome_rows)

@@ -70,3 +70,37 @@ def test_a_taper_lasts_28_days(infused, doctor1):
             steroid_taper_end(course=course, by=doctor1, on=day(50))
         course = steroid_taper_end(course=course, by=doctor1, on=day(56))
     assert course.taper_ended_on == day(56)
+
+
+def sweep_kinds(at_day: int, hour: int = 10) -> list[str]:
+    import datetime as dt
+
+    from cases.models import Notification
+    from cases.reminders import reminders_sweep
+
+    from .conftest import IST
+
+    moment = dt.datetime.combine(day(at_day), dt.time(hour), tzinfo=IST)
+    reminders_sweep(now=moment, enqueue=False)
+    return sorted(
+        Notification.objects.filter(
+            kind__in=("steroid_decision_due", "taper_end_due"), channel="in_app"
+        ).values_list("kind", flat=True)
+    )
+
+
+def test_a_missing_day_30_decision_is_reminded_once_the_morning_after(infused, doctor1):
+    steroid_course_start(case=infused, by=doctor1)
+    assert sweep_kinds(28) == []
+    assert sweep_kinds(29) == ["steroid_decision_due"]
+    assert sweep_kinds(30) == ["steroid_decision_due"]  # once
+
+
+def test_the_taper_end_is_reminded_the_day_before(infused, doctor1):
+    course = steroid_course_start(case=infused, by=doctor1)
+    with on_day(29):
+        course = steroid_review_decide(course=course, by=doctor1, decision="taper")
+        steroid_taper_start(course=course, by=doctor1, on=day(29))
+    assert sweep_kinds(54) == []
+    assert sweep_kinds(55) == ["taper_end_due"]
+    assert sweep_kinds(56) == ["taper_end_due"]
