@@ -210,7 +210,7 @@ class ForwardInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["sent_at", "sent_to", "channel", "sha256"]
-    readonly_fields = fields
+    readonly_fields = ["sent_at", "sent_to", "channel", "sha256"]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

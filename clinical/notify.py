@@ -26,15 +26,16 @@ logger = logging.getLogger(__name__)
 def case_team(case: Case) -> list[Any]:
     """The treating doctor and the case's facilitator (every facilitator when none is
     assigned), active accounts only."""
-    people = []
-    if case.doctor_id and case.doctor.user.is_active:
-        people.append(case.doctor.user)
-    if case.facilitator_id and case.facilitator.is_active:
+    people: list[Any] = [case.doctor.user]
+    if case.facilitator is not None:
         people.append(case.facilitator)
     else:
         people += list(access.assignable_facilitators())
-    seen: set[int] = set()
-    return [u for u in people if not (u.pk in seen or seen.add(u.pk))]
+    found: dict[int, Any] = {}
+    for user in people:
+        if user.is_active:
+            found.setdefault(user.pk, user)
+    return list(found.values())
 
 
 def render(kind: str, case: Case, context: dict) -> tuple[str, str, str]:

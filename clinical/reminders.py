@@ -90,7 +90,7 @@ def steroid_steps_due(now: dt.datetime) -> list[Reminder]:
         Reminder(
             c.case,
             "steroid_decision_due",
-            _morning(c.review_on + dt.timedelta(days=1)),
+            _morning((c.review_on or today) + dt.timedelta(days=1)),
             (c.case.doctor.user,),
             {"course": c, "code": "steroid_decision"},
         )

@@ -186,6 +186,7 @@ def lab_values_record(
     if errors:
         raise ValidationError(errors)
 
+    assert sampled_on is not None  # refused above otherwise
     saved = PanelSaved()
     baseline = case_baseline_labs(case)
     with transaction.atomic():
@@ -247,9 +248,9 @@ def lab_values_record(
             for sign in tma_signs:
                 setattr(check, sign, True)
             check.save()
-            crossing = thresholds.tma_crossing(list(tma_signs))
-            if crossing is not None:
-                saved.signals.append(_open_signal(case, crossing, slot, None))
+            tma = thresholds.tma_crossing(list(tma_signs))
+            if tma is not None:
+                saved.signals.append(_open_signal(case, tma, slot, None))
         if slot:
             _bridge(case, the_slot, by)
         for signal in saved.signals:

@@ -177,16 +177,16 @@ def steroid_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 next_review_on=form.cleaned_data["next_review_on"],
             )
         elif action in ("taper_start", "taper_end", "stop"):
-            form = SteroidDateForm(request.POST)
-            if not form.is_valid():
+            dated = SteroidDateForm(request.POST)
+            if not dated.is_valid():
                 raise ValidationError(_("Enter the date."))
             if action == "taper_start":
                 services.steroid_taper_start(
-                    course=course, by=request.user, on=form.cleaned_data["on"]
+                    course=course, by=request.user, on=dated.cleaned_data["on"]
                 )
             else:
                 services.steroid_taper_end(
-                    course=course, by=request.user, on=form.cleaned_data["on"]
+                    course=course, by=request.user, on=dated.cleaned_data["on"]
                 )
         else:
             raise Http404("No such action.")

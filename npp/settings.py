@@ -483,7 +483,9 @@ NPP_ULN = {
 # are settings [default, unconfirmed]: a platelet count below this fraction of the baseline
 # opens a signal (DOMAIN.md §1.8-1.9 "a fall from baseline"), and a troponin-I above this
 # multiple of the baseline when the lab printed no ULN ("a rise").
-NPP_SIGNAL_PLATELET_FALL_FRACTION = Decimal(env.str("NPP_SIGNAL_PLATELET_FALL_FRACTION", default="0.5"))
+NPP_SIGNAL_PLATELET_FALL_FRACTION = Decimal(
+    env.str("NPP_SIGNAL_PLATELET_FALL_FRACTION", default="0.5")
+)
 NPP_SIGNAL_TROPONIN_RISE_FACTOR = Decimal(env.str("NPP_SIGNAL_TROPONIN_RISE_FACTOR", default="2"))
 # Forwarding adverse events to the manufacturer (DOMAIN.md §5.1 [default, unconfirmed]): serious
 # within 24 hours of awareness, non-serious within 15 days; reminded this long before the end.
