@@ -50,9 +50,20 @@ def slot_grid(views: list[SlotView], flagged: set[tuple[str, str]] | None = None
     rows = [{"y": HEAD_H + j * CELL_H + 15, "label": label_of(t)} for j, t in enumerate(ROWS)]
     return {
         "width": LABEL_W + len(views) * CELL_W + 4,
-        "height": HEAD_H + len(ROWS) * CELL_H + 30,
-        "legend_y": HEAD_H + len(ROWS) * CELL_H + 18,
+        "height": HEAD_H + len(ROWS) * CELL_H + 34,
+        "legend_y": HEAD_H + len(ROWS) * CELL_H + 14,
         "columns": columns,
+        "legend": [
+            {"x": LABEL_W + i * 110, "css": f"npp-slot-{state}", "label": label}
+            for i, (state, label) in enumerate(
+                (
+                    ("done", _("recorded")),
+                    ("due", _("due")),
+                    ("overdue", _("overdue")),
+                    ("upcoming", _("upcoming")),
+                )
+            )
+        ],
         "rows": rows,
         "cell_w": CELL_W - 4,
         "cell_h": CELL_H - 4,

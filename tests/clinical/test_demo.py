@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _built_just_after_the_infusion():
     """The demo is seeded today, not on this folder's infusion day."""
-    yield
+    return
 
 
 def test_the_demo_has_a_monitoring_case_with_results_a_signal_and_an_adverse_event(settings):
