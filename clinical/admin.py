@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from cases.admin import FacilitatorOnlyMixin, shown_by_name
+from documents.models import DocumentAccess
 
 from . import catalogue, charts, selectors, services
 from .models import (
@@ -23,6 +24,28 @@ from .models import (
     SafetySignal,
     SteroidCourse,
 )
+
+
+class LoggedReadsMixin:
+    """Every admin read of these records goes to the access log, as the portal's do."""
+
+    def changelist_view(self, request, extra_context=None):
+        DocumentAccess.objects.create(
+            document_id=None,
+            case_reference="(list)",
+            document_label=f"Admin list: {self.model._meta.verbose_name_plural}"[:220],
+            user_id=request.user.pk,
+            username=request.user.username,
+            ip_address=request.META.get("REMOTE_ADDR"),
+            action="clinical_read",
+        )
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            selectors.log_read(request.user, obj.case, f"Admin: {obj._meta.verbose_name} {obj.pk}")
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class LabValueAdminForm(forms.ModelForm):
@@ -50,7 +73,7 @@ class LabValueAdminForm(forms.ModelForm):
 
 
 @admin.register(LabValue)
-class LabValueAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+class LabValueAdmin(LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin):
     """A value is added through ``lab_values_record`` (units, ranges, dates checked; a value
     for a test already in the slot replaces it, with history). Values are not edited in place."""
 
@@ -150,7 +173,7 @@ class LabValueAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(SafetySignal)
-class SafetySignalAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+class SafetySignalAdmin(LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin):
     """Read here; the treating doctor closes a signal with a decision in the portal."""
 
     list_display = ["case", "message", "opened_at", "is_open", "decided_at"]
@@ -181,7 +204,7 @@ class SafetySignalAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(SteroidCourse)
-class SteroidCourseAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+class SteroidCourseAdmin(LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin):
     list_display = [
         "case",
         "started_on",
@@ -225,7 +248,7 @@ class ForwardInline(admin.TabularInline):
 
 
 @admin.register(AdverseEvent)
-class AdverseEventAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+class AdverseEventAdmin(LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin):
     """Reported in the portal or here; forwarded with the action, which keeps an immutable
     record of what was sent, to whom and when."""
 
@@ -282,7 +305,7 @@ class AdverseEventAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+class OutcomeAdmin(LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin):
     list_display = [
         "case",
         "month",

@@ -66,3 +66,11 @@ def test_the_forwarding_action_keeps_a_record(client, infused, doctor1, facilita
         )
     (sent,) = AdverseEventForward.objects.all()
     assert (sent.sent_to, sent.sent_by) == ("drug.safety@maker.example", facilitator)
+
+
+def test_admin_reads_are_in_the_access_log(client, infused, facilitator):
+    from documents.models import DocumentAccess
+
+    client.force_login(facilitator)
+    client.get(reverse("admin:clinical_labvalue_changelist"))
+    assert DocumentAccess.objects.filter(action="clinical_read", username="facilitator").exists()
