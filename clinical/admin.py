@@ -255,7 +255,7 @@ class AdverseEventAdmin(LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin
     list_display = ["case", "onset_on", "serious", "forward_due_at", "forwarded", "links"]
     inlines = [ForwardInline]
     actions = ["record_forwarded"]
-    exclude = ["reported_by", "forward_due_at"]
+    exclude = ["reported_by", "forward_due_at", "forward_remind_at"]
     raw_id_fields = ["case"]
 
     @admin.display(boolean=True)
@@ -288,6 +288,7 @@ class AdverseEventAdmin(LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin
             case=form.cleaned_data["case"], by=request.user, **values
         )
         obj.pk, obj.forward_due_at = event.pk, event.forward_due_at
+        obj.forward_remind_at = event.forward_remind_at
         obj._state.adding = False
 
     @admin.action(description="Record as forwarded to the manufacturer now")

@@ -256,6 +256,8 @@ class AdverseEvent(models.Model):
     rechallenge = models.CharField(max_length=200, blank=True)
     concomitant = models.TextField(_("concomitant medicines"), blank=True)
     forward_due_at = models.DateTimeField()
+    # When the reminder goes if nothing was forwarded (the warning fixed when reported).
+    forward_remind_at = models.DateTimeField()
     reported_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
     reported_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,116 +1,116 @@
-"""The clinical app's reminder rules, added to the sweep from ``ClinicalConfig.ready()``.
+"""The clinical app's reminder rules, added to the sweep from ``ClinicalConfig.ready()``; each
+is one set-based query the sweep turns into an ``INSERT ... SELECT`` anti-joined on the
+outbox's dedupe key, and its text is rendered at delivery (``cases.reminders.texts``).
 
-- ``ae_forward_due``: an adverse event not yet forwarded to the manufacturer, some time
-  before its clock runs out (``NPP_AE_REMIND_*``): the case's facilitator (or every
-  facilitator) and the treating doctor. Once per event: the reminder's instant is fixed by
-  the event (``forward_due_at`` minus the warning), so the dedupe key never changes.
+- ``ae_forward_due`` (deadline ``ae_forward``): an adverse event not yet forwarded to the
+  manufacturer, at its ``forward_remind_at`` (the warning before the clock runs out,
+  ``NPP_AE_REMIND_*``, fixed when reported): the doctor and the case's facilitator. Once per
+  event: the event is in the key, and the day is the reminder's own.
 - ``steroid_decision_due``: the day-30 review's day has passed and no decision is recorded
-  (a case cannot show the taper finished without it): the doctor, once, the morning after.
+  (a case cannot show the taper finished without it): the doctor, the morning after, once.
 - ``taper_end_due``: the 28-day taper ends tomorrow: the doctor, once ("never stop abruptly").
 
-The course's start and the review day itself are reminded by cases' own rules
-(``prednisolone_tomorrow``, ``liver_review_due``); a slot's tests by ``monitoring_tests``,
+The course's start and the review day are reminded by cases' own rules
+(``prednisolone_tomorrow``, ``monitoring_tests``); a slot's tests by ``monitoring_tests``,
 which reads the panel rows this app keeps in step, so no slot is reminded twice.
-
-Each rule is one query over the rows due in a window ending at ``now``; the sweep's dedupe
-key makes a second sweep create nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
-from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.db.models import CharField, F, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 
-from cases import access
-from cases.reminders import Reminder, register_rule
+from cases.clinical import TAPER_DAYS
+from cases.clock import ist_date
+from cases.deadlines import DOCTOR
+from cases.deadlines.sql import AddDays, IsoDate, Morning, india_day_text
+from cases.models import Case, Notification
+from cases.reminders import ReminderRule, annotated, register_rule, texts
 from cases.states import CaseState
 
-from .models import AdverseEvent, AdverseEventForward, SteroidCourse
+from .models import AdverseEvent, SteroidCourse
 
-MORNING = dt.time(9, 0)
-# A sweep looks back this far, so a missed sweep (broker down a day) is made up.
+# A sweep looks back this far, so a missed sweep (broker down for days) is made up.
 LOOKBACK = dt.timedelta(days=7)
 
 
-def _ahead(serious: bool) -> dt.timedelta:
-    if serious:
-        return dt.timedelta(hours=settings.NPP_AE_REMIND_SERIOUS_HOURS_BEFORE)
-    return dt.timedelta(days=settings.NPP_AE_REMIND_NON_SERIOUS_DAYS_BEFORE)
-
-
-def _team(case) -> tuple:
-    people = [case.doctor.user]
-    people += [case.facilitator] if case.facilitator_id else list(access.assignable_facilitators())
-    return tuple(u for u in people if u.is_active)
-
-
-def ae_forward_due(now: dt.datetime) -> list[Reminder]:
-    unsent = (
-        AdverseEvent.objects.filter(
-            forward_due_at__gt=now - LOOKBACK,
-            forward_due_at__lte=now + max(_ahead(True), _ahead(False)),
-        )
-        .exclude(Exists(AdverseEventForward.objects.filter(adverse_event=OuterRef("pk"))))
-        .select_related(
-            "case__patient", "case__doctor__user", "case__facilitator", "case__hospital"
-        )
+def _ae_forward_due(now: dt.datetime) -> list[QuerySet]:
+    due = Case.objects.filter(
+        adverse_events__forward_remind_at__lte=now,
+        adverse_events__forward_remind_at__gt=now - LOOKBACK,
+        adverse_events__forwards__isnull=True,
     )
-    reminders = []
-    for event in unsent:
-        remind_at = event.forward_due_at - _ahead(event.serious)
-        if remind_at > now:
-            continue
-        reminders.append(
-            Reminder(
-                event.case,
-                "ae_forward_due",
-                remind_at,
-                _team(event.case),
-                {"event": event, "code": f"ae{event.pk}"},
-            )
+    return [
+        annotated(
+            due,
+            kind="ae_forward_due",
+            due_at=F("adverse_events__forward_remind_at"),
+            day=india_day_text("adverse_events__forward_remind_at"),
+            extra=Concat(
+                Value("ae"), Cast("adverse_events__pk", CharField()), output_field=CharField()
+            ),
+            ae=F("adverse_events__pk"),
         )
-    return reminders
-
-
-def _morning(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, MORNING))
-
-
-def steroid_steps_due(now: dt.datetime) -> list[Reminder]:
-    today = timezone.localdate(now)
-    courses = SteroidCourse.objects.filter(case__state=CaseState.MONITORING).select_related(
-        "case__patient", "case__doctor__user", "case__hospital"
-    )
-    undecided = courses.filter(decision="", review_on__lt=today, review_on__gte=today - LOOKBACK)
-    ending = courses.filter(taper_ended_on__isnull=True, taper_started_on__isnull=False)
-    reminders = [
-        Reminder(
-            c.case,
-            "steroid_decision_due",
-            _morning((c.review_on or today) + dt.timedelta(days=1)),
-            (c.case.doctor.user,),
-            {"course": c, "code": "steroid_decision"},
-        )
-        for c in undecided
     ]
-    for c in ending:
-        end = c.taper_due_end
-        if end is not None and end - dt.timedelta(days=1) <= today <= end:
-            reminders.append(
-                Reminder(
-                    c.case,
-                    "taper_end_due",
-                    _morning(end - dt.timedelta(days=1)),
-                    (c.case.doctor.user,),
-                    {"course": c, "code": "taper_end"},
-                )
-            )
-    return reminders
+
+
+def _steroid_steps_due(now: dt.datetime) -> list[QuerySet]:
+    today = ist_date(now)
+    monitoring = Case.objects.filter(state=CaseState.MONITORING)
+    undecided = monitoring.filter(
+        steroid_course__decision="",
+        steroid_course__review_on__lt=today,
+        steroid_course__review_on__gte=today - LOOKBACK,
+    ).alias(remind_on=AddDays("steroid_course__review_on", 1))
+    # The taper's last day is its start + 27 days; told the day before, and on that day.
+    before_end = TAPER_DAYS - 2
+    ending = monitoring.filter(
+        steroid_course__taper_ended_on__isnull=True,
+        steroid_course__taper_started_on__lte=today - dt.timedelta(days=before_end),
+        steroid_course__taper_started_on__gte=today - dt.timedelta(days=before_end + 1),
+    ).alias(remind_on=AddDays("steroid_course__taper_started_on", before_end))
+    return [
+        annotated(
+            undecided,
+            kind="steroid_decision_due",
+            due_at=Morning("remind_on"),
+            day=IsoDate("remind_on"),
+            extra="steroid_decision",
+        ),
+        annotated(
+            ending,
+            kind="taper_end_due",
+            due_at=Morning("remind_on"),
+            day=IsoDate("remind_on"),
+            extra="taper_end",
+        ),
+    ]
+
+
+ae_forward_due = ReminderRule("ae_forward_due", "ae_forward", _ae_forward_due)
+steroid_steps_due = ReminderRule("steroid_steps_due", "", _steroid_steps_due, roles=(DOCTOR,))
+
+
+def _events(notifications: list[Notification]) -> list[dict]:
+    found = AdverseEvent.objects.in_bulk([n.context.get("ae") for n in notifications])
+    return [{"event": found.get(n.context.get("ae"))} for n in notifications]
+
+
+def _courses(notifications: list[Notification]) -> list[dict]:
+    found = {
+        c.case_id: c
+        for c in SteroidCourse.objects.filter(case_id__in=[n.case_id for n in notifications])
+    }
+    return [{"course": found.get(n.case_id)} for n in notifications]
 
 
 def register() -> None:
+    from . import deadlines  # noqa: F401  (the ae_forward deadline registers itself)
+
     register_rule(ae_forward_due)
     register_rule(steroid_steps_due)
+    texts.register_context("ae_forward_due", _events)
+    for kind in ("steroid_decision_due", "taper_end_due"):
+        texts.register_context(kind, _courses)

@@ -57,6 +57,13 @@ def forward_window(serious: bool) -> dt.timedelta:
     return dt.timedelta(days=settings.NPP_AE_FORWARD_NON_SERIOUS_DAYS)
 
 
+def remind_ahead(serious: bool) -> dt.timedelta:
+    """How long before its end the forwarding clock is reminded (settings)."""
+    if serious:
+        return dt.timedelta(hours=settings.NPP_AE_REMIND_SERIOUS_HOURS_BEFORE)
+    return dt.timedelta(days=settings.NPP_AE_REMIND_NON_SERIOUS_DAYS_BEFORE)
+
+
 def adverse_event_report(*, case: Case, by: Any, **values: Any) -> AdverseEvent:
     """Report an adverse event on a case after its infusion; its forwarding clock starts at
     ``aware_at`` (default now)."""
@@ -102,6 +109,7 @@ def adverse_event_report(*, case: Case, by: Any, **values: Any) -> AdverseEvent:
         )
     event = AdverseEvent(case=case, reported_by=by, **values)
     event.forward_due_at = event.aware_at + forward_window(event.serious)
+    event.forward_remind_at = event.forward_due_at - remind_ahead(event.serious)
     event.full_clean()
     with transaction.atomic():
         _locked(case)

@@ -139,7 +139,11 @@ def steroid_taper_end(*, course: SteroidCourse, by: Any, on: dt.date) -> Steroid
             % {"start": f"{course.taper_started_on:%d %b %Y}", "end": f"{earliest:%d %b %Y}"}
         )
     with transaction.atomic():
+        case = _locked(course.case)
         course = SteroidCourse.objects.select_for_update().get(pk=course.pk)
         course.taper_ended_on = on
         course.save(update_fields=["taper_ended_on"])
+        # The case's own field, which its taper_end deadline and closing fact read, in step.
+        case.steroid_taper_ended_on = on
+        case.save(update_fields=["steroid_taper_ended_on", "updated_at"])
     return course

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from cases.models import Notification
-from cases.reminders import reminders_sweep
+from cases.reminders import reminders_sweep, texts
 from clinical.models import AdverseEvent, AdverseEventForward
 from clinical.pvpi import pvpi_pdf
 from clinical.services import (
@@ -120,7 +120,10 @@ def test_the_reminder_goes_before_the_clock_runs_out_and_only_once(infused, doct
     count = told.count()
     reminders_sweep(now=at + dt.timedelta(minutes=15), enqueue=False)
     assert Notification.objects.filter(kind="ae_forward_due").count() == count
-    assert "12 Mar 2026 10:00" in told.filter(channel="email").first().body
+    # Its text is rendered when it goes out (cases.reminders.texts).
+    subject, body, _html = texts.render_one(told.filter(channel="email").first())
+    assert "forward the adverse event to the manufacturer" in subject
+    assert "12 Mar 2026 10:00" in body
 
 
 def test_a_forwarded_event_is_not_reminded(infused, doctor1, facilitator):

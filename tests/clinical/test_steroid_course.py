@@ -94,6 +94,14 @@ def test_a_missing_day_30_decision_is_reminded_once_the_morning_after(infused, d
     assert sweep_kinds(28) == []
     assert sweep_kinds(29) == ["steroid_decision_due"]
     assert sweep_kinds(30) == ["steroid_decision_due"]  # once
+    from cases.models import Notification
+    from cases.reminders import texts
+
+    _subject, body, _html = texts.render_one(
+        Notification.objects.get(channel="in_app", kind="steroid_decision_due")
+    )
+    assert "The day-30 liver review" in body
+    assert "was due on 30 Mar 2026 and no decision is recorded" in body
 
 
 def test_the_taper_end_is_reminded_the_day_before(infused, doctor1):
