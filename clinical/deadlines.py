@@ -36,6 +36,8 @@ class AdverseEventForwarding(Deadline):
     clinical = True
 
     def clocks(self, case: Case, ctx: Context) -> Iterator[Clock]:
+        if case.infused_at is None:  # adverse events are reported after the infusion
+            return
         events = ctx.memo(
             f"ae:{case.pk}",
             lambda: list(AdverseEvent.objects.filter(case=case).annotate(sent=_unsent())),
