@@ -344,3 +344,27 @@ def notifications_visible_to(user: Any) -> QuerySet[Notification]:
     return Notification.objects.filter(
         recipient=user, channel=Channel.IN_APP, case__in=cases_visible_to(user).values("pk")
     )
+
+
+# --- After the infusion (the clinical app asks these) ---------------------------------------
+
+
+def may_decide_safety_signal(user: Any, case: Case) -> bool:
+    """Close a safety signal with a decision: the treating doctor (DOMAIN.md §1.8-1.9: the
+    doctor decides what a crossed threshold means for the child)."""
+    return is_treating_doctor(user, case)
+
+
+def may_report_adverse_event(user: Any, case: Case) -> bool:
+    """Report or complete an adverse event: the treating doctor or a facilitator."""
+    return is_facilitator(user) or is_treating_doctor(user, case)
+
+
+def may_forward_adverse_event(user: Any, case: Case) -> bool:
+    """Record that an adverse event was forwarded to the manufacturer: a facilitator."""
+    return is_facilitator(user)
+
+
+def may_record_outcome(user: Any, case: Case) -> bool:
+    """Motor milestones and support after the infusion: the treating doctor or a facilitator."""
+    return is_facilitator(user) or is_treating_doctor(user, case)

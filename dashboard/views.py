@@ -12,9 +12,13 @@ from django.utils import timezone
 
 from cases import access
 from cases.models import Hospital, Product
+from clinical.selectors import open_signals
 
 from . import next_deadlines, selectors, stages
 from .charts import grouped_hbar_chart, hbar_chart
+
+# The dashboard lists at most this many open safety signals, oldest first.
+SIGNALS_SHOWN = 20
 
 
 def _facilitator_only(request: HttpRequest) -> None:
@@ -63,6 +67,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "durations": durations,
         "stats_at": stats_at,
         "attention": attention,
+        "signals": list(open_signals(cases)[:SIGNALS_SHOWN]),
         "week": week,
         "risk": risk,
         "top": selectors.TOP,

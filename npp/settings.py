@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "cases",
     "documents",
+    "clinical",
     "portals",
     "dashboard",
     "webhooks",
@@ -222,6 +223,13 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "cases.Consent",
     "documents.Document",
     "documents.ClinicalAccessGrant",
+    "clinical.LabValue",
+    "clinical.TmaCheck",
+    "clinical.SafetySignal",
+    "clinical.SteroidCourse",
+    "clinical.AdverseEvent",
+    "clinical.AdverseEventForward",
+    "clinical.Outcome",
 )
 LOGIN_REDIRECT_URL = "/portal/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -483,6 +491,22 @@ NPP_ULN = {
     "ast": Decimal(env.str("NPP_ULN_AST", default="40")),
     "total_bilirubin": Decimal(env.str("NPP_ULN_TOTAL_BILIRUBIN", default="1.2")),
 }
+# After the infusion (clinical app, issue 15). Thresholds DOMAIN.md does not give a number for
+# are settings [default, unconfirmed]: a platelet count below this fraction of the baseline
+# opens a signal (DOMAIN.md §1.8-1.9 "a fall from baseline"), and a troponin-I above this
+# multiple of the baseline when the lab printed no ULN ("a rise").
+NPP_SIGNAL_PLATELET_FALL_FRACTION = Decimal(
+    env.str("NPP_SIGNAL_PLATELET_FALL_FRACTION", default="0.5")
+)
+NPP_SIGNAL_TROPONIN_RISE_FACTOR = Decimal(env.str("NPP_SIGNAL_TROPONIN_RISE_FACTOR", default="2"))
+# Forwarding adverse events to the manufacturer (DOMAIN.md §5.1 [default, unconfirmed]): serious
+# within 24 hours of awareness, non-serious within 15 days; reminded this long before the end.
+NPP_AE_FORWARD_SERIOUS_HOURS = env.int("NPP_AE_FORWARD_SERIOUS_HOURS", default=24)
+NPP_AE_FORWARD_NON_SERIOUS_DAYS = env.int("NPP_AE_FORWARD_NON_SERIOUS_DAYS", default=15)
+NPP_AE_REMIND_SERIOUS_HOURS_BEFORE = env.int("NPP_AE_REMIND_SERIOUS_HOURS_BEFORE", default=6)
+NPP_AE_REMIND_NON_SERIOUS_DAYS_BEFORE = env.int("NPP_AE_REMIND_NON_SERIOUS_DAYS_BEFORE", default=3)
+# The manufacturer's safety desk that receives forwarded adverse events.
+NPP_AE_MANUFACTURER_SAFETY_EMAIL = env.str("NPP_AE_MANUFACTURER_SAFETY_EMAIL", default="")
 # The privacy notice guardians read before consenting (DPDP Act 2023 s.5); bump on each change.
 NPP_PRIVACY_NOTICE_VERSION = env.str("NPP_PRIVACY_NOTICE_VERSION", default="2026-11")
 NPP_SITE_URL = env.str("NPP_SITE_URL", default="http://127.0.0.1:8000")

@@ -33,6 +33,7 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("accounts/", include("npp.auth_urls")),
     path("portal/", include("portals.urls")),
+    path("clinical/", include("clinical.urls")),
     path("healthz", healthz, name="healthz"),
     path("documents/", include("documents.urls")),
     # Signed inbound events from couriers and temperature loggers (CSRF-exempt there only).

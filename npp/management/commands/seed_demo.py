@@ -21,7 +21,6 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases import access
-from cases.clinical import treatment_calendar
 from cases.models import (
     Case,
     Consent,
@@ -29,8 +28,6 @@ from cases.models import (
     Doctor,
     Hospital,
     HospitalAdmin,
-    LabResult,
-    LabTest,
     Patient,
     Product,
     WeightMeasurement,
@@ -40,6 +37,7 @@ from cases.states import CaseState
 from documents.demo import simple_pdf, simple_png
 from documents.models import Document, DocumentType, ReviewStatus
 from documents.services import document_review, document_upload
+from npp.management import demo_clinical
 from npp.management.demo_data import (
     DEMO_CASES,
     DEMO_LAB_VALUES,
@@ -159,32 +157,16 @@ class Command(BaseCommand):
             self._documents_in_progress(case, spec, users)
         if case.state == CaseState.DELIVERY:
             self._repeat_labs(case, users, sample_days_ago=1)  # the kit is about to arrive
-        if case.infused_at:
+        if case.state == CaseState.MONITORING:
             self._follow_up_results(case)
         return case
 
-    def _follow_up_results(self, case: Case, cutoff: dt.date | None = None) -> None:
-        """Results for the monitoring tests more than a week old (or up to ``cutoff``); newer
-        ones are still due (or overdue), so the calendar shows every status."""
-        cutoff = cutoff or timezone.localdate() - dt.timedelta(days=7)
-        values: dict[str, dict[str, Decimal]] = {
-            LabTest.LIVER: {
-                "alt": Decimal("46"),
-                "ast": Decimal("52"),
-                "total_bilirubin": Decimal("0.5"),
-            },
-            LabTest.PLATELETS: {"platelets": Decimal("265")},
-            LabTest.TROPONIN: {"troponin_i": Decimal("0.012")},
-        }
-        for event in treatment_calendar(timezone.localdate(case.infused_at)):
-            test = event.code.split("_week_")[0]
-            if "_week_" in event.code and event.date <= cutoff:
-                LabResult.objects.get_or_create(
-                    case=case,
-                    test=test,
-                    taken_on=event.date,
-                    defaults={**values[test], "recorded_by": case.doctor.user},
-                )
+    def _follow_up_results(self, case: Case) -> None:
+        """Values for the monitoring slots more than a week old; newer
+        ones are still due (or overdue), so the slots show every status. The case in
+        monitoring also has an open safety signal and an adverse event (issue 15)."""
+        demo_clinical.slot_values(case, timezone.localdate() - dt.timedelta(days=7), signal=True)
+        demo_clinical.adverse_event(case)
 
     def _step(self, case: Case, name: str, at: dict, spec: DemoCase, users: dict) -> Case:
         self._documents_for_gate(case, TRANSITION_TARGETS.get(name), users)
@@ -200,14 +182,19 @@ class Command(BaseCommand):
             # DOMAIN.md §1.3: the weight is re-checked on the infusion day (same band here).
             self._reweigh(case.patient, timezone.localdate())
         if name == "close":
-            # DOMAIN.md §1.10: every slot of the first 3 months has its result before closing.
-            self._follow_up_results(case, cutoff=timezone.localdate())
+            # DOMAIN.md §1.10: every slot of the first 3 months has its result before closing,
+            # and the day-30 decision and the taper are recorded (§1.7).
+            demo_clinical.slot_values(case, timezone.localdate())
+            demo_clinical.taper_finished(case)
         by = users["facilitator"]
         if name == "confirm_delivery_and_schedule":
             by = users[f"hospital{spec.doctor + 1}"]
         elif name in ("start_document_collection", "record_infusion"):
             by = case.doctor.user
-        return case_apply(case=case, transition=name, by=by, **self._facts(name, at, spec, case))
+        case = case_apply(case=case, transition=name, by=by, **self._facts(name, at, spec, case))
+        if name == "record_infusion":
+            demo_clinical.course_started(case)
+        return case
 
     def _patient(self, spec: DemoCase, born: dt.date) -> Patient:
         today = timezone.localdate()

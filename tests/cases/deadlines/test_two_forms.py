@@ -107,6 +107,12 @@ def cases(facilitator, doctor1):
             kit_lot_numbers="AVX001A",
             infusion_deviation_note="Pump failure; restarted after 9 hours.",
         )
+        # An adverse event on the monitoring case: the clinical app's ae_forward clock.
+        from clinical.services import adverse_event_report
+
+        adverse_event_report(
+            case=monitoring, by=facilitator, onset_on=timezone.localdate(), description="Fever"
+        )
         resumed = Case.objects.filter(state="on_hold").first()
         clock.move_to(timezone.now() + dt.timedelta(days=3))
         case_apply(case=resumed, transition="resume", by=facilitator)

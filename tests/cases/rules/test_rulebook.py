@@ -684,6 +684,17 @@ def test_monitoring_slot_results_count_within_3_days(case, facilitator):
                 taken_on=infused.date() + dt.timedelta(days=7 * week + 3),
             )
     case.steroid_taper_ended_on = infused.date() + dt.timedelta(days=56)
+    # The clinical app's monitoring_incomplete also reads the steroid course's decision.
+    from clinical.models import SteroidCourse
+
+    SteroidCourse.objects.create(
+        case=case,
+        started_on=infused.date() - dt.timedelta(days=1),
+        weight_kg=D("8.4"),
+        dose_mg=D("8.4"),
+        decision="taper",
+        taper_started_on=infused.date() + dt.timedelta(days=29),
+    )
     assert rules.blockers(case, "close", at=AT) == []
     LabResult.objects.filter(test="troponin").order_by("-taken_on").first().delete()
     assert [b.code for b in rules.blockers(case, "close", at=AT)] == ["monitoring_incomplete"]
