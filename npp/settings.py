@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "cases",
     "documents",
+    "regulatory",
     "portals",
     "dashboard",
     "webhooks",
@@ -221,6 +222,11 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "cases.Consent",
     "documents.Document",
     "documents.ClinicalAccessGrant",
+    "regulatory.RegulatoryFile",
+    "regulatory.CdscoQuery",
+    "regulatory.ExemptionNotification",
+    "regulatory.PortOfficeDetail",
+    "regulatory.TariffHeading",
 )
 LOGIN_REDIRECT_URL = "/portal/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -426,6 +432,9 @@ NPP_FACILITATOR_LICENCE = env.str("NPP_FACILITATOR_LICENCE", default="DEMO-LICEN
 
 # Uploads: PDF, JPEG or PNG by content, at most this many bytes.
 NPP_UPLOAD_MAX_BYTES = env.int("NPP_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# SUGAM takes each enclosure as a PDF of "about 2 MB" (DOMAIN.md §9, reported, not confirmed):
+# the SUGAM-ready downloads (regulatory.compression) are compressed under this many bytes.
+NPP_SUGAM_UPLOAD_MAX_BYTES = env.int("NPP_SUGAM_UPLOAD_MAX_BYTES", default=2_000_000)
 # Images above this many pixels are refused (an A4 page scanned at 600 dpi is about 35 MP).
 NPP_UPLOAD_MAX_IMAGE_PIXELS = env.int("NPP_UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
 # PDFs above this many pages are refused (a full application packet has a few dozen).

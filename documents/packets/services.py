@@ -86,7 +86,7 @@ def select_enclosures(case: Case, kind: str) -> list[Document]:
     """The newest version of each document ``kind`` encloses; all must be accepted and valid."""
     lines = checklist(case, _TARGETS[kind])
     if kind == PacketKind.CUSTOMS:
-        order = {code: i for i, code in enumerate(customs.ENCLOSURE_CODES)}
+        order = {code: i for i, code in enumerate(customs.enclosure_codes())}
         lines = sorted(
             (line for line in lines if line.document_type.code in order),
             key=lambda line: order[line.document_type.code],
