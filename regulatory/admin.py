@@ -239,7 +239,9 @@ class RegulatoryFileAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         obj.pk, obj._state.adding = saved.pk, False
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        """CDSCO's queries through the services (never the admin's own save)."""
         for formset in formsets:
+            formset.save(commit=False)  # fills new_objects etc. for the change message
             for query_form in formset.forms:
                 if not query_form.has_changed() or not query_form.cleaned_data:
                     continue
@@ -251,7 +253,7 @@ class RegulatoryFileAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
                         query=query_form.instance, by=request.user, enclosures=enclosures, **values
                     )
                 else:
-                    cdsco_query_record(
+                    query_form.instance = cdsco_query_record(
                         case=form.instance.case, by=request.user, enclosures=enclosures, **values
                     )
 

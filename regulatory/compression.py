@@ -76,9 +76,7 @@ def _rewrite(data: bytes, quality: int | None, scale: float) -> bytes:
                 if image_file.image is None or image_file.indirect_reference is None:
                     continue
                 try:
-                    image_file.replace(
-                        _scaled(_rgb(image_file.image), scale), quality=quality, format="JPEG"
-                    )
+                    image_file.replace(_scaled(_rgb(image_file.image), scale), quality=quality)
                 except (TypeError, ValueError, OSError):  # inline or exotic: left as it is
                     logger.info("an image could not be re-encoded; left as it is")
         page.compress_content_streams(level=9)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cases.clock import ist_date
 from documents.packets import PacketError
 
 from .models import ExemptionNotification, Levy, PortOfficeDetail, RegulatoryFile
@@ -92,7 +93,19 @@ def missing_facts(
         )
     if kind == "customs":
         problems += _reference_problems(case)
+        problems += _permit_against_eta(case)
     return problems
+
+
+def _permit_against_eta(case: Case) -> list[str]:
+    """DOMAIN.md §1.10: the permit must not expire before the ETA (a courier may have moved
+    the ETA since dispatch checked it)."""
+    if case.permit_valid_until and case.eta and case.permit_valid_until < ist_date(case.eta):
+        return [
+            f"The Form 12B permit expires on {case.permit_valid_until:%d %b %Y}, before the "
+            f"kit's ETA of {ist_date(case.eta):%d %b %Y}: apply for a new permit first."
+        ]
+    return []
 
 
 def _reference_problems(case: Case) -> list[str]:

@@ -52,6 +52,7 @@ from . import (
     document_label,
     generated_text,
     in_sentence,
+    provided_facts,
 )
 from .models import ACTIVE_STATUSES, MAX_ATTEMPTS, BuildStatus, PacketBuild, PacketKind
 
@@ -332,6 +333,7 @@ def packet_build_request(*, case: Case, kind: str, by: Any) -> PacketBuild:
         raise PermissionDenied("Only facilitators build packets.")
     # What is already known to stop the build is said now, not by a failed build later.
     select_enclosures(case, kind)
+    provided_facts(case, kind)
     with transaction.atomic():
         # Lock the case so two clicks queue one build between them.
         Case.objects.select_for_update().only("pk").get(pk=case.pk)

@@ -53,6 +53,8 @@ from npp.management.demo_data import (
     DemoCase,
     _digits,
 )
+from regulatory.demo import ANSWER_TEXT, QUERIES, QUERY_TEXT, file_values_before
+from regulatory.services import cdsco_query_record, regulatory_file_update
 
 
 class Command(BaseCommand):
@@ -202,12 +204,35 @@ class Command(BaseCommand):
         if name == "close":
             # DOMAIN.md §1.10: every slot of the first 3 months has its result before closing.
             self._follow_up_results(case, cutoff=timezone.localdate())
+        # The regulatory file as the facilitator has it by now (Form 12A, SUGAM, the shipment,
+        # the Bill of Entry: regulatory.demo).
+        values = file_values_before(case, name, timezone.now())
+        if values:
+            regulatory_file_update(case=case, by=users["facilitator"], **values)
         by = users["facilitator"]
         if name == "confirm_delivery_and_schedule":
             by = users[f"hospital{spec.doctor + 1}"]
         elif name in ("start_document_collection", "record_infusion"):
             by = case.doctor.user
-        return case_apply(case=case, transition=name, by=by, **self._facts(name, at, spec, case))
+        case = case_apply(case=case, transition=name, by=by, **self._facts(name, at, spec, case))
+        self._cdsco_query(case, name, spec, users)
+        return case
+
+    def _cdsco_query(self, case: Case, name: str, spec: DemoCase, users: dict) -> None:
+        """CDSCO's query on the SUGAM application, where the demo has one (regulatory.demo)."""
+        after, days, answered = QUERIES.get(spec.patient, ("", 0, False))
+        if name != after:
+            return
+        raised = timezone.now() + dt.timedelta(days=days)
+        cdsco_query_record(
+            case=case,
+            by=users["facilitator"],
+            raised_at=raised,
+            text=QUERY_TEXT,
+            due_by=timezone.localdate(raised) + dt.timedelta(days=5),
+            answered_at=raised + dt.timedelta(days=1) if answered else None,
+            answer=ANSWER_TEXT if answered else "",
+        )
 
     def _patient(self, spec: DemoCase, born: dt.date) -> Patient:
         today = timezone.localdate()
