@@ -80,7 +80,7 @@ class CdscoQueryForm(forms.ModelForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         for name, message in query_problems(
             raised_at=data.get("raised_at"),
             due_by=data.get("due_by"),
@@ -117,7 +117,7 @@ class CdscoQueryInline(AccessInlineMixin, admin.StackedInline):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-FIELDSETS = [
+FIELDSETS: list[tuple[str | None, dict[str, Any]]] = [
     (None, {"fields": ["case"]}),
     (
         "Applicant (Form 12A): the parent or guardian applying for the child",
@@ -194,7 +194,7 @@ class OpenQueryFilter(admin.SimpleListFilter):
 
 @admin.register(RegulatoryFile)
 class RegulatoryFileAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
-    fieldsets = FIELDSETS
+    fieldsets = FIELDSETS  # type: ignore[assignment]
     inlines = [CdscoQueryInline]
     raw_id_fields = ["case"]
     list_display = [

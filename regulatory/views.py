@@ -82,7 +82,9 @@ class UtilisationForm(forms.Form):
 
     def __init__(self, *args: Any, holders: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["holder"].choices = [("", _("Every permit holder")), *holders]
+        holder = self.fields["holder"]
+        assert isinstance(holder, forms.ChoiceField)
+        holder.choices = [("", _("Every permit holder")), *holders]
 
 
 def utilisation_report(request: HttpRequest) -> HttpResponse:
