@@ -458,6 +458,9 @@ NPP_MONITORING_DAYS = env.int("NPP_MONITORING_DAYS", default=90)
 # Reminder thresholds (issue defaults); see cases/reminders.py.
 NPP_REMINDER_DOCUMENTS_EVERY_DAYS = env.int("NPP_REMINDER_DOCUMENTS_EVERY_DAYS", default=3)
 NPP_REMINDER_PERMIT_EXPIRY_DAYS = env.int("NPP_REMINDER_PERMIT_EXPIRY_DAYS", default=30)
+# [default] An open CDSCO query (regulatory.reminders): the facilitator is told this many days
+# before its due date, and again the morning after it while it is still open.
+NPP_REMINDER_CDSCO_QUERY_DAYS = env.int("NPP_REMINDER_CDSCO_QUERY_DAYS", default=2)
 NPP_REMINDER_COLD_CHAIN_DAY = env.int("NPP_REMINDER_COLD_CHAIN_DAY", default=10)
 NPP_REMINDER_LAB_OVERDUE_DAYS = env.int("NPP_REMINDER_LAB_OVERDUE_DAYS", default=2)
 NPP_STAGE_LIMIT_DAYS = {

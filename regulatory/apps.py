@@ -23,3 +23,9 @@ class RegulatoryConfig(AppConfig):
 
         register_facts_provider(packet_facts.provide)
         register_enclosure_codes("customs", packet_facts.EXTRA_CUSTOMS_ENCLOSURES)
+
+        from cases.reminders import register_rule
+
+        from .reminders import cdsco_query_due
+
+        register_rule(cdsco_query_due)
