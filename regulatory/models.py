@@ -173,6 +173,9 @@ class RegulatoryFile(models.Model):
         "applicant's PIN code", max_length=6, blank=True, validators=[PIN_CODE]
     )
     applicant_occupation = models.CharField("applicant's occupation", max_length=120, blank=True)
+    # When a fact Form 12A prints last changed (regulatory.services): an application packet
+    # built before it is out of date.
+    form_12a_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Importer of record and consignee (the customs letter).
     importer_name = models.CharField("importer of record", max_length=200, blank=True)

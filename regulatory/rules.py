@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from cases.rules import Context, rule
+from django.utils import timezone
+
+from cases.rules import Blocker, Context, rule
 
 if TYPE_CHECKING:
     from cases.models import Case
@@ -23,9 +25,22 @@ def packet_facts_missing(case: Case, ctx: Context) -> Iterator[str]:
     postal address with PIN code, occupation and the country of export; for the customs file
     the importer, consignee, consignor, invoice, tariff heading, batch, quantity, weights, dry
     ice, the rare-disease certificate and the exemption reference data."""
-    from .packet_facts import missing_facts
+    from .packet_facts import file_of, missing_facts
 
-    yield from missing_facts(case, PACKET_OF[ctx.transition])
+    kind = PACKET_OF[ctx.transition]
+    found = file_of(case)
+    yield from missing_facts(case, kind, found)
+    if kind == "application" and found is not None and found.form_12a_changed_at:
+        from documents.packets.services import latest_packet
+
+        packet = latest_packet(case, "application")
+        if packet is not None and packet.uploaded_at < found.form_12a_changed_at:
+            changed = timezone.localtime(found.form_12a_changed_at)
+            yield Blocker(
+                "packet_outdated",
+                f"Build the application packet: the newest one (v{packet.version}) predates the "
+                f"applicant's facts changed in the regulatory file on {changed:%d %b %Y at %H:%M}.",
+            )
 
 
 @rule(code="sugam_application_missing", transitions=["record_permit"])

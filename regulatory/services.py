@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from cases import access
 from cases.clock import ist_date
@@ -24,6 +25,18 @@ FILE_FIELDS = tuple(
     if getattr(f, "editable", False) and f.concrete and f.name not in ("id", "case", "updated_at")
 )
 QUERY_FIELDS = ("raised_at", "text", "due_by", "answered_at", "answer")
+# What the application packet prints from the file (regulatory.packet_facts).
+FORM_12A_FIELDS = frozenset(
+    {
+        "applicant_address",
+        "applicant_city",
+        "applicant_district",
+        "applicant_state",
+        "applicant_pin",
+        "applicant_occupation",
+        "country_of_export",
+    }
+)
 
 
 def _refuse_unknown(what: str, values: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -47,8 +60,14 @@ def regulatory_file_update(*, case: Case, by: Any, **values: Any) -> RegulatoryF
     with transaction.atomic():
         Case.objects.select_for_update().only("pk").get(pk=case.pk)
         found = regulatory_file_for(case)
+        changed = set()
         for name, value in values.items():
-            setattr(found, name, value.strip() if isinstance(value, str) else value)
+            value = value.strip() if isinstance(value, str) else value
+            if getattr(found, name) != value:
+                changed.add(name)
+            setattr(found, name, value)
+        if changed & FORM_12A_FIELDS:
+            found.form_12a_changed_at = timezone.now()
         found.full_clean()
         found.save()
     return found

@@ -148,8 +148,8 @@ def customs_case(facilitator):
     accept_all_for(
         case, CaseState.REGULATORY_REVIEW, facilitator, liver_function={"alt": Decimal(30)}
     )
-    stand_in_application_packet(case, facilitator)
     factories.give_regulatory_file(case, facilitator)
+    stand_in_application_packet(case, facilitator)
     case = walk_with_documents(case, CaseState.CUSTOMS, facilitator)
     for code in CUSTOMS_CODES:
         if not case.documents.filter(document_type__code=code).exists():

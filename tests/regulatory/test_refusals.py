@@ -256,3 +256,23 @@ def test_customs_packet_is_refused_when_a_later_eta_falls_after_the_permit(
     customs_case.refresh_from_db()
     with pytest.raises(PacketError, match="before the kit's ETA"):
         packet_build(case=customs_case, kind="customs", by=facilitator)
+
+
+def test_a_packet_built_before_the_applicant_facts_changed_is_outdated(documents_case, facilitator):
+    regulatory_file_update(case=documents_case, by=facilitator, applicant_occupation="Farmer")
+
+    with pytest.raises(TransitionRefused) as refused:
+        case_apply(case=documents_case, transition="submit_to_regulator", by=facilitator)
+
+    assert refused.value.codes == ["packet_outdated"]
+    assert (
+        "predates the applicant's facts changed in the regulatory file"
+        in (refused.value.messages[0])
+    )
+    factories.stand_in_application_packet(documents_case, facilitator)
+    # Saving the same values again changes nothing the packet prints.
+    regulatory_file_update(case=documents_case, by=facilitator, applicant_occupation="Farmer")
+    assert (
+        case_apply(case=documents_case, transition="submit_to_regulator", by=facilitator).state
+        == CaseState.REGULATORY_REVIEW
+    )

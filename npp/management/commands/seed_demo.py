@@ -189,6 +189,11 @@ class Command(BaseCommand):
                 )
 
     def _step(self, case: Case, name: str, at: dict, spec: DemoCase, users: dict) -> Case:
+        # The regulatory file as the facilitator has it by now (Form 12A, SUGAM, the shipment,
+        # the Bill of Entry: regulatory.demo), before the packet that prints it.
+        values = file_values_before(case, name, timezone.now())
+        if values:
+            regulatory_file_update(case=case, by=users["facilitator"], **values)
         self._documents_for_gate(case, TRANSITION_TARGETS.get(name), users)
         if name == "submit_to_regulator":
             self._filed_packet(case, users)
@@ -204,11 +209,6 @@ class Command(BaseCommand):
         if name == "close":
             # DOMAIN.md §1.10: every slot of the first 3 months has its result before closing.
             self._follow_up_results(case, cutoff=timezone.localdate())
-        # The regulatory file as the facilitator has it by now (Form 12A, SUGAM, the shipment,
-        # the Bill of Entry: regulatory.demo).
-        values = file_values_before(case, name, timezone.now())
-        if values:
-            regulatory_file_update(case=case, by=users["facilitator"], **values)
         by = users["facilitator"]
         if name == "confirm_delivery_and_schedule":
             by = users[f"hospital{spec.doctor + 1}"]
