@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from cases.models import Case
+from cases.states import CaseState
 
 from .models import CertificateAuthority, TariffHeading
 
@@ -108,6 +109,19 @@ def file_values_before(case: Case, transition: str, at: dt.datetime) -> dict[str
             "duty_assessed_inr": Decimal("0.00"),
             "out_of_charge_at": at - dt.timedelta(hours=2),
         }
+    return {}
+
+
+def file_values_now(case: Case, now: dt.datetime) -> dict[str, Any]:
+    """What the facilitator holds today beyond the steps: a case with its permit already has
+    the kit's invoice, batch and certificate (the order is placed); a kit in customs has its
+    Bill of Entry filed, not yet out of charge."""
+    if case.state == CaseState.APPROVED:
+        return _shipment(case, now)
+    if case.state == CaseState.CUSTOMS:
+        values = file_values_before(case, "clear_customs", now)
+        values["out_of_charge_at"] = None
+        return values
     return {}
 
 

@@ -34,8 +34,8 @@ EXEMPTIONS = [
         "levy": "igst",
         "title": "IGST exemption for Zolgensma imported for personal use",
         "notification_number": "",
-        "reference_text": "IGST exemption for Zolgensma imported for personal use, as "
-        "recommended by the GST Council at its 45th meeting (17 September 2021)",
+        "reference_text": "as recommended by the GST Council at its 45th meeting "
+        "(17 September 2021)",
         "condition": "Imported for personal use.",
         "source": f"{DOMAIN} §3.1 (Finance Minister's statement, Sept 2021): the notification "
         "number is [unconfirmed] and not seeded.",

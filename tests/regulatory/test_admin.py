@@ -164,3 +164,17 @@ def test_only_facilitators_reach_the_file_pages(client, facilitator, doctor1):
             reverse("admin:regulatory_utilisation"),
         ):
             assert client.get(url).status_code in (302, 403), (user, url)
+
+
+def test_the_file_list_links_the_utilisation_report_and_filters_open_queries(desk, facilitator):
+    case = factories.CaseFactory(facilitator=facilitator)
+    found = factories.give_regulatory_file(case, facilitator)
+    listing = desk.get(reverse("admin:regulatory_regulatoryfile_changelist"))
+    assert reverse("admin:regulatory_utilisation") in listing.content.decode()
+    open_only = desk.get(reverse("admin:regulatory_regulatoryfile_changelist") + "?query=open")
+    assert case.reference not in open_only.content.decode()
+    CdscoQuery.objects.create(
+        file=found, raised_at=timezone.now(), text="Query.", due_by=timezone.localdate()
+    )
+    open_only = desk.get(reverse("admin:regulatory_regulatoryfile_changelist") + "?query=open")
+    assert case.reference in open_only.content.decode()

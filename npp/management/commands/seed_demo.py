@@ -53,7 +53,13 @@ from npp.management.demo_data import (
     DemoCase,
     _digits,
 )
-from regulatory.demo import ANSWER_TEXT, QUERIES, QUERY_TEXT, file_values_before
+from regulatory.demo import (
+    ANSWER_TEXT,
+    QUERIES,
+    QUERY_TEXT,
+    file_values_before,
+    file_values_now,
+)
 from regulatory.services import cdsco_query_record, regulatory_file_update
 
 
@@ -159,6 +165,9 @@ class Command(BaseCommand):
             self._reweigh(patient, timezone.localdate() - dt.timedelta(days=3))
         if case.state == CaseState.DOCUMENTS:
             self._documents_in_progress(case, spec, users)
+        values = file_values_now(case, timezone.now())
+        if values:
+            regulatory_file_update(case=case, by=users["facilitator"], **values)
         if case.state == CaseState.DELIVERY:
             self._repeat_labs(case, users, sample_days_ago=1)  # the kit is about to arrive
         if case.infused_at:
