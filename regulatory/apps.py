@@ -19,13 +19,16 @@ class RegulatoryConfig(AppConfig):
     def ready(self) -> None:
         from documents.packets import register_enclosure_codes, register_facts_provider
 
-        from . import packet_facts, rules  # noqa: F401 - the @rule declarations register
+        # The @rule and @deadline declarations register on import.
+        from . import deadlines, packet_facts, rules  # noqa: F401
 
         register_facts_provider(packet_facts.provide)
         register_enclosure_codes("customs", packet_facts.EXTRA_CUSTOMS_ENCLOSURES)
 
-        from cases.reminders import register_rule
+        from cases.reminders import register_rule, texts
 
-        from .reminders import cdsco_query_due
+        from .reminders import cdsco_query_due, query_context
 
         register_rule(cdsco_query_due)
+        texts.register_context("cdsco_query_due", query_context)
+        texts.register_context("cdsco_query_overdue", query_context)

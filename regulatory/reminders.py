@@ -1,83 +1,85 @@
-"""CDSCO's open queries as a deadline: the answer is due by the day CDSCO gave (DOMAIN.md §9).
+"""The reminder on the ``cdsco_query`` deadline (``regulatory.deadlines``), added to the sweep
+of ``cases.reminders`` from ``RegulatoryConfig.ready()``, with its text's context.
 
-``RegulatoryConfig.ready()`` adds ``cdsco_query_due`` to the reminder sweep of
-``cases.reminders``: the assigned facilitator is told on the morning
-``NPP_REMINDER_CDSCO_QUERY_DAYS`` days before an open query's due date (at once when it is
-raised closer to it), and again the morning after the due date while it is still open. One
-set-based query over the open queries (indexed on ``answered_at, due_by``); the sweep's
-dedupe key (kind, case, recipient, day, and the query as ``code``) makes a second sweep
-create nothing. ``due_queries`` is the same selection for the dashboard.
+The case's facilitator is told on the morning ``NPP_REMINDER_CDSCO_QUERY_DAYS`` days before an
+open query is due (at once when it is raised closer to it: ``cdsco_query_due``), and again
+the morning after the due date while it is still open (``cdsco_query_overdue``). One SQL
+statement per piece, one row per open query (the query's id tells apart two queries of one
+case in the dedupe key), as the sweep expects.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import CharField, DateTimeField, F, QuerySet, Value
+from django.db.models.functions import Cast, Greatest, Least
 
 from cases.clock import ist_date
-from cases.reminders import Reminder
-from cases.states import CaseState
+from cases.deadlines.sql import AddDays, IsoDate, Morning
+from cases.models import Case
+from cases.reminders import ReminderRule, annotated, setting
 
+from .deadlines import WAITING_FOR_PERMIT
 from .models import CdscoQuery
 
-MORNING = dt.time(9, 0)
-# A query is answered on SUGAM while the case waits for the permit (or is on hold there).
-WAITING_FOR_PERMIT = Q(file__case__state=CaseState.REGULATORY_REVIEW) | Q(
-    file__case__state=CaseState.ON_HOLD, file__case__hold_from_state=CaseState.REGULATORY_REVIEW
-)
+QUERIES = "regulatory_file__cdsco_queries"
 
 
-def _morning(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, MORNING))
-
-
-def ahead_days() -> int:
-    return int(settings.NPP_REMINDER_CDSCO_QUERY_DAYS)
-
-
-def open_queries() -> QuerySet[CdscoQuery]:
-    """Unanswered queries of cases still waiting for the permit, soonest due first."""
+def _open_queries(now: dt.datetime) -> QuerySet:
+    """Cases waiting for the permit, one row per open query due within the window."""
+    horizon = ist_date(now) + dt.timedelta(days=setting("NPP_REMINDER_CDSCO_QUERY_DAYS"))
     return (
-        CdscoQuery.objects.filter(WAITING_FOR_PERMIT, answered_at__isnull=True)
-        .select_related("file__case__patient", "file__case__facilitator", "file__case__hospital")
-        .order_by("due_by", "raised_at")
+        Case.objects.filter(WAITING_FOR_PERMIT)
+        .filter(**{f"{QUERIES}__answered_at__isnull": True, f"{QUERIES}__due_by__lte": horizon})
+        .alias(
+            q_pk=F(f"{QUERIES}__pk"),
+            q_due=F(f"{QUERIES}__due_by"),
+            q_raised=F(f"{QUERIES}__raised_at"),
+        )
     )
 
 
-def due_queries(now: dt.datetime) -> QuerySet[CdscoQuery]:
-    """Open queries due within the warning window of ``now`` (or overdue)."""
-    horizon = ist_date(now) + dt.timedelta(days=ahead_days())
-    return open_queries().filter(due_by__lte=horizon)
-
-
-def cdsco_query_due(now: dt.datetime) -> list[Reminder]:
-    """An open CDSCO query due within N days, then overdue: the assigned facilitator."""
-    reminders = []
+def _due(now: dt.datetime) -> list[QuerySet]:
     today = ist_date(now)
-    for query in due_queries(now).filter(file__case__facilitator__isnull=False):
-        case = query.file.case
-        overdue = query.due_by < today
-        if overdue:
-            kind, due_at = "cdsco_query_overdue", _morning(query.due_by + dt.timedelta(days=1))
-        else:
-            kind = "cdsco_query_due"
-            due_at = min(_morning(query.due_by - dt.timedelta(days=ahead_days())), now)
-            due_at = max(due_at, query.raised_at)
-        reminders.append(
-            Reminder(
-                case,
-                kind,
-                min(due_at, now),
-                (case.facilitator,),
-                {
-                    "code": f"query-{query.pk}",
-                    "due_by": query.due_by,
-                    "raised_at": query.raised_at,
-                    "query_text": query.text,
-                },
-            )
+    ahead = setting("NPP_REMINDER_CDSCO_QUERY_DAYS")
+    at_now = Value(now, output_field=DateTimeField())
+    rows = _open_queries(now)
+    soon = rows.filter(q_due__gte=today).alias(remind_on=AddDays("q_due", -ahead))
+    overdue = rows.filter(q_due__lt=today).alias(remind_on=AddDays("q_due", 1))
+    return [
+        annotated(
+            soon,
+            kind="cdsco_query_due",
+            due_at=Greatest(Least(Morning("remind_on"), at_now), F("q_raised")),
+            day=IsoDate("remind_on"),
+            extra=Cast("q_pk", CharField()),
+            query=F("q_pk"),
+        ),
+        annotated(
+            overdue,
+            kind="cdsco_query_overdue",
+            due_at=Least(Morning("remind_on"), at_now),
+            day=IsoDate("remind_on"),
+            extra=Cast("q_pk", CharField()),
+            query=F("q_pk"),
+        ),
+    ]
+
+
+cdsco_query_due = ReminderRule("cdsco_query_due", "cdsco_query", _due)
+
+
+def query_context(notifications: list) -> list[dict]:
+    """What the email says of each reminder's query, as it is when the email goes out."""
+    ids = {n.context.get("query") for n in notifications}
+    queries = CdscoQuery.objects.in_bulk([i for i in ids if i is not None])
+    contexts = []
+    for notification in notifications:
+        query = queries.get(notification.context.get("query"))
+        contexts.append(
+            {"due_by": query.due_by, "raised_at": query.raised_at, "query_text": query.text}
+            if query is not None
+            else {}
         )
-    return reminders
+    return contexts

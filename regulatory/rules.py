@@ -20,7 +20,7 @@ PACKET_OF = {"submit_to_regulator": "application", "clear_customs": "customs"}
 
 
 @rule(code="packet_facts_missing", transitions=PACKET_OF)
-def packet_facts_missing(case: Case, ctx: Context) -> Iterator[str]:
+def packet_facts_missing(case: Case, ctx: Context) -> Iterator[str | Blocker]:
     """Every fact the transition's packet prints is recorded: for Form 12A the applicant's
     postal address with PIN code, occupation and the country of export; for the customs file
     the importer, consignee, consignor, invoice, tariff heading, batch, quantity, weights, dry

@@ -3,13 +3,10 @@ due and again once it is overdue; once a time, never twice; not after it is answ
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 import time_machine
 
 from cases.states import CaseState
-from regulatory.reminders import due_queries
 from regulatory.services import cdsco_query_record, cdsco_query_update
 from tests import factories
 from tests.cases.test_reminders import START, day, sweep
@@ -66,7 +63,27 @@ def test_a_query_raised_close_to_its_due_date_is_told_at_once(clock, facilitator
     assert _queries(sweep(clock, day(0, 10, 15))) == {("cdsco_query_due", "facilitator")}
 
 
-def test_due_queries_lists_the_open_ones_in_the_window(clock, query):
-    assert list(due_queries(day(2))) == []
-    assert list(due_queries(day(3))) == [query]
-    assert list(due_queries(day(3) + dt.timedelta(days=30))) == [query]
+def test_the_deadline_shows_each_open_query_on_the_case_and_in_sql(clock, query, facilitator):
+    from cases import deadlines
+    from cases.models import Case
+
+    case = query.file.case
+    found = [c for c in deadlines.clocks(case, at=day(4)) if c.code == "cdsco_query"]
+    assert [(c.due_on, c.key, c.status) for c in found] == [(day(5).date(), str(query.pk), "soon")]
+    rows = deadlines.rows(Case.objects.all(), at=day(4), codes=["cdsco_query"])
+    assert [(r[0], r[1], r[3]) for r in rows] == [(case.pk, "cdsco_query", day(5).date())]
+
+    cdsco_query_update(query=query, by=facilitator, answered_at=day(1), answer="Sent.")
+    assert not [c for c in deadlines.clocks(case, at=day(4)) if c.code == "cdsco_query"]
+
+
+def test_the_email_names_the_query_and_its_due_date(clock, query, mailoutbox, settings):
+    from cases.models import Channel, Notification
+    from cases.reminders import texts
+
+    sweep(clock, day(3, 9))
+    row = Notification.objects.get(kind="cdsco_query_due", channel=Channel.EMAIL)
+    subject, body, _ = texts.render_one(row)
+    assert subject == f"{query.file.case.reference}: CDSCO query due by 10 Jan 2026"
+    assert "Submit the prescription with the dose in vg." in body
+    assert "raised" not in subject
