@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from cases import access
-from cases.admin import AccessInlineMixin, FacilitatorOnlyMixin
+from cases.admin import AccessInlineMixin, FacilitatorOnlyMixin, shown_by_name
 from cases.models import Case
 from documents.models import Document
 
@@ -299,6 +299,9 @@ class CdscoQueryAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
 
     list_display = ["file_link", "raised_at", "due_by", "status", "answered_at"]
     list_select_related = ["file__case"]
+    fields = ["file", *QUERY_FIELDS, "enclosures", "recorded_by_name"]
+    readonly_fields = ["recorded_by_name"]
+    recorded_by_name = shown_by_name("recorded_by", "recorded by")
     search_fields = ["file__case__reference", "text"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CdscoQuery]:

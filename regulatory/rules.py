@@ -73,8 +73,8 @@ def cdsco_query_open(case: Case, ctx: Context) -> Iterator[str]:
 
 @rule(code="bill_of_entry_incomplete", transitions=["clear_customs"])
 def bill_of_entry_incomplete(case: Case, ctx: Context) -> Iterator[str]:
-    """The Bill of Entry is recorded in full (number, date, broker, duty assessed,
-    out-of-charge time, not in the future) and its number is the one clearance records."""
+    """The Bill of Entry is recorded in full in the regulatory file (number, date, broker,
+    duty assessed, out-of-charge time, not in the future)."""
     from .packet_facts import file_of
 
     found = file_of(case)
@@ -99,9 +99,3 @@ def bill_of_entry_incomplete(case: Case, ctx: Context) -> Iterator[str]:
     assert found is not None
     if found.out_of_charge_at is not None and found.out_of_charge_at > ctx.at:
         yield "The out-of-charge time cannot be in the future."
-    given = case.bill_of_entry_number.strip()
-    if given and given != found.bill_of_entry_number.strip():
-        yield (
-            f"The Bill of Entry number {given} differs from the {found.bill_of_entry_number} "
-            "recorded in the regulatory file."
-        )

@@ -60,7 +60,7 @@ def test_with_the_broker_down_an_admin_transition_still_commits_and_the_page_ans
         response = client.post(
             url,
             {
-                "clear_customs-bill_of_entry_number": "7300001",
+                "clear_customs-bill_of_entry_number": "7300999",
                 "clear_customs-seen_state": "customs",
             },
         )

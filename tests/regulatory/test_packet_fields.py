@@ -6,12 +6,14 @@ the value after its label. Both packets are built once for the module (WeasyPrin
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -21,6 +23,13 @@ from tests import factories
 from tests.documents.test_packets import customs_case, demo_case
 
 pytestmark = pytest.mark.django_db
+
+SEEDS = (
+    "cases.migrations.0002_seed_product_and_group",
+    "documents.migrations.0002_seed_document_types",
+    "documents.migrations.0006_review_before_gate",
+    "regulatory.migrations.0002_seed_reference_data",
+)
 
 
 def pdftotext(data: bytes) -> list[str]:
@@ -56,6 +65,9 @@ def read(django_db_setup, django_db_blocker, tmp_path_factory) -> Read:
         ),
         transaction.atomic(),
     ):
+        # A transactional test earlier in the run may have flushed the seeded rows.
+        for module in SEEDS:
+            importlib.import_module(module).seed(apps, None)
         facilitator = factories.FacilitatorFactory(username="fields-facilitator")
         case = demo_case(facilitator)
         values = factories.regulatory_file_values(case)

@@ -647,13 +647,6 @@ ROWS: list[Row] = [
         True,
     ),
     Row(
-        "clear-with-another-bill-of-entry",
-        "bill_of_entry_incomplete",
-        "clear_customs",
-        lambda c: (regulatory_file(c), facts(bill_of_entry_number="7399999")(c)),
-        True,
-    ),
-    Row(
         "clear-with-the-bill-of-entry",
         "bill_of_entry_incomplete",
         "clear_customs",
