@@ -249,6 +249,13 @@ def may_build_packets(user: Any, case: Case | None = None) -> bool:
     return is_facilitator(user)
 
 
+def may_keep_regulatory_file(user: Any, case: Case | None = None) -> bool:
+    """Record the regulatory and customs file of ``case`` (applicant and shipment facts, SUGAM,
+    CDSCO's queries, the certificate, the Bill of Entry), its reference data, the yearly
+    utilisation report and SUGAM-ready uploads: facilitators."""
+    return is_facilitator(user)
+
+
 def may_grant_clinical_access(user: Any, case: Case | None = None) -> bool:
     """Grant or revoke the hospital admins' clinical access on ``case``."""
     return is_facilitator(user)

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "cases",
     "documents",
     "clinical",
+    "regulatory",
     "portals",
     "dashboard",
     "webhooks",
@@ -230,6 +231,11 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "clinical.AdverseEvent",
     "clinical.AdverseEventForward",
     "clinical.Outcome",
+    "regulatory.RegulatoryFile",
+    "regulatory.CdscoQuery",
+    "regulatory.ExemptionNotification",
+    "regulatory.PortOfficeDetail",
+    "regulatory.TariffHeading",
 )
 LOGIN_REDIRECT_URL = "/portal/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -439,6 +445,9 @@ NPP_FACILITATOR_LICENCE = env.str("NPP_FACILITATOR_LICENCE", default="DEMO-LICEN
 
 # Uploads: PDF, JPEG or PNG by content, at most this many bytes.
 NPP_UPLOAD_MAX_BYTES = env.int("NPP_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# SUGAM takes each enclosure as a PDF of "about 2 MB" (DOMAIN.md §9, reported, not confirmed):
+# the SUGAM-ready downloads (regulatory.compression) are compressed under this many bytes.
+NPP_SUGAM_UPLOAD_MAX_BYTES = env.int("NPP_SUGAM_UPLOAD_MAX_BYTES", default=2_000_000)
 # Images above this many pixels are refused (an A4 page scanned at 600 dpi is about 35 MP).
 NPP_UPLOAD_MAX_IMAGE_PIXELS = env.int("NPP_UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
 # PDFs above this many pages are refused (a full application packet has a few dozen).
@@ -464,6 +473,9 @@ NPP_MONITORING_DAYS = env.int("NPP_MONITORING_DAYS", default=90)
 # Reminder thresholds (issue defaults); see cases/reminders/.
 NPP_REMINDER_DOCUMENTS_EVERY_DAYS = env.int("NPP_REMINDER_DOCUMENTS_EVERY_DAYS", default=3)
 NPP_REMINDER_PERMIT_EXPIRY_DAYS = env.int("NPP_REMINDER_PERMIT_EXPIRY_DAYS", default=30)
+# [default] An open CDSCO query (regulatory.reminders): the facilitator is told this many days
+# before its due date, and again the morning after it while it is still open.
+NPP_REMINDER_CDSCO_QUERY_DAYS = env.int("NPP_REMINDER_CDSCO_QUERY_DAYS", default=2)
 NPP_REMINDER_COLD_CHAIN_DAY = env.int("NPP_REMINDER_COLD_CHAIN_DAY", default=10)
 NPP_REMINDER_LAB_OVERDUE_DAYS = env.int("NPP_REMINDER_LAB_OVERDUE_DAYS", default=2)
 # The dashboard's statistics over months (days per stage, the prediction's medians) are

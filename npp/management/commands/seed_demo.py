@@ -51,6 +51,14 @@ from npp.management.demo_data import (
     DemoCase,
     _digits,
 )
+from regulatory.demo import (
+    ANSWER_TEXT,
+    QUERIES,
+    QUERY_TEXT,
+    file_values_before,
+    file_values_now,
+)
+from regulatory.services import cdsco_query_record, regulatory_file_update
 
 
 class Command(BaseCommand):
@@ -155,6 +163,9 @@ class Command(BaseCommand):
             self._reweigh(patient, timezone.localdate() - dt.timedelta(days=3))
         if case.state == CaseState.DOCUMENTS:
             self._documents_in_progress(case, spec, users)
+        values = file_values_now(case, timezone.now())
+        if values:
+            regulatory_file_update(case=case, by=users["facilitator"], **values)
         if case.state == CaseState.DELIVERY:
             self._repeat_labs(case, users, sample_days_ago=1)  # the kit is about to arrive
         if case.state == CaseState.MONITORING:
@@ -169,6 +180,11 @@ class Command(BaseCommand):
         demo_clinical.adverse_event(case)
 
     def _step(self, case: Case, name: str, at: dict, spec: DemoCase, users: dict) -> Case:
+        # The regulatory file as the facilitator has it by now (Form 12A, SUGAM, the shipment,
+        # the Bill of Entry: regulatory.demo), before the packet that prints it.
+        values = file_values_before(case, name, timezone.now())
+        if values:
+            regulatory_file_update(case=case, by=users["facilitator"], **values)
         self._documents_for_gate(case, TRANSITION_TARGETS.get(name), users)
         if name == "submit_to_regulator":
             self._filed_packet(case, users)
@@ -194,7 +210,24 @@ class Command(BaseCommand):
         case = case_apply(case=case, transition=name, by=by, **self._facts(name, at, spec, case))
         if name == "record_infusion":
             demo_clinical.course_started(case)
+        self._cdsco_query(case, name, spec, users)
         return case
+
+    def _cdsco_query(self, case: Case, name: str, spec: DemoCase, users: dict) -> None:
+        """CDSCO's query on the SUGAM application, where the demo has one (regulatory.demo)."""
+        after, days, answered = QUERIES.get(spec.patient, ("", 0, False))
+        if name != after:
+            return
+        raised = timezone.now() + dt.timedelta(days=days)
+        cdsco_query_record(
+            case=case,
+            by=users["facilitator"],
+            raised_at=raised,
+            text=QUERY_TEXT,
+            due_by=timezone.localdate(raised) + dt.timedelta(days=5),
+            answered_at=raised + dt.timedelta(days=1) if answered else None,
+            answer=ANSWER_TEXT if answered else "",
+        )
 
     def _patient(self, spec: DemoCase, born: dt.date) -> Patient:
         today = timezone.localdate()

@@ -73,6 +73,18 @@ def cases(facilitator, doctor1):
                 state,
                 facilitator,
             )
+        # An open CDSCO query (regulatory.deadlines): a clock while the permit is awaited,
+        # none once the case was rejected.
+        from regulatory.services import cdsco_query_record
+
+        for state in ("regulatory_review", "rejected"):
+            cdsco_query_record(
+                case=Case.objects.get(state=state),
+                by=facilitator,
+                raised_at=timezone.now(),
+                text="Submit the prescription with the dose in vg.",
+                due_by=START.date() + dt.timedelta(days=3),
+            )
         documents = walk_to(
             CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "documents", facilitator
         )

@@ -568,7 +568,115 @@ ROWS: list[Row] = [
         "submit-without-documents", "documents_missing", "submit_to_regulator", lambda c: None, True
     ),
     Row("submit-without-a-packet", "packet_outdated", "submit_to_regulator", lambda c: None, True),
+    # --- the regulatory file (registered by the regulatory app) ---------------------------
+    Row(
+        "submit-without-applicant-facts",
+        "packet_facts_missing",
+        "submit_to_regulator",
+        lambda c: None,
+        True,
+    ),
+    Row(
+        "submit-without-a-pin-code",
+        "packet_facts_missing",
+        "submit_to_regulator",
+        lambda c: regulatory_file(c, applicant_pin=""),
+        True,
+    ),
+    Row(
+        "submit-with-applicant-facts",
+        "packet_facts_missing",
+        "submit_to_regulator",
+        lambda c: regulatory_file(c),
+        False,
+    ),
+    Row(
+        "clear-without-customs-facts",
+        "packet_facts_missing",
+        "clear_customs",
+        lambda c: regulatory_file(c, invoice_currency=""),
+        True,
+    ),
+    Row(
+        "clear-with-customs-facts",
+        "packet_facts_missing",
+        "clear_customs",
+        lambda c: regulatory_file(c),
+        False,
+    ),
+    Row(
+        "permit-without-sugam-number",
+        "sugam_application_missing",
+        "record_permit",
+        lambda c: regulatory_file(c, sugam_application_number=""),
+        True,
+    ),
+    Row(
+        "permit-with-sugam-submission",
+        "sugam_application_missing",
+        "record_permit",
+        lambda c: regulatory_file(c),
+        False,
+    ),
+    Row(
+        "permit-with-an-open-query",
+        "cdsco_query_open",
+        "record_permit",
+        lambda c: cdsco_query(c, answered=False),
+        True,
+    ),
+    Row(
+        "permit-with-the-query-answered",
+        "cdsco_query_open",
+        "record_permit",
+        lambda c: cdsco_query(c, answered=True),
+        False,
+    ),
+    Row(
+        "clear-without-out-of-charge",
+        "bill_of_entry_incomplete",
+        "clear_customs",
+        lambda c: regulatory_file(c, out_of_charge_at=None),
+        True,
+    ),
+    Row(
+        "clear-out-of-charge-tomorrow",
+        "bill_of_entry_incomplete",
+        "clear_customs",
+        lambda c: regulatory_file(c, out_of_charge_at=AT + dt.timedelta(days=1)),
+        True,
+    ),
+    Row(
+        "clear-with-the-bill-of-entry",
+        "bill_of_entry_incomplete",
+        "clear_customs",
+        lambda c: (regulatory_file(c), facts(bill_of_entry_number="7300001")(c)),
+        False,
+    ),
 ]
+
+
+def regulatory_file(case: Case, **overrides) -> None:
+    from regulatory.models import RegulatoryFile
+    from tests.factories import regulatory_file_values
+
+    values = {**regulatory_file_values(case), "out_of_charge_at": AT - dt.timedelta(hours=2)}
+    values["sugam_submitted_at"] = AT - dt.timedelta(days=2)
+    RegulatoryFile.objects.create(case=case, **{**values, **overrides})
+
+
+def cdsco_query(case: Case, *, answered: bool) -> None:
+    from regulatory.models import CdscoQuery, RegulatoryFile
+
+    regulatory_file(case)
+    CdscoQuery.objects.create(
+        file=RegulatoryFile.objects.get(case=case),
+        raised_at=AT - dt.timedelta(days=1),
+        text="Attach the prescription signed with the registration number.",
+        due_by=TODAY + dt.timedelta(days=2),
+        answered_at=AT - dt.timedelta(hours=3) if answered else None,
+        answer="Signed prescription attached." if answered else "",
+    )
 
 
 @pytest.fixture
@@ -654,7 +762,9 @@ def test_packet_gate_refuses_submission_without_a_fresh_packet(case, facilitator
     weigh(case, TODAY, "8.40")
     case = walk_to(case, "documents", facilitator)
     from documents.models import DocumentType
+    from tests.factories import give_regulatory_file
 
+    give_regulatory_file(case, facilitator)
     for doc_type in DocumentType.objects.filter(required_before="regulatory_review"):
         upload_document(case, doc_type.code, facilitator)
     with pytest.raises(TransitionRefused) as refused:
