@@ -17,23 +17,24 @@ if TYPE_CHECKING:
 
 @rule(code="cold_chain_excursion", transitions=["confirm_delivery_and_schedule"])
 def cold_chain_excursion(case: Case, ctx: Context) -> Iterator[str]:
-    """The newest logger file of the kit shows no excursion above the limit, or the
-    manufacturer allowed the kit to be used after it."""
+    """No logger file of the kit shows an excursion above the limit that the manufacturer
+    has not allowed (a decision is recorded per file)."""
     if case.pk is None:
         return
-    record = case.logger_records.order_by("-uploaded_at", "-pk").first()
-    if record is None or not record.has_excursion:
-        return
-    if record.decision == Decision.USE:
-        return
-    if record.decision == Decision.DO_NOT_USE:
+    # Every file counts: a later file without the excursion does not undo an earlier one.
+    undecided = dont_use = 0
+    for record in case.logger_records.filter(excursion_count__gt=0):
+        if record.decision == Decision.DO_NOT_USE:
+            dont_use += 1
+        elif record.decision != Decision.USE:
+            undecided += record.excursion_count
+    if dont_use:
         yield (
             "The manufacturer said the kit must not be used after its temperature excursion; "
             "it cannot be scheduled."
         )
-        return
-    yield (
-        f"The logger file shows {record.excursion_count} temperature excursion(s) above "
-        f"{record.limit_celsius:g} °C; a facilitator records the manufacturer's decision "
-        "before the kit may be scheduled."
-    )
+    if undecided:
+        yield (
+            f"The logger file shows {undecided} temperature excursion(s) above the limit; a "
+            "facilitator records the manufacturer's decision before the kit may be scheduled."
+        )

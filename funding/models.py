@@ -45,6 +45,10 @@ def _check_rate(currency: str, rate: Decimal | None, field: str) -> dict[str, st
         return {field: "An amount in rupees is worth 1 rupee each: the rate must be 1."}
     if rate <= 0:
         return {field: "The exchange rate must be more than 0."}
+    if currency != Currency.INR and rate == 1:
+        return {
+            field: f"Enter the rupees one {currency} was worth at the rate used; 1 is the rupee's."
+        }
     return {}
 
 

@@ -125,6 +125,24 @@ def test_an_excursion_puts_the_case_on_hold_for_the_manufacturers_decision(
     assert delivery.state == "infusion_scheduled"
 
 
+def test_a_later_clean_file_does_not_undo_an_undecided_excursion(delivery, hospital1, facilitator):
+    logger_upload(case=delivery, by=hospital1, data=GENERIC.encode(), filename="a.csv")
+    delivery.refresh_from_db()
+    delivery = case_apply(case=delivery, transition="resume", by=facilitator)
+    logger_upload(case=delivery, by=hospital1, data=ELPRO_LIKE.encode(), filename="b.csv")
+
+    found = [
+        b.message
+        for b in rules.blockers(delivery, "confirm_delivery_and_schedule")
+        if b.code == "cold_chain_excursion"
+    ]
+
+    assert found == [
+        "The logger file shows 1 temperature excursion(s) above the limit; a facilitator "
+        "records the manufacturer's decision before the kit may be scheduled."
+    ]
+
+
 def test_only_a_facilitator_records_the_decision_and_says_what_was_decided(
     delivery, hospital1, facilitator
 ):

@@ -197,6 +197,7 @@ def test_without_a_quote_the_order_is_blocked_only_when_settings_require_one(
     ("values", "field"),
     [
         ({"currency": "INR", "inr_per_unit": D("83")}, "inr_per_unit"),
+        ({"currency": "USD", "inr_per_unit": D("1")}, "inr_per_unit"),
         ({"inr_per_unit": D("0")}, "inr_per_unit"),
         ({"amount": D("0")}, "amount"),
         ({"amount": D("-5")}, "amount"),
