@@ -22,10 +22,16 @@ class DecisionForm(forms.ModelForm):
         fields = ["decision", "decision_note"]
 
     def clean(self):
+        """What ``excursion_decide`` checks, as form errors (the service refuses the same)."""
         cleaned = super().clean()
-        decided = cleaned.get("decision") in (Decision.USE, Decision.DO_NOT_USE)
-        if self.instance.pk and decided and not (cleaned.get("decision_note") or "").strip():
-            raise ValidationError({"decision_note": "Write what the manufacturer said."})
+        if not self.instance.has_excursion:
+            raise ValidationError(
+                "This logger file shows no excursion; there is nothing to decide."
+            )
+        if cleaned.get("decision") not in (Decision.USE, Decision.DO_NOT_USE):
+            self.add_error("decision", "Choose the manufacturer's decision.")
+        if not (cleaned.get("decision_note") or "").strip():
+            self.add_error("decision_note", "Write what the manufacturer said, and who said it.")
         return cleaned
 
 

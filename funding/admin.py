@@ -4,6 +4,7 @@ receipts), and the case page gets a funding panel with its chart. Every save goe
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
@@ -22,6 +23,21 @@ QUOTE_FIELDS = list(services.QUOTE_FIELDS)
 SOURCE_FIELDS = list(services.SOURCE_FIELDS)
 
 
+class OpenCaseForm(forms.ModelForm):
+    """A closed or cancelled case's funding is kept as it is (the services refuse it too):
+    refused here as a form error rather than at save time."""
+
+    def clean(self):
+        cleaned = super().clean()
+        case = cleaned.get("case") or getattr(self.instance, "case", None)
+        if case is not None and case.state in services.ENDED:
+            raise forms.ValidationError(
+                f"{case.reference} is {case.get_state_display().lower()}: its funding is kept "
+                "as it is and takes no new entries."
+            )
+        return cleaned
+
+
 def _case_from_query(request: HttpRequest) -> dict:
     """``?case=<pk>`` from the case page's links pre-selects the case."""
     case = request.GET.get("case", "")
@@ -30,6 +46,7 @@ def _case_from_query(request: HttpRequest) -> dict:
 
 @admin.register(Quote)
 class QuoteAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+    form = OpenCaseForm
     list_display = ["case", "amount", "currency", "inr_per_unit", "valid_until", "recorded_at"]
     list_filter = ["currency"]
     search_fields = ["case__reference", "quote_reference"]
@@ -68,6 +85,7 @@ class ReceiptInline(admin.TabularInline):
 
 @admin.register(Source)
 class SourceAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
+    form = OpenCaseForm
     list_display = ["case", "kind", "name", "platform", "currency", "pledged", "fee_percent"]
     list_filter = ["kind", "currency"]
     search_fields = ["case__reference", "name", "platform"]

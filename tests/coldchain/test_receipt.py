@@ -246,3 +246,32 @@ def test_the_case_page_shows_the_panel_and_the_upload_form(client, delivery, fac
     assert (
         reverse("admin:coldchain_loggerrecord_change", args=[LoggerRecord.objects.get().pk]) in body
     )
+
+
+def test_the_decision_is_recorded_in_the_admin_with_its_words(client, delivery, facilitator):
+    record = logger_upload(case=delivery, by=facilitator, data=GENERIC.encode(), filename="a.csv")
+    client.force_login(facilitator)
+    url = reverse("admin:coldchain_loggerrecord_change", args=[record.pk])
+
+    refused = client.post(url, {"decision": "use", "decision_note": " "})
+    assert refused.status_code == 200
+    assert "Write what the manufacturer said" in refused.content.decode()
+
+    assert (
+        client.post(url, {"decision": "use", "decision_note": "NGT QA: usable."}).status_code == 302
+    )
+    record.refresh_from_db()
+    assert (record.decision, record.decided_by) == ("use", facilitator)
+
+
+def test_a_clean_record_has_nothing_to_decide_in_the_admin(client, delivery, facilitator):
+    record = logger_upload(
+        case=delivery, by=facilitator, data=ELPRO_LIKE.encode(), filename="a.csv"
+    )
+    client.force_login(facilitator)
+    response = client.post(
+        reverse("admin:coldchain_loggerrecord_change", args=[record.pk]),
+        {"decision": "", "decision_note": ""},
+    )
+    assert response.status_code == 200
+    assert "shows no excursion; there is nothing to decide" in response.content.decode()

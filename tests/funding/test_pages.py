@@ -169,3 +169,22 @@ def test_the_dashboard_says_when_no_case_waits_on_money(desk, case_a, facilitato
     )
     body = desk.get(reverse("dashboard")).content.decode()
     assert "No case before its kit order is short of money." in body
+
+
+def test_a_closed_case_takes_no_new_funding_in_the_admin(desk, case_a, facilitator):
+    from tests.factories import bring_to
+
+    case = bring_to(case_a, "cancelled", facilitator)
+    response = desk.post(
+        reverse("admin:funding_quote_add"),
+        {
+            "case": case.pk,
+            "amount": "100",
+            "currency": "INR",
+            "inr_per_unit": "1",
+            "valid_until": timezone.localdate().isoformat(),
+        },
+    )
+    assert response.status_code == 200
+    assert "is cancelled: its funding is kept as it is" in response.content.decode()
+    assert not Quote.objects.exists()
