@@ -294,8 +294,8 @@ def may_run(user: Any, case: Case, transition: str) -> bool:
     # theirs to run at no other time (and never shows among their actions once on hold).
     return (
         transition == "hold"
-        and is_hospital_admin_of(user, case)
         and case.state == CaseState.DELIVERY
+        and is_hospital_admin_of(user, case)
         and excursion_awaiting_decision(case)
     )
 
