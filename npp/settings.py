@@ -76,6 +76,10 @@ INSTALLED_APPS = [
     "documents",
     "clinical",
     "regulatory",
+    # Between documents and the portals: the portals, the dashboard and the admin's case page
+    # (extended by each app registered later) read them.
+    "funding",
+    "coldchain",
     "portals",
     "dashboard",
     "webhooks",
@@ -236,6 +240,10 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "regulatory.ExemptionNotification",
     "regulatory.PortOfficeDetail",
     "regulatory.TariffHeading",
+    "funding.Quote",
+    "funding.Source",
+    "funding.Receipt",
+    "coldchain.LoggerRecord",
 )
 LOGIN_REDIRECT_URL = "/portal/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -464,6 +472,18 @@ NPP_WEIGHT_MAX_AGE_DAYS = env.int("NPP_WEIGHT_MAX_AGE_DAYS", default=14)
 NPP_WEIGHT_INFUSION_DAY_MAX_AGE_DAYS = env.int("NPP_WEIGHT_INFUSION_DAY_MAX_AGE_DAYS", default=0)
 # DOMAIN.md §1.5 [label]: therapy must start within 14 days of receipt.
 NPP_COLD_CHAIN_DAYS = env.int("NPP_COLD_CHAIN_DAYS", default=14)
+# Funding (DOMAIN.md §9): `funds_short` blocks the kit order while the money received does not
+# cover the quote. On: also while no quote is recorded at all. Off by default so that cases
+# funded outside the system (and those opened before funding was tracked) are not blocked;
+# turn it on once every case's funding is entered here.
+NPP_FUNDING_QUOTE_REQUIRED = env.bool("NPP_FUNDING_QUOTE_REQUIRED", default=False)
+# Cold-chain evidence (DOMAIN.md §1.5): the kit travels at or below this temperature; a logger
+# reading above it is an excursion.
+NPP_COLD_CHAIN_LIMIT_CELSIUS = env.float("NPP_COLD_CHAIN_LIMIT_CELSIUS", default=-60.0)
+# The logger's CSV export: larger files and longer series are refused (a 15-day trip logged
+# every minute is about 21,600 rows).
+NPP_LOGGER_CSV_MAX_BYTES = env.int("NPP_LOGGER_CSV_MAX_BYTES", default=5 * 1024 * 1024)
+NPP_LOGGER_CSV_MAX_ROWS = env.int("NPP_LOGGER_CSV_MAX_ROWS", default=100_000)
 # DOMAIN.md §1.5 [label]: infuse a drawn syringe within 8 hours of drawing it up.
 NPP_SYRINGE_HOURS = env.int("NPP_SYRINGE_HOURS", default=8)
 # Foundation issue: a case may close 90 days after infusion (about 3 months of monitoring),

@@ -34,9 +34,11 @@ from cases.models import (
 )
 from cases.services import case_apply, case_create
 from cases.states import CaseState
+from coldchain import demo as coldchain_demo
 from documents.demo import simple_pdf, simple_png
 from documents.models import Document, DocumentType, ReviewStatus
 from documents.services import document_review, document_upload
+from funding import demo as funding_demo
 from npp.management import demo_clinical
 from npp.management.demo_data import (
     DEMO_CASES,
@@ -83,6 +85,9 @@ class Command(BaseCommand):
                 continue
             self._case(spec, doctors, users)
             created += 1
+        # Funding (a funded case, one ordered, one short) and a logger file with an excursion.
+        funding_demo.seed(users["facilitator"])
+        coldchain_demo.seed(users["hospital2"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {created} new case(s), {Case.objects.count()} in all. "

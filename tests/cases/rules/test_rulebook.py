@@ -57,6 +57,54 @@ def weigh(case: Case, day: dt.date, kg: str) -> None:
     WeightMeasurement.objects.create(patient=case.patient, measured_on=day, weight_kg=D(kg))
 
 
+def funded(received: str) -> Callable[[Case], None]:
+    """A quote of ₹1,00,000 valid past AT, and ``received`` rupees from the family."""
+
+    def build(case: Case) -> None:
+        from funding.services import quote_record, receipt_record, source_add
+        from tests.factories import FacilitatorFactory
+
+        by = FacilitatorFactory(username="funding-desk")
+        quote_record(
+            case=case,
+            by=by,
+            amount=D("100000.00"),
+            currency="INR",
+            inr_per_unit=D("1"),
+            valid_until=TODAY + dt.timedelta(days=30),
+        )
+        family = source_add(case=case, by=by, kind="family", name="Parents")
+        receipt_record(source=family, by=by, received_on=BORN, amount=D(received))
+
+    return build
+
+
+def logged(excursions: int, decision: str = "") -> Callable[[Case], None]:
+    """A logger record of the kit with ``excursions`` excursions and that decision."""
+
+    def build(case: Case) -> None:
+        from coldchain.models import LoggerRecord
+        from tests.factories import FacilitatorFactory
+
+        document = upload_document(case, "temperature_log", FacilitatorFactory(username="cc"))
+        LoggerRecord.objects.create(
+            case=case,
+            document=document,
+            layout="test",
+            limit_celsius=D("-60"),
+            started_at=AT - dt.timedelta(days=2),
+            ended_at=AT - dt.timedelta(days=1),
+            reading_count=2,
+            min_celsius=D("-70"),
+            max_celsius=D("-50") if excursions else D("-65"),
+            seconds_above_limit=600 * excursions,
+            excursion_count=excursions,
+            decision=decision,
+        )
+
+    return build
+
+
 def facts(**values) -> Callable[[Case], None]:
     def build(case: Case) -> None:
         for name, value in values.items():
@@ -651,6 +699,31 @@ ROWS: list[Row] = [
         "bill_of_entry_incomplete",
         "clear_customs",
         lambda c: (regulatory_file(c), facts(bill_of_entry_number="7300001")(c)),
+        False,
+    ),
+    # --- funding (registered by the funding app) ----------------------------------------
+    Row("quote-one-paisa-short", "funds_short", "dispatch", funded("99999.99"), True),
+    Row("quote-covered-exactly", "funds_short", "dispatch", funded("100000.00"), False),
+    # --- cold chain (registered by the coldchain app) -----------------------------------
+    Row(
+        "logger-excursion-undecided",
+        "cold_chain_excursion",
+        "confirm_delivery_and_schedule",
+        logged(excursions=1),
+        True,
+    ),
+    Row(
+        "logger-excursion-use-allowed",
+        "cold_chain_excursion",
+        "confirm_delivery_and_schedule",
+        logged(excursions=1, decision="use"),
+        False,
+    ),
+    Row(
+        "logger-clean",
+        "cold_chain_excursion",
+        "confirm_delivery_and_schedule",
+        logged(excursions=0),
         False,
     ),
 ]
