@@ -26,10 +26,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .clinical import LIVER_REVIEW_DAY, MONITORING_WEEKS, treatment_calendar
 from .delivery import RETRY_AFTER, lost, settle_abandoned  # noqa: F401 - RETRY_AFTER re-exported
+from .language import language_for
 from .models import Case, Channel, HospitalAdmin, LabResult, Notification
 from .states import CaseState
 
@@ -324,13 +325,16 @@ def _notifications(
     reminder: Reminder, planned: list[tuple[str, Any, str, str]]
 ) -> list[Notification]:
     """The rows for ``planned`` (the reminder's new notifications), rendered."""
-    rendered: dict[bool, tuple[str, str, str]] = {}
+    rendered: dict[tuple[bool, str], tuple[str, str, str]] = {}
     rows = []
     for key, user, email, channel in planned:
         guardian = user is None
-        if guardian not in rendered:
-            rendered[guardian] = _render(reminder, guardian=guardian)
-        subject, body, html = rendered[guardian]
+        # In the language the recipient reads (``cases.language``: the family app stores it).
+        language = language_for(user, reminder.case)
+        if (guardian, language) not in rendered:
+            with translation.override(language):
+                rendered[guardian, language] = _render(reminder, guardian=guardian)
+        subject, body, html = rendered[guardian, language]
         rows.append(
             Notification(
                 case=reminder.case,

@@ -1,0 +1,32 @@
+"""Where each person's language is stored: a portal user's on ``LanguagePreference``, the
+guardian's on their newest guardian link. ``cases.language`` asks ``language_for`` (registered
+in ``FamilyConfig.ready()``) when it writes a reminder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from .models import GuardianLink, LanguagePreference
+
+
+def stored_language(user: Any) -> str:
+    """The language ``user`` chose, else the site's default."""
+    if user is not None and getattr(user, "is_authenticated", False):
+        cached = getattr(user, "_npp_language", None)
+        if cached is None:
+            found = LanguagePreference.objects.filter(user=user).values_list("language", flat=True)
+            cached = next(iter(found), "") or settings.LANGUAGE_CODE
+            user._npp_language = cached
+        return str(cached)
+    return str(settings.LANGUAGE_CODE)
+
+
+def language_for(user: Any, case: Any) -> str | None:
+    """For ``cases.language``: a user's stored language; for ``user=None``, the case's
+    guardian's (their newest link's), or None to let the default stand."""
+    if user is not None:
+        return stored_language(user)
+    link = GuardianLink.objects.filter(case=case).order_by("-created_at").first()
+    return link.language if link is not None else None
