@@ -11,6 +11,16 @@ from django.conf import settings
 from .models import GuardianLink, LanguagePreference
 
 
+def request_language(request: Any) -> str:
+    """A signed-in user's stored language; else the cookie the language switch set; else
+    the default."""
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        return stored_language(user)
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return cookie if cookie in dict(settings.LANGUAGES) else str(settings.LANGUAGE_CODE)
+
+
 def stored_language(user: Any) -> str:
     """The language ``user`` chose, else the site's default."""
     if user is not None and getattr(user, "is_authenticated", False):

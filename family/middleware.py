@@ -1,5 +1,5 @@
 """Each signed-in user reads pages in the language they chose (``LanguagePreference``);
-everyone else in the default. The guardian page sets its link's language itself."""
+someone not signed in, in the one the language switch's cookie says; else the default. The guardian page sets its link's language itself."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from .language import stored_language
+from .language import request_language
 
 
 class UserLanguageMiddleware:
@@ -16,7 +16,7 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        language = stored_language(getattr(request, "user", None))
+        language = request_language(request)
         with translation.override(language):
             request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
             response = self.get_response(request)

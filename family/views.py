@@ -6,7 +6,6 @@ import contextlib
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -160,17 +159,27 @@ def _consent_values(form: ConsentForm) -> dict:
     }
 
 
-@login_required
 @require_POST
 def choose_language(request: HttpRequest) -> HttpResponse:
-    """A portal user stores the language of their pages and reminders."""
+    """Choose the language of the pages: stored on a signed-in user (their reminders follow
+    it), in a cookie for someone not signed in yet (the sign-in page)."""
     form = LanguageForm(request.POST)
-    if form.is_valid():
-        with contextlib.suppress(PermissionDenied):
-            services.language_set(
-                user=request.user, language=form.cleaned_data["language"], by=request.user
-            )
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         back = "/portal/"
-    return redirect(back)
+    response = redirect(back)
+    if not form.is_valid():
+        return response
+    language = form.cleaned_data["language"]
+    if request.user.is_authenticated:
+        with contextlib.suppress(PermissionDenied):
+            services.language_set(user=request.user, language=language, by=request.user)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=request.is_secure(),
+        httponly=True,
+    )
+    return response
