@@ -539,6 +539,15 @@ ROWS: list[Row] = [
         "submit-without-documents", "documents_missing", "submit_to_regulator", lambda c: None, True
     ),
     Row("submit-without-a-packet", "packet_outdated", "submit_to_regulator", lambda c: None, True),
+    # --- consent (registered by the family app) -------------------------------------------
+    Row(
+        "resume-after-consent-withdrawn",
+        "consent_withdrawn",
+        "resume",
+        lambda c: c.patient.consents.update(withdrawn_at=AT),
+        True,
+    ),
+    Row("resume-with-consent", "consent_withdrawn", "resume", lambda c: None, False),
 ]
 
 
