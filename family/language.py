@@ -12,25 +12,30 @@ from .models import GuardianLink, LanguagePreference
 
 
 def request_language(request: Any) -> str:
-    """A signed-in user's stored language; else the cookie the language switch set; else
-    the default."""
-    user = getattr(request, "user", None)
-    if user is not None and getattr(user, "is_authenticated", False):
-        return stored_language(user)
+    """A signed-in user's stored language; else the cookie the language switch set (before
+    signing in, or a user who never chose); else the default."""
+    chosen = _preference(getattr(request, "user", None))
+    if chosen:
+        return chosen
     cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     return cookie if cookie in dict(settings.LANGUAGES) else str(settings.LANGUAGE_CODE)
 
 
+def _preference(user: Any) -> str:
+    """The language ``user`` stored, or "" (anonymous, or never chose)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    cached = getattr(user, "_npp_language", None)
+    if cached is None:
+        found = LanguagePreference.objects.filter(user=user).values_list("language", flat=True)
+        cached = next(iter(found), "")
+        user._npp_language = cached
+    return str(cached)
+
+
 def stored_language(user: Any) -> str:
     """The language ``user`` chose, else the site's default."""
-    if user is not None and getattr(user, "is_authenticated", False):
-        cached = getattr(user, "_npp_language", None)
-        if cached is None:
-            found = LanguagePreference.objects.filter(user=user).values_list("language", flat=True)
-            cached = next(iter(found), "") or settings.LANGUAGE_CODE
-            user._npp_language = cached
-        return str(cached)
-    return str(settings.LANGUAGE_CODE)
+    return _preference(user) or str(settings.LANGUAGE_CODE)
 
 
 def language_for(user: Any, case: Any) -> str | None:

@@ -40,6 +40,7 @@ from cases.states import CaseState
 from documents.demo import simple_pdf, simple_png
 from documents.models import Document, DocumentType, ReviewStatus
 from documents.services import document_review, document_upload
+from family.demo import seed_guardian_links
 from npp.management.demo_data import (
     DEMO_CASES,
     DEMO_LAB_VALUES,
@@ -77,6 +78,8 @@ class Command(BaseCommand):
                 continue
             self._case(spec, doctors, users)
             created += 1
+        for case, url in seed_guardian_links(by=users["facilitator"]):
+            self.stdout.write(f"Guardian status link for {case.reference}: {url}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {created} new case(s), {Case.objects.count()} in all. "
