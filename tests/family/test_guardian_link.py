@@ -192,3 +192,18 @@ def test_a_revoked_link_is_not_sent(link, facilitator):
     services.guardian_link_revoke(link=link, by=facilitator)
     with pytest.raises(ValidationError, match="revoked or expired"):
         services.guardian_link_send(link=link, by=facilitator)
+
+
+def test_an_access_request_includes_the_links_and_their_views(client, link, case_a, tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    client.get(path(link))
+    out = tmp_path / "export.json"
+    call_command("export_patient_data", case_a.reference, out=str(out))
+
+    data = json.loads(out.read_text())
+    (exported,) = data["guardian_links"]
+    assert exported["case"] == case_a.reference
+    assert [v["outcome"] for v in exported["views"]] == ["shown"]
