@@ -8,13 +8,20 @@ from typing import Any
 
 from django.conf import settings
 
+from cases import access
+
 from .models import GuardianLink, LanguagePreference
 
 
 def request_language(request: Any) -> str:
     """A signed-in user's stored language; else the cookie the language switch set (before
-    signing in, or a user who never chose); else the default."""
-    chosen = _preference(getattr(request, "user", None))
+    signing in, or a user who never chose); else the default. Staff pages (the admin, the
+    dashboard) stay in the default: their users read them in English, and their list pages
+    keep the query counts they are measured by."""
+    user = getattr(request, "user", None)
+    if access.is_staff_account(user):
+        return str(settings.LANGUAGE_CODE)
+    chosen = _preference(user)
     if chosen:
         return chosen
     cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")

@@ -17,6 +17,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 class Command(BaseCommand):
     help = "Compile the .po message catalogues in LOCALE_PATHS into .mo files (Babel)."
+    # A build step: it runs before collectstatic, when the production checks would refuse.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--force", action="store_true", help="Rewrite every .mo.")
