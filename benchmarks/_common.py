@@ -93,9 +93,10 @@ def drop_database(url: str, name: str) -> None:
 
 @contextmanager
 def bench_database(script: str, name: str) -> Iterator[str]:
-    """Create ``npp_bench_<name>``, point Django at it, migrate; drop it afterwards."""
+    """Create ``npp_bench_<name>_<pid>``, point Django at it, migrate; drop it afterwards.
+    The process id keeps two runs on one server (two checkouts benchmarking at once) apart."""
     base = require_postgres(script)
-    db_name = BENCH_PREFIX + name
+    db_name = f"{BENCH_PREFIX}{name}_{os.getpid()}"
     url = with_database(base, db_name)
     _create(base, db_name)
     print(f"{script}: database {printable(url)} (created now, dropped at the end); {machine()}")
@@ -289,7 +290,7 @@ def case_facts(state: str, age: dt.timedelta, now: dt.datetime, rng: random.Rand
         if state in order
         else {S.ON_HOLD: 3, S.REJECTED: 2, S.CANCELLED: 1}[state]
     )
-    facts: dict = {"state": state, "state_changed_at": now - age}
+    facts: dict = {"state": state, "state_changed_at": now - age, "stage_clock_from": now - age}
     if reached >= 3:
         facts.update(
             permit_number=f"12B/BEN/{rng.randrange(10**6)}",
@@ -318,7 +319,12 @@ def case_facts(state: str, age: dt.timedelta, now: dt.datetime, rng: random.Rand
     if reached >= 7:
         facts.update(infused_at=now - day * rng.uniform(0, 90), kit_lot_numbers="AVX001A")
     if state == S.ON_HOLD:
-        facts.update(hold_from_state=S.APPROVED, hold_reason="Titre above 1:50.")
+        # Held from approved after some days there: that stage's clock stands still.
+        facts.update(
+            hold_from_state=S.APPROVED,
+            hold_reason="Titre above 1:50.",
+            stage_clock_from=now - age - day * rng.uniform(0, stage_limit(S.APPROVED)),
+        )
     elif state == S.REJECTED:
         facts["rejection_reason"] = "Prescription unsigned."
     elif state == S.CANCELLED:
@@ -358,9 +364,10 @@ def bulk_cases(
         numbers = range(start + offset, start + offset + size)
         patients = Patient.objects.bulk_create(
             [
+                # 2 to 23 months old: some second birthdays are close (the dashboard counts them).
                 Patient(
                     full_name=f"Bench child {n}",
-                    date_of_birth=now.date() - dt.timedelta(days=300),
+                    date_of_birth=now.date() - dt.timedelta(days=60 + (n * 7919) % 640),
                     sex="F",
                     guardian_name=f"Guardian {n}",
                     guardian_relationship="Mother",
@@ -407,9 +414,11 @@ def bulk_cases(
     return Case.objects.count()
 
 
-def analyze() -> None:
-    """Fresh planner statistics after bulk loading (autovacuum may not have run yet)."""
+def analyze(*, vacuum: bool = False) -> None:
+    """Fresh planner statistics after bulk loading (autovacuum may not have run yet); with
+    ``vacuum``, also the visibility map a running database keeps, which index-only scans
+    need."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")

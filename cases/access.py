@@ -195,10 +195,25 @@ def clinical_access_granted(case: Case) -> bool:
     """Whether a facilitator let the hospital's admins see this case's clinical side.
 
     The grant is the documents app's ``ClinicalAccessGrant``; cases sits below documents and
-    never imports it, so the grant is found through its reverse relation on ``Case``."""
-    return (
+    never imports it, so the grant is found through its reverse relation on ``Case``. A case
+    page asks several times about its own case object (``page_cache``): the answer is kept
+    there for the request; anywhere else it is asked anew."""
+    memo: dict[str, Any] | None = case.__dict__.get("_npp_page_cache")
+    if memo is not None and "clinical_access" in memo:
+        return bool(memo["clinical_access"])
+    granted = (
         type(case)._default_manager.filter(pk=case.pk, clinical_access_grant__isnull=False).exists()
     )
+    if memo is not None:
+        memo["clinical_access"] = granted
+    return granted
+
+
+def page_cache(case: Case) -> dict[str, Any]:
+    """Start keeping, on this case object, answers a page asks many times (for one request:
+    a grant made afterwards is not seen through this object)."""
+    cache: dict[str, Any] = case.__dict__.setdefault("_npp_page_cache", {})
+    return cache
 
 
 def sees_clinical(user: Any, case: Case) -> bool:

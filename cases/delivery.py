@@ -97,10 +97,11 @@ class LostClaim(Exception):
 class _Attempt:
     """One claimed delivery of one row; every write is conditional on still owning the claim."""
 
-    def __init__(self, pk: int, claimed_at: dt.datetime, number: int) -> None:
+    def __init__(self, pk: int, claimed_at: dt.datetime, number: int, text: dict) -> None:
         self.pk = pk
         self.claimed_at = claimed_at
         self.number = number
+        self.text = text  # subject, body and html_body as sent
         self.handed_over = False  # the mail server may have the message (SMTP DATA began)
         self.accepted = False  # the mail server answered 250 to it
 
@@ -108,10 +109,11 @@ class _Attempt:
         return Notification.objects.filter(pk=self.pk, claimed_at=self.claimed_at)
 
     def record_hand_over(self) -> None:
+        # The text rendered for this attempt is kept with the step: the admin shows what went.
         if (
             not self._mine()
             .filter(status=Status.CONNECTING)
-            .update(status=Status.HANDED_OVER, handed_over_at=timezone.now())
+            .update(status=Status.HANDED_OVER, handed_over_at=timezone.now(), **self.text)
         ):
             raise LostClaim(f"notification {self.pk} is no longer claimed by this attempt")
 
@@ -245,20 +247,32 @@ def deliver(notification_id: int) -> Outcome:
     if not claimed:
         settle_abandoned(Notification.objects.filter(pk=notification_id), now=now)
         return Outcome("nothing to send", held_for=_lease_left(notification_id, now))
-    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-    attempt = _Attempt(notification_id, now, notification.attempts)
+    # Imported here: the reminders package enqueues deliveries, deliveries render reminders.
+    from .reminders.texts import render_one
+
+    notification = Notification.objects.select_related(
+        "recipient", "case__patient", "case__hospital", "case__doctor__user"
+    ).get(pk=notification_id)
+    # Rendered now, from the kind and the context the sweep stored (cases.reminders.texts).
+    subject, body, html = render_one(notification)
+    attempt = _Attempt(
+        notification_id,
+        now,
+        notification.attempts,
+        {"subject": subject, "body": body, "html_body": html},
+    )
     to = notification.recipient.email if notification.recipient else notification.recipient_email
     if not to:
         return attempt.failed("No email address to send to.")
     message = EmailMultiAlternatives(
-        notification.subject,
-        notification.body,
+        subject,
+        body,
         settings.DEFAULT_FROM_EMAIL,
         [to],
         headers={"Message-ID": notification.message_id},
     )
-    if notification.html_body:
-        message.attach_alternative(notification.html_body, "text/html")
+    if html:
+        message.attach_alternative(html, "text/html")
     try:
         if import_string(settings.EMAIL_BACKEND) is SMTPBackend:
             message.connection = _TrackedSMTPBackend(attempt=attempt)

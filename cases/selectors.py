@@ -60,11 +60,19 @@ def available_transitions(case: Case, user: Any) -> list[str]:
 # by the apps that hold them (the documents app registers the accepted lab reports from its
 # ``AppConfig.ready()``), so this module needs no import of them. Later sources win per value.
 _BASELINE_LAB_SOURCES: list[Callable[[Case], dict]] = []
+# The same sources for many cases at once: ``cases -> {case pk: {name: value}}``.
+_BATCH_LAB_SOURCES: dict[Callable, Callable[[list[Case]], dict]] = {}
 
 
-def register_baseline_labs_source(source: Callable[[Case], dict]) -> None:
+def register_baseline_labs_source(
+    source: Callable[[Case], dict], many: Callable[[list[Case]], dict] | None = None
+) -> None:
+    """``source(case)`` gives a case's values; ``many(cases)``, if given, the same for many
+    cases in a fixed number of queries (the dashboard checks a page of cases at once)."""
     if source not in _BASELINE_LAB_SOURCES:
         _BASELINE_LAB_SOURCES.append(source)
+    if many is not None:
+        _BATCH_LAB_SOURCES[source] = many
 
 
 def case_baseline_labs(case: Case) -> dict:
@@ -100,11 +108,44 @@ def case_eligibility(case: Case, on_date: dt.date | None = None):
     )
 
 
+def cases_eligibility(cases: list[Case]) -> dict[int, Any]:
+    """``case_eligibility`` of each case, in a fixed number of queries whatever their number
+    (the cases' patients and overrides prefetched, each lab source asked once for all)."""
+    from django.db.models import prefetch_related_objects
+
+    from .clinical import eligibility
+
+    prefetch_related_objects(cases, "eligibility_overrides")
+    labs: dict[int, dict] = {case.pk: {} for case in cases}
+    for source in _BASELINE_LAB_SOURCES:
+        many = _BATCH_LAB_SOURCES.get(source)
+        found = many(cases) if many else {case.pk: source(case) for case in cases}
+        for pk, values in found.items():
+            labs[pk].update(values)
+    return {
+        case.pk: eligibility(
+            case.patient,
+            case_planned_infusion_date(case),
+            labs[case.pk],
+            overrides={o.criterion: o.reason for o in case.eligibility_overrides.all()},
+        )
+        for case in cases
+    }
+
+
+def latest_weight(patient):
+    """The patient's newest weight, read once per patient object (a page shows it in several
+    places)."""
+    if "_npp_latest_weight" not in patient.__dict__:
+        patient._npp_latest_weight = patient.latest_weight()
+    return patient._npp_latest_weight
+
+
 def case_dose_plan(case: Case):
     """The dose and kit plan for the latest weight, or ``(None, reason)`` when there is none."""
     from .clinical import WeightOutOfRange, zolgensma_dose
 
-    weight = case.patient.latest_weight()
+    weight = latest_weight(case.patient)
     if weight is None:
         return None, "No weight recorded."
     try:
@@ -151,11 +192,14 @@ def case_calendar(case: Case, today=None) -> list[dict]:
     return rows
 
 
-def notifications_for(user: Any, limit: int = 100):
+def notifications_for(user: Any, limit: int = 100) -> list:
     """The in-app reminders addressed to ``user`` about cases still in their scope, newest
-    first (``access.notifications_visible_to``)."""
-    return (
+    first (``access.notifications_visible_to``), with their text rendered now (an in-app
+    reminder is delivered by being listed: ``cases.reminders.texts``)."""
+    from .reminders.texts import with_texts
+
+    return with_texts(
         access.notifications_visible_to(user)
-        .select_related("case")
+        .select_related("case__patient", "case__hospital", "case__doctor__user")
         .order_by("-due_at", "-pk")[:limit]
     )

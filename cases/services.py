@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django_fsm import ConcurrentTransition, Transition, can_proceed
 
-from . import access, rules
+from . import access, deadlines, rules
 from .models import Case, CaseSequence, SafetyFollowUp
 from .states import CaseState
 
@@ -46,6 +46,7 @@ TRANSITION_FACTS: dict[str, tuple[str, ...]] = {
         "band_change_decision",
     ),
     "record_infusion": (
+        "syringe_drawn_at",
         "infused_at",
         "kit_lot_numbers",
         "band_change_decision",
@@ -147,6 +148,9 @@ def case_apply(
                     found.blocker_messages(), [blocker.code for blocker in found.blockers]
                 )
             method(by=by, description=description or _history_reason(locked, facts) or None)
+            locked.stage_clock_from = deadlines.stage_clock_after(
+                transition, locked.stage_clock_from, locked.state_changed_at, now
+            )
             locked.state_changed_at = now
             locked.save()
             if found.deviations:

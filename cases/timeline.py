@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -38,15 +39,29 @@ def case_stage_spans(cases, now: dt.datetime) -> dict[int, list[Span]]:
         content_type=content_type, object_id__in=[c.pk for c in case_list]
     ).order_by("object_id", "timestamp", "pk"):
         logs[log.object_id].append(log)
-    spans: dict[int, list[Span]] = {}
-    for case in case_list:
-        start, state, result = case.created_at, CaseState.APPLICATION.value, []
-        for log in logs[case.pk]:
-            result.append(Span(log.source_state or state, start, log.timestamp))
-            start, state = log.timestamp, log.state
-        result.append(Span(case.state, start, now, ongoing=True))
-        spans[case.pk] = result
-    return spans
+    return {case.pk: _spans(case, logs[case.pk], now) for case in case_list}
+
+
+def _spans(case: Case, logs: list, now: dt.datetime) -> list[Span]:
+    start, state, result = case.created_at, CaseState.APPLICATION.value, []
+    for log in logs:
+        result.append(Span(log.source_state or state, start, log.timestamp))
+        start, state = log.timestamp, log.state
+    result.append(Span(case.state, start, now, ongoing=True))
+    return result
+
+
+def case_history(case: Case) -> list[StateLog]:
+    """The case's transition log, oldest first, with who acted; read once per case object (the
+    timeline and the history of a case page share it)."""
+    if "_npp_history" not in case.__dict__:
+        case.__dict__["_npp_history"] = list(
+            StateLog.objects.for_(case)
+            .select_related("by", "content_type")
+            .order_by("timestamp", "pk")
+        )
+    history: list[StateLog] = case.__dict__["_npp_history"]
+    return history
 
 
 # --- The timeline ----------------------------------------------------------------------------------
@@ -63,11 +78,36 @@ class Timeline:
     ticks: list[dict] = field(default_factory=list)
 
 
+def timeline_stays(spans: list[Span]) -> list[dict]:
+    """The stays as the timeline draws them: one per stage visit, with each hold inside it
+    as a paused stretch (a hold stops the stage's clock: cases.deadlines), so a stage held
+    and resumed is one row. A hold that never resumed ends its stage's row, paused."""
+    stays: list[dict[str, Any]] = []
+    for span in spans:
+        last = stays[-1] if stays else None
+        held = span.state == CaseState.ON_HOLD and last is not None and not last["side"]
+        resumed = last is not None and last["held_open"] and span.state == last["state"]
+        if last is not None and (held or resumed):
+            last["parts"].append((span, held))
+            last["held_open"] = held
+            continue
+        stays.append(
+            {
+                "state": span.state,
+                "parts": [(span, False)],
+                "held_open": False,
+                "side": span.state in SIDE_STATES,
+            }
+        )
+    return stays
+
+
 def case_timeline(case: Case, now: dt.datetime | None = None, width: int = 640) -> Timeline:
-    """One row per stage visited, a bar for the days it lasted, today and the next expected
-    milestones as markers. Geometry for ``templates/cases/_timeline.html``."""
+    """One row per stage visited, a bar for the days it lasted with each hold in it hatched
+    as paused, today and the next expected milestones as markers. Geometry for
+    ``templates/cases/_timeline.html``."""
     now = now or timezone.now()
-    spans = case_stage_spans(Case.objects.filter(pk=case.pk), now)[case.pk]
+    spans = _spans(case, case_history(case), now)
     milestones = []
     if case.eta and not case.received_at:
         milestones.append(("ETA", case.eta))
@@ -99,23 +139,40 @@ def case_timeline(case: Case, now: dt.datetime | None = None, width: int = 640) 
         return round(timeline.label_width + plot * (when - first).total_seconds() / total, 1)
 
     labels = dict(CaseState.choices)
-    for index, span in enumerate(spans):
-        days = (span.end - span.start).total_seconds() / 86400
+    stays = timeline_stays(spans)
+    for index, stay in enumerate(stays):
+        parts = stay["parts"]
+        start, end = parts[0][0].start, parts[-1][0].end
+        paused = sum(((p.end - p.start).total_seconds() for p, held in parts if held), 0.0)
+        counted = sum(((p.end - p.start).total_seconds() for p, held in parts if not held), 0.0)
         timeline.rows.append(
             {
-                "label": labels.get(span.state, span.state),
-                "state": span.state,
-                "x": x(span.start),
-                "w": max(round(x(span.end) - x(span.start), 1), 2),
+                "label": labels.get(stay["state"], stay["state"]),
+                "state": stay["state"],
+                "x": x(start),
+                "w": max(round(x(end) - x(start), 1), 2),
                 "y": 24 + index * 22,
-                "days": round(days, 1),
-                "ongoing": span.ongoing,
-                "side": span.state in SIDE_STATES,
-                "start": timezone.localtime(span.start),
-                "end": timezone.localtime(span.end),
+                "days": round(counted / 86400, 1),
+                "paused_days": round(paused / 86400, 1),
+                "ongoing": parts[-1][0].ongoing,
+                "side": stay["side"],
+                "start": timezone.localtime(start),
+                "end": timezone.localtime(end),
+                "pauses": [
+                    {
+                        "x": x(p.start),
+                        "w": max(round(x(p.end) - x(p.start), 1), 2),
+                        "start": timezone.localtime(p.start),
+                        "end": timezone.localtime(p.end),
+                        "days": round((p.end - p.start).total_seconds() / 86400, 1),
+                        "ongoing": p.ongoing,
+                    }
+                    for p, held in parts
+                    if held
+                ],
             }
         )
-    timeline.height = 24 + len(spans) * 22 + 40
+    timeline.height = 24 + len(stays) * 22 + 40
     timeline.today_x = x(now)
     for label, when in milestones:
         timeline.markers.append(

@@ -1,4 +1,5 @@
-"""Facilitator pages outside the admin's model screens: the dashboard and the help page."""
+"""Facilitator pages outside the admin's model screens: the dashboard, the next deadlines and
+the help page."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from cases import access
 from cases.models import Hospital, Product
 
-from . import selectors
+from . import next_deadlines, selectors, stages
 from .charts import grouped_hbar_chart, hbar_chart
 
 
@@ -21,13 +22,28 @@ def _facilitator_only(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+def _filters(request: HttpRequest) -> dict:
+    return {
+        "hospitals": Hospital.objects.all(),
+        "products": Product.objects.all(),
+        "facilitators": access.assignable_facilitators(),
+    }
+
+
 @staff_member_required
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     _facilitator_only(request)
     now = timezone.now()
-    cases = selectors.filtered_cases(request.GET, access.cases_visible_to(request.user))
-    pipeline = selectors.pipeline(cases, request.GET)
-    durations = selectors.stage_durations(cases, now)
+    params = request.GET
+    cases = selectors.filtered_cases(params, access.cases_visible_to(request.user))
+    pipeline = selectors.pipeline(cases, params)
+    stats_at, durations = stages.cached(
+        "durations", cases, now, lambda: stages.stage_durations(cases, now)
+    )
+    attention = selectors.needs_attention(cases, now, params)
+    week = selectors.this_week(cases, now, params)
+    risk = selectors.birthday_risk(cases, now, params)
+    selectors.attach_cases([*attention, *week, risk])
     context = {
         **admin.site.each_context(request),
         "title": "Dashboard",
@@ -45,14 +61,33 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             unit=" d",
         ),
         "durations": durations,
-        "attention": selectors.needs_attention(cases, now),
-        "week": selectors.this_week(cases, now),
-        "hospitals": Hospital.objects.all(),
-        "products": Product.objects.all(),
-        "facilitators": access.assignable_facilitators(),
-        "selected": {k: request.GET.get(k, "") for k in ("hospital", "product", "facilitator")},
+        "stats_at": stats_at,
+        "attention": attention,
+        "week": week,
+        "risk": risk,
+        "top": selectors.TOP,
+        "deadlines_url": selectors.deadlines_url(params),
+        **_filters(request),
+        "selected": {k: params.get(k, "") for k in ("hospital", "product", "facilitator")},
     }
     return render(request, "dashboard/index.html", context)
+
+
+@staff_member_required
+def deadlines_view(request: HttpRequest) -> HttpResponse:
+    """Every clock of the facilitator's cases (or everyone's), soonest first, filterable."""
+    _facilitator_only(request)
+    now = timezone.now()
+    listing = next_deadlines.listing(
+        request.GET, access.cases_visible_to(request.user), user=request.user, now=now
+    )
+    context = {
+        **admin.site.each_context(request),
+        "title": "Next deadlines",
+        "listing": listing,
+        **_filters(request),
+    }
+    return render(request, "dashboard/deadlines.html", context)
 
 
 @staff_member_required

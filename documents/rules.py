@@ -5,7 +5,7 @@ none of this module; it only runs what is registered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from cases.rules import Context, rule
@@ -14,6 +14,8 @@ from cases.states import CaseState
 
 if TYPE_CHECKING:
     from cases.models import Case
+
+    from .models import Document
 
 # The state whose required documents a transition checks (DOMAIN.md §4, documents issue).
 DOCUMENT_GATES = {
@@ -58,21 +60,52 @@ def packet_outdated(case: Case, ctx: Context) -> Iterator[str]:
 
 def accepted_lab_values(case: Case) -> dict[str, dict[str, Any]]:
     """The newest accepted lab report of each type, as ``cases.clinical.Labs`` input."""
+    from .selectors import prefetched_documents
+
+    docs = prefetched_documents(case)
+    if docs is None:
+        return accepted_lab_values_for([case])[case.pk]
+    newest: dict[str, Document] = {}
+    for doc in sorted(
+        (d for d in docs if _baseline(d)),
+        key=lambda d: (d.sample_taken_on, d.version),
+        reverse=True,
+    ):
+        newest.setdefault(doc.document_type.code, doc)
+    return _values(newest)
+
+
+def _baseline(doc: Document) -> bool:
+    from .models import ReviewStatus
+
+    return (
+        doc.review_status == ReviewStatus.ACCEPTED
+        and doc.sample_taken_on is not None
+        and doc.document_type.code in BASELINE_SOURCES
+    )
+
+
+def accepted_lab_values_for(cases: Iterable[Case]) -> dict[int, dict[str, dict[str, Any]]]:
+    """``accepted_lab_values`` of many cases in one query: ``{case pk: values}``."""
     from .models import Document, ReviewStatus
 
-    newest: dict[str, Document] = {}
+    newest: dict[int, dict[str, Document]] = {case.pk: {} for case in cases}
     docs = (
         Document.objects.filter(
-            case=case,
+            case__in=[case.pk for case in cases],
             review_status=ReviewStatus.ACCEPTED,
             document_type__code__in=BASELINE_SOURCES,
             sample_taken_on__isnull=False,
         )
         .select_related("document_type")
-        .order_by("document_type_id", "-sample_taken_on", "-version")
+        .order_by("case_id", "document_type_id", "-sample_taken_on", "-version")
     )
     for doc in docs:
-        newest.setdefault(doc.document_type.code, doc)
+        newest[doc.case_id].setdefault(doc.document_type.code, doc)
+    return {pk: _values(found) for pk, found in newest.items()}
+
+
+def _values(newest: dict[str, Document]) -> dict[str, dict[str, Any]]:
     labs: dict[str, dict[str, Any]] = {}
     for code, doc in newest.items():
         for name in BASELINE_SOURCES[code]:
@@ -90,4 +123,4 @@ def accepted_lab_values(case: Case) -> dict[str, dict[str, Any]]:
 def register() -> None:
     """Called from ``DocumentsConfig.ready()``; the ``@rule`` declarations above registered
     themselves when this module was imported."""
-    register_baseline_labs_source(accepted_lab_values)
+    register_baseline_labs_source(accepted_lab_values, many=accepted_lab_values_for)

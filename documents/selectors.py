@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,36 @@ class ChecklistLine:
 _ORDER: dict[str, int] = {state: index for index, state in enumerate(MAIN_LINE)}
 
 
+CLINICAL_REASONS_HIDDEN = (
+    "Some clinical requirements (clinical documents or the eligibility check) are not met "
+    "yet; the facilitator and the treating doctor can see which."
+)
+CLINICAL_REASONS_HIDDEN_CODE = "clinical_reasons_hidden"
+
+
+def readable_reasons(
+    user: Any, case: Case, messages: list[str], codes: list[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """The refusal reasons (and their rule codes) ``user`` may read on ``case``.
+
+    Rules name clinical documents and quote lab values ("Eligibility: ... ALT 95 is above
+    2 x ULN"). For a user who does not see the case's clinical side (a hospital admin without
+    a grant) those reasons, and their codes, give way to one sentence. The portals and the API
+    both ask here."""
+    codes = list(codes) if codes is not None else [""] * len(messages)
+    only = visible_types_q(user, case)
+    if not only:
+        return list(messages), codes
+    hidden = DocumentType.objects.exclude(
+        **{key.removeprefix("document_type__"): value for key, value in only.items()}
+    )
+    prefixes = ("Eligibility:", *(f"{doc_type.name}:" for doc_type in hidden))
+    kept = [(m, c) for m, c in zip(messages, codes, strict=True) if not m.startswith(prefixes)]
+    if len(kept) < len(messages):
+        kept.append((CLINICAL_REASONS_HIDDEN, CLINICAL_REASONS_HIDDEN_CODE))
+    return [m for m, _ in kept], [c for _, c in kept]
+
+
 def next_state(case: Case) -> str | None:
     """The main-line state the case is heading for (None when it has nowhere to go)."""
     state = case.state
@@ -114,24 +145,64 @@ def _lines(
     ]
 
 
+# --- A page that reads a case's documents many times loads them once -----------------------------
+
+
+def prefetch_case_documents(case: Case) -> Case:
+    """Load every version of the case's documents and the document types once, on the case
+    object: the checklist, the document list and the lab values of a case page then read them
+    without a query each. Only for a page's own case object (an upload after this needs
+    ``forget_case_documents``)."""
+    case.__dict__["_npp_documents"] = list(
+        case.documents.select_related("document_type", "uploaded_by", "reviewed_by").order_by(
+            "document_type__sort_order", "document_type_id", "-version"
+        )
+    )
+    case.__dict__["_npp_document_types"] = list(DocumentType.objects.all())
+    return case
+
+
+def forget_case_documents(case: Case) -> None:
+    for name in ("_npp_documents", "_npp_document_types"):
+        case.__dict__.pop(name, None)
+
+
+def case_document_types(case: Case) -> list[DocumentType]:
+    """Every document type (from the case page's prefetch when there is one)."""
+    found = getattr(case, "_npp_document_types", None)
+    return list(DocumentType.objects.all()) if found is None else found
+
+
+def prefetched_documents(case: Case) -> list[Document] | None:
+    """Every version of the case's documents, newest first per type, if prefetched."""
+    return getattr(case, "_npp_documents", None)
+
+
 def checklist(
     case: Case, target: str | None = None, *, today: dt.date | None = None
 ) -> list[ChecklistLine]:
     """Every document required up to and including ``target`` (default: the next state).
 
-    Two queries whatever the number of types: the types, and the case's documents.
+    Two queries whatever the number of types: the types, and the case's documents (none when
+    the page prefetched them: ``prefetch_case_documents``).
     """
-    types = _gated_types()
+    docs: Iterable[Document] | None = prefetched_documents(case)
+    if docs is None:
+        types = _gated_types()
+        docs = case.documents.filter(document_type__in=types).order_by("document_type", "-version")
+    else:
+        types = [t for t in case_document_types(case) if t.required_before]
     newest: dict[int, Document] = {}
-    for doc in case.documents.filter(document_type__in=types).order_by("document_type", "-version"):
+    for doc in docs:
         newest.setdefault(doc.document_type_id, doc)
     return _lines(case, target, types, newest, today or today_ist())
 
 
 def checklists_for_cases(
-    cases: list[Case], *, today: dt.date | None = None
+    cases: list[Case], *, target: str | None = None, today: dt.date | None = None
 ) -> dict[Case, list[ChecklistLine]]:
-    """The checklist of many cases in two queries (for lists and the reminder sweep)."""
+    """The checklist of many cases in two queries (for lists and reminders), up to ``target``
+    (default: each case's next state)."""
     types = _gated_types()
     newest: dict[int, dict[int, Document]] = {case.pk: {} for case in cases}
     docs = Document.objects.filter(case__in=cases, document_type__in=types).order_by(
@@ -140,7 +211,7 @@ def checklists_for_cases(
     for doc in docs:
         newest[doc.case_id].setdefault(doc.document_type_id, doc)
     today = today or today_ist()
-    return {case: _lines(case, None, types, newest[case.pk], today) for case in cases}
+    return {case: _lines(case, target, types, newest[case.pk], today) for case in cases}
 
 
 def checklist_blockers(case: Case, target: str) -> list[str]:
@@ -168,6 +239,18 @@ def documents_for(user: Any, case: Case) -> QuerySet[Document]:
     )
 
 
+def document_versions_for(user: Any, case: Case) -> list[Document]:
+    """``documents_for`` as a list, from the case page's prefetch when there is one."""
+    docs = prefetched_documents(case)
+    if docs is None:
+        return list(documents_for(user, case))
+    if not access.may_see_case(user, case):
+        return []
+    if visible_types_q(user, case):
+        return [doc for doc in docs if doc.document_type.shipment_side]
+    return list(docs)
+
+
 def document_for(user: Any, pk: Any) -> Document:
     """One document in ``user``'s scope, or 404: its case must be theirs, then its type."""
     try:
@@ -186,33 +269,3 @@ def checklist_for(user: Any, case: Case) -> list[ChecklistLine]:
     if only_shipment:
         lines = [line for line in lines if line.document_type.shipment_side]
     return lines
-
-
-CLINICAL_REASONS_HIDDEN = (
-    "Some clinical requirements (clinical documents or the eligibility check) are not met "
-    "yet; the facilitator and the treating doctor can see which."
-)
-CLINICAL_REASONS_HIDDEN_CODE = "clinical_reasons_hidden"
-
-
-def readable_reasons(
-    user: Any, case: Case, messages: list[str], codes: list[str] | None = None
-) -> tuple[list[str], list[str]]:
-    """The refusal reasons (and their rule codes) ``user`` may read on ``case``.
-
-    Rules name clinical documents and quote lab values ("Eligibility: ... ALT 95 is above
-    2 x ULN"). For a user who does not see the case's clinical side (a hospital admin without
-    a grant) those reasons, and their codes, give way to one sentence. The portals and the API
-    both ask here."""
-    codes = list(codes) if codes is not None else [""] * len(messages)
-    only = visible_types_q(user, case)
-    if not only:
-        return list(messages), codes
-    hidden = DocumentType.objects.exclude(
-        **{key.removeprefix("document_type__"): value for key, value in only.items()}
-    )
-    prefixes = ("Eligibility:", *(f"{doc_type.name}:" for doc_type in hidden))
-    kept = [(m, c) for m, c in zip(messages, codes, strict=True) if not m.startswith(prefixes)]
-    if len(kept) < len(messages):
-        kept.append((CLINICAL_REASONS_HIDDEN, CLINICAL_REASONS_HIDDEN_CODE))
-    return [m for m, _ in kept], [c for _, c in kept]

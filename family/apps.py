@@ -15,12 +15,15 @@ class FamilyConfig(AppConfig):
         # breach clock) and the reminders' language join cases here; cases imports nothing
         # from family.
         from cases.language import register_language_resolver
-        from cases.reminders import register_rule
+        from cases.reminders import register_rule, texts
 
         from . import rules
-        from .language import language_for
-        from .reminders import breach_reminders
+        from .language import languages_for
+        from .reminders import BREACH_KINDS, breach_board, breach_context, breach_family
 
         rules.register()
-        register_rule(breach_reminders)
-        register_language_resolver(language_for)
+        register_rule(breach_board)
+        register_rule(breach_family)
+        for kind in BREACH_KINDS:
+            texts.register_context(kind, breach_context)
+        register_language_resolver(languages_for)

@@ -1,6 +1,6 @@
 """Where each person's language is stored: a portal user's on ``LanguagePreference``, the
-guardian's on their newest guardian link. ``cases.language`` asks ``language_for`` (registered
-in ``FamilyConfig.ready()``) when it writes a reminder."""
+guardian's on their newest guardian link. ``cases.language`` asks ``languages_for`` (registered
+in ``FamilyConfig.ready()``) when it writes reminders."""
 
 from __future__ import annotations
 
@@ -45,10 +45,14 @@ def stored_language(user: Any) -> str:
     return _preference(user) or str(settings.LANGUAGE_CODE)
 
 
-def language_for(user: Any, case: Any) -> str | None:
-    """For ``cases.language``: a user's stored language; for ``user=None``, the case's
-    guardian's (their newest link's), or None to let the default stand."""
-    if user is not None:
-        return stored_language(user)
-    link = GuardianLink.objects.filter(case=case).order_by("-created_at").first()
-    return link.language if link is not None else None
+def languages_for(user_ids: set[int], case_ids: set[int]) -> tuple[dict[int, str], dict[int, str]]:
+    """For ``cases.language``: each user's stored language, and each case's guardian's (their
+    newest link's); whoever is missing gets the default."""
+    users = dict(
+        LanguagePreference.objects.filter(user_id__in=user_ids).values_list("user_id", "language")
+    )
+    guardians: dict[int, str] = {}
+    links = GuardianLink.objects.filter(case_id__in=case_ids).order_by("case_id", "created_at")
+    for case_id, language in links.values_list("case_id", "language"):
+        guardians[case_id] = language  # the newest last
+    return users, guardians

@@ -15,6 +15,7 @@ from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -59,7 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "npp.apps.NppStaticFilesConfig",  # django.contrib.staticfiles, less an unused bundle
     "django_fsm",
     "django_fsm_log",
     "axes",
@@ -261,6 +262,10 @@ STORAGES: dict[str, dict[str, Any]] = {
     },
 }
 
+# Source maps are for a developer's browser tools: served as they are, not compressed (brotli
+# on Swagger UI's 2 MB map alone took seconds of every production start's collectstatic).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
+
 # Patient documents never live under a public URL: this folder is served by no URL route,
 # only by permission-checking views.
 PRIVATE_STORAGE_ROOT = Path(env.str("NPP_PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
@@ -455,15 +460,22 @@ NPP_WEIGHT_MAX_AGE_DAYS = env.int("NPP_WEIGHT_MAX_AGE_DAYS", default=14)
 NPP_WEIGHT_INFUSION_DAY_MAX_AGE_DAYS = env.int("NPP_WEIGHT_INFUSION_DAY_MAX_AGE_DAYS", default=0)
 # DOMAIN.md §1.5 [label]: therapy must start within 14 days of receipt.
 NPP_COLD_CHAIN_DAYS = env.int("NPP_COLD_CHAIN_DAYS", default=14)
+# DOMAIN.md §1.5 [label]: infuse a drawn syringe within 8 hours of drawing it up.
+NPP_SYRINGE_HOURS = env.int("NPP_SYRINGE_HOURS", default=8)
 # Foundation issue: a case may close 90 days after infusion (about 3 months of monitoring),
 # and only once the monitoring is complete (cases.rules monitoring_incomplete).
 NPP_MONITORING_DAYS = env.int("NPP_MONITORING_DAYS", default=90)
 
-# Reminder thresholds (issue defaults); see cases/reminders.py.
+# Reminder thresholds (issue defaults); see cases/reminders/.
 NPP_REMINDER_DOCUMENTS_EVERY_DAYS = env.int("NPP_REMINDER_DOCUMENTS_EVERY_DAYS", default=3)
 NPP_REMINDER_PERMIT_EXPIRY_DAYS = env.int("NPP_REMINDER_PERMIT_EXPIRY_DAYS", default=30)
 NPP_REMINDER_COLD_CHAIN_DAY = env.int("NPP_REMINDER_COLD_CHAIN_DAY", default=10)
 NPP_REMINDER_LAB_OVERDUE_DAYS = env.int("NPP_REMINDER_LAB_OVERDUE_DAYS", default=2)
+# The dashboard's statistics over months (days per stage, the prediction's medians) are
+# recomputed at most this often, in seconds (each costs a pass over every case's history).
+NPP_DASHBOARD_STATS_SECONDS = env.int("NPP_DASHBOARD_STATS_SECONDS", default=600)
+# DOMAIN.md §2.3: days left to the 2nd birthday show on every case; in red under this many.
+NPP_SECOND_BIRTHDAY_WARNING_DAYS = env.int("NPP_SECOND_BIRTHDAY_WARNING_DAYS", default=60)
 NPP_STAGE_LIMIT_DAYS = {
     "application": env.int("NPP_STAGE_LIMIT_APPLICATION_DAYS", default=7),
     "documents": env.int("NPP_STAGE_LIMIT_DOCUMENTS_DAYS", default=14),

@@ -21,28 +21,34 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
-from django_fsm_log.models import StateLog
 
-from cases import access
+from cases import access, deadlines
 from cases.access import DOCTOR, FACILITATOR, HOSPITAL
 from cases.forms import TransitionForm, transition_form
 from cases.models import Case, today_ist
-from cases.selectors import notifications_for
+from cases.selectors import latest_weight, notifications_for
 from cases.services import TRANSITION_FACTS, CaseActionError, notifications_mark_read
 from cases.states import MAIN_LINE, CaseState
-from cases.timeline import case_timeline
+from cases.timeline import case_history, case_timeline
 from documents.forms import LAB_VALUE_FIELDS
 from documents.models import Document
-from documents.selectors import checklist_for, documents_for, readable_reasons
+from documents.selectors import (
+    checklist_for,
+    document_versions_for,
+    prefetch_case_documents,
+    readable_reasons,
+)
 from documents.services import document_upload
 
-from .forms import PortalUploadForm, uploadable_types
+from .forms import PortalUploadForm, uploadable_type_ids, uploadable_types
 
 _HOMES = {
     FACILITATOR: "admin:index",
@@ -148,10 +154,15 @@ def _steps(case: Case) -> list[dict]:
     ]
 
 
-def _history(case: Case):
-    return (
-        StateLog.objects.for_(case).select_related("by", "content_type").order_by("timestamp", "pk")
-    )
+def load_case_page(case: Case) -> Case:
+    """Read what a case page shows many times once: the documents and their types, the lab
+    results, the eligibility overrides and the latest weight. The page then makes the same
+    few queries however many documents, versions and results the case has."""
+    access.page_cache(case)
+    prefetch_related_objects([case], "lab_results", "eligibility_overrides")
+    prefetch_case_documents(case)
+    latest_weight(case.patient)
+    return case
 
 
 _LAB_LABELS = [(name, Document._meta.get_field(name).verbose_name) for name in LAB_VALUE_FIELDS]
@@ -167,18 +178,27 @@ def _document_rows(user: Any, case: Case) -> list[dict]:
                 if getattr(doc, name) not in (None, "")
             ],
         }
-        for doc in documents_for(user, case)
+        for doc in document_versions_for(user, case)
     ]
 
 
+def _clocks(user: Any, case: Case) -> list:
+    """The case's clocks (``cases.deadlines``); the treatment's only for those who see the
+    clinical side."""
+    clinical = access.sees_clinical(user, case)
+    return [c for c in deadlines.clocks(case) if clinical or not c.deadline.clinical]
+
+
 def shared_context(user: Any, case: Case) -> dict:
-    """What both case pages show: the case, its timeline, steps, documents and history."""
+    """What both case pages show: the case, its clocks, timeline, steps, documents and
+    history."""
     return {
         "case": case,
+        "clocks": _clocks(user, case),
         "timeline": case_timeline(case),
         "steps": _steps(case),
         "documents": _document_rows(user, case),
-        "history": _history(case),
+        "history": case_history(case),
         "permit_expired": permit_expired(case),
     }
 
@@ -192,18 +212,33 @@ def checklist_with_forms(
     line it is returned as the leftover (the doctor's "any document" form).
     """
     types = uploadable_types(user, case)
-    allowed = {t.pk for t in types}
+    allowed = uploadable_type_ids(user, case)
     items = []
     for line in checklist_for(user, case):
-        form = None
+        form, html = None, ""
         if line.document_type.pk in allowed:
             if bound is not None and bound.posted_type_pk() == str(line.document_type.pk):
                 form, bound = bound, None
+                form.place(line.document_type)
             else:
-                form = PortalUploadForm(document_types=types)
-            form.place(line.document_type)
-        items.append({"line": line, "form": form})
+                form = PortalUploadForm(document_types=types).place(line.document_type)
+                html = _blank_form_fields(form)
+        items.append({"line": line, "form": form, "form_html": html})
     return items, bound
+
+
+# A blank upload form on a checklist line renders the same on every page for its document
+# type and language (its element ids, the lab values it asks for): rendered once per process.
+_BLANK_FORM_FIELDS: dict[tuple, str] = {}
+
+
+def _blank_form_fields(form: PortalUploadForm) -> str:
+    key = (form.line_type.pk, form.line_type.code, form.line_type.is_lab, get_language())
+    if key not in _BLANK_FORM_FIELDS:
+        _BLANK_FORM_FIELDS[key] = render_to_string(
+            "portals/includes/form_fields.html", {"form": form, "fields": form.shown_fields()}
+        )
+    return _BLANK_FORM_FIELDS[key]
 
 
 def handle_upload(

@@ -13,6 +13,7 @@ from cases import access
 from cases.models import Case
 from documents.forms import LAB_VALUE_FIELDS, UploadForm
 from documents.models import DocumentType
+from documents.selectors import case_document_types
 
 # The key values each lab report carries; a phone screen shows only these (DOMAIN.md §4).
 LAB_VALUES_BY_TYPE: dict[str, tuple[str, ...]] = {
@@ -31,10 +32,14 @@ LAB_VALUES_BY_TYPE: dict[str, tuple[str, ...]] = {
 }
 
 
+def uploadable_type_ids(user: Any, case: Case) -> set[int]:
+    """The ids of the document types ``user`` may upload on ``case``."""
+    return {t.pk for t in case_document_types(case) if access.may_upload(user, case, t)}
+
+
 def uploadable_types(user: Any, case: Case) -> QuerySet[DocumentType]:
     """The document types ``user`` may upload on ``case`` (the service checks again)."""
-    allowed = [t.pk for t in DocumentType.objects.all() if access.may_upload(user, case, t)]
-    return DocumentType.objects.filter(pk__in=allowed)
+    return DocumentType.objects.filter(pk__in=uploadable_type_ids(user, case))
 
 
 class PortalUploadForm(UploadForm):

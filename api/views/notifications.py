@@ -10,6 +10,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from cases import access
+from cases.reminders.texts import with_texts
 from cases.services import notifications_mark_read
 
 from ..pagination import DueFirst
@@ -29,10 +30,18 @@ class NotificationList(ApiView, generics.ListAPIView):
     def get_queryset(self):
         if not access.may_read_portal_reminders(self.request.user):
             raise exceptions.PermissionDenied("Reminders for facilitators are in the admin.")
-        reminders = access.notifications_visible_to(self.request.user).select_related("case")
+        reminders = access.notifications_visible_to(self.request.user).select_related(
+            "case__patient", "case__hospital", "case__doctor__user"
+        )
         if self.request.query_params.get("unread") in ("1", "true", "yes"):
             reminders = reminders.filter(read_at__isnull=True)
         return reminders
+
+    def paginate_queryset(self, queryset):
+        """One page of reminders, each with its text rendered now (``cases.reminders.texts``:
+        an in-app reminder is delivered by being listed)."""
+        page = super().paginate_queryset(queryset)
+        return None if page is None else with_texts(page)
 
     @extend_schema(
         parameters=[OpenApiParameter("unread", bool, description="Only unread reminders.")],

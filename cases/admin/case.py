@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django_fsm_log.models import StateLog
 
-from .. import access, services
+from .. import access, deadlines, services
 from ..forms import CaseAdminForm, transition_form
 from ..models import (
     Case,
@@ -102,6 +102,7 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         "reference",
         "state_badge",
         "days_in_current_state",
+        "second_birthday_left",
         "patient",
         "doctor",
         "hospital",
@@ -184,6 +185,13 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     def days_in_current_state(self, obj: Case) -> int:
         return obj.days_in_state()
 
+    @admin.display(description="2nd birthday", ordering="patient__date_of_birth")
+    def second_birthday_left(self, obj: Case) -> str:
+        """Days left to the 2nd birthday (cases.deadlines), in red under the warning window."""
+        from ..templatetags.deadlines import second_birthday
+
+        return second_birthday(obj)
+
     def save_model(self, request, obj: Case, form, change: bool) -> None:
         if change:
             # Only the case's own details change here, through the service.
@@ -252,6 +260,7 @@ class CaseModelAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         dose_plan, dose_problem = case_dose_plan(case)
         calendar = case_calendar(case)
         return {
+            "clocks": deadlines.clocks(case),
             "timeline": case_timeline(case),
             "calendar_months": calendar_grid(calendar),
             "dose_plan": dose_plan,

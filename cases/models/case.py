@@ -60,6 +60,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     state = FSMField(default=CaseState.APPLICATION, choices=CaseState.choices, protected=True)
     state_changed_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The clock of the stage's expected duration: when the stage began, moved later by the
+    # time spent on hold since (a hold pauses it; cases.deadlines.stage_clock_after).
+    stage_clock_from = models.DateTimeField(default=timezone.now, editable=False)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -85,6 +88,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     received_by = models.CharField(max_length=120, blank=True)
     temperature_ok = models.BooleanField("temperature on arrival OK", null=True, blank=True)
     infusion_scheduled_at = models.DateTimeField(null=True, blank=True)
+    # DOMAIN.md §1.5: a drawn syringe is infused within 8 hours (recorded with the infusion).
+    syringe_drawn_at = models.DateTimeField("syringe drawn up at", null=True, blank=True)
     infused_at = models.DateTimeField("actual infusion", null=True, blank=True)
     kit_lot_numbers = models.CharField("kit lot number(s)", max_length=200, blank=True)
     # DOMAIN.md §1.10: the band is fixed when the kit is ordered (set by ``dispatch``).
@@ -136,6 +141,22 @@ class Case(ConcurrentTransitionMixin, models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["state", "state_changed_at"]),
+            # The sweep's and the dashboard's "stage overdue" (cases.deadlines).
+            models.Index(fields=["state", "stage_clock_from"], name="case_stage_clock"),
+            # The other clocks the sweep and the dashboard look up by date, each within the
+            # state it runs in (cases.reminders.rules, cases.deadlines).
+            # Covering: the monitoring clocks read one slot at a time from this index alone.
+            models.Index(
+                fields=["state", "infused_at"], name="case_state_infused", include=["id", "product"]
+            ),
+            models.Index(fields=["state", "infusion_scheduled_at"], name="case_state_planned"),
+            models.Index(fields=["state", "eta"], name="case_state_eta"),
+            models.Index(fields=["state", "permit_valid_until"], name="case_state_permit"),
+            models.Index(
+                fields=["received_at"],
+                name="case_cold_chain",
+                condition=models.Q(received_at__isnull=False, infused_at__isnull=True),
+            ),
             # Lists show the newest cases first: the admin's and each portal's (by scope).
             models.Index(fields=["-created_at", "-id"], name="case_newest"),
             models.Index(fields=["doctor", "-created_at", "-id"], name="case_doctor_newest"),

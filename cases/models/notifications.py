@@ -36,22 +36,37 @@ class Notification(models.Model):
     # A delivery may be running (or have died) in these; the outbox index covers only them.
     UNDELIVERED = (Status.PENDING, Status.CONNECTING, Status.HANDED_OVER)
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
+    # The sweep writes tens of thousands of these in one statement, from case and user ids it
+    # reads in that same statement. PostgreSQL's foreign-key checks would lock each case (FOR
+    # KEY SHARE, until the sweep commits: case_apply's row lock waits) and cost more than the
+    # insert itself at 100,000 cases (docs/benchmarks.md), so they are not in the database;
+    # Django still deletes a case's or a user's notifications with them (on_delete).
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="notifications", db_constraint=False
+    )
+    # No index of its own: notification_inbox starts with it.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="notifications",
+        db_index=False,
+        db_constraint=False,
     )
     recipient_email = models.EmailField(blank=True)
     kind = models.CharField(max_length=40)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     due_at = models.DateTimeField()
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
+    # The text is rendered when the reminder is delivered (cases.reminders.texts) from the
+    # kind and this context; an email's text is stored here as it goes out.
+    context = models.JSONField(default=dict, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
     html_body = models.TextField(blank=True)
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    # Unique through Meta.constraints: a plain unique index, without the pattern-ops twin
+    # PostgreSQL gets for unique=True, which nothing searches and every insert maintains.
+    dedupe_key = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     # The current attempt's lease starts here; it ends CLAIM_LEASE_SECONDS later.
@@ -67,6 +82,9 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_key"),
+        ]
         indexes = [
             models.Index(
                 fields=["channel", "status", "due_at"],

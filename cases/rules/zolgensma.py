@@ -232,6 +232,30 @@ def cold_chain_window(case: Case, ctx: Context) -> Iterator[str]:
         )
 
 
+@rule(code="syringe_window", transitions=[INFUSION], product=PRODUCT, deviable_on=[INFUSION])
+def syringe_window(case: Case, ctx: Context) -> Iterator[str]:
+    """The infusion starts within 8 hours of drawing the dose up into the syringes, and not
+    before (DOMAIN.md §1.5); checked when the drawing time is recorded."""
+    drawn, given = case.syringe_drawn_at, case.infused_at
+    if not drawn or not given:
+        return
+    hours = settings.NPP_SYRINGE_HOURS
+    if given < drawn:
+        yield (
+            f"The infusion ({_when(given)}) cannot start before the syringes were drawn up "
+            f"({_when(drawn)})."
+        )
+    elif given > drawn + dt.timedelta(hours=hours):
+        yield (
+            f"A drawn syringe must be infused within {hours} hours: drawn up at "
+            f"{_when(drawn)}, so by {_when(drawn + dt.timedelta(hours=hours))}; the "
+            f"infusion was at {_when(given)}."
+        )
+
+
+# --- Eligibility --------------------------------------------------------------------------
+
+
 # --- Eligibility --------------------------------------------------------------------------
 
 

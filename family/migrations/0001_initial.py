@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("cases", "0009_consent_identity_checks"),
+        ("cases", "0013_consent_identity_checks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -41,6 +41,7 @@ from portals.common import (
     checklist_with_forms,
     doctor_required,
     handle_upload,
+    load_case_page,
     ordered_transition_form,
     shared_context,
     show_refusal,
@@ -109,6 +110,7 @@ def _render_doctor_case(
     upload_form: PortalUploadForm | None = None,
     action_form: TransitionForm | None = None,
 ) -> HttpResponse:
+    load_case_page(case)
     user = request.user
     checklist, leftover = checklist_with_forms(user, case, upload_form)
     any_upload = leftover or PortalUploadForm(document_types=uploadable_types(user, case))

@@ -34,6 +34,7 @@ from portals.common import (
     checklist_with_forms,
     handle_upload,
     hospital_admin_required,
+    load_case_page,
     ordered_transition_form,
     permit_expired,
     shared_context,
@@ -92,6 +93,7 @@ def _render_hospital_case(
     upload_form: PortalUploadForm | None = None,
     confirm: tuple | None = None,
 ) -> HttpResponse:
+    load_case_page(case)
     user = request.user
     checklist, _leftover = checklist_with_forms(user, case, upload_form)
     if confirm is None and CONFIRM_DELIVERY in available_transitions(case, user):

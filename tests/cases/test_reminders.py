@@ -18,6 +18,7 @@ from django.db.models import Max
 
 from cases.models import Channel, Notification
 from cases.reminders import reminders_sweep
+from cases.reminders.texts import with_texts
 from cases.services import case_apply, case_record_lab_result
 from documents.models import ReviewStatus
 from documents.services import document_review
@@ -61,7 +62,8 @@ def sweep(clock, when: dt.datetime) -> set[tuple[str, str]]:
 
 
 def new_rows(since: int) -> list[Notification]:
-    return list(Notification.objects.filter(pk__gt=since).order_by("pk"))
+    """The rows created since ``since``, with their text as delivery renders it."""
+    return with_texts(Notification.objects.filter(pk__gt=since).order_by("pk"))
 
 
 def last_pk() -> int:
@@ -565,3 +567,20 @@ def test_the_whole_life_of_a_case_sends_exactly_these_reminders(clock, people):
     emails = Notification.objects.filter(channel=Channel.EMAIL)
     in_app = Notification.objects.filter(channel=Channel.IN_APP)
     assert emails.count() == in_app.count() + 1  # + the guardian's, who has no portal
+
+
+# --- A hold pauses the stage's clock ------------------------------------------------------------
+
+
+def test_time_on_hold_does_not_count_toward_the_stage_overdue_reminder(
+    clock, new_case, facilitator
+):
+    case = walk_to(new_case, "regulatory_review", facilitator)  # 10 days expected
+    clock.move_to(day(4))
+    case = apply(case, "hold", facilitator, hold_reason="CDSCO asked for the genetic report.")
+
+    assert sweep(clock, day(12)) == set()  # on hold: no stage reminder at all
+    apply(case, "resume", facilitator)  # 8 days on hold: overdue on day 18, not day 10
+
+    assert sweep(clock, day(17, 23)) == set()
+    assert sweep(clock, day(18)) == {("stage_overdue_regulatory_review", "facilitator")}

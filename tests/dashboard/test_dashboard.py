@@ -1,4 +1,5 @@
-"""The facilitator's dashboard: the pipeline, what needs attention, this week, stage durations."""
+"""The facilitator's dashboard: the pipeline, what needs attention, this week, where cases wait
+and the 2nd birthdays at risk; a fixed number of queries and rows whatever the number of cases."""
 
 from __future__ import annotations
 
@@ -6,16 +7,47 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case
-from dashboard.selectors import needs_attention, pipeline, stage_durations, this_week
+from cases.services import case_apply
+from dashboard import selectors, stages
+from dashboard.selectors import needs_attention, pipeline, this_week
 from documents.models import ReviewStatus
 from documents.services import document_review
-from tests.factories import CaseFactory, upload_document, walk_to
+from tests.factories import (
+    MAIN_LINE_TRANSITIONS,
+    CaseFactory,
+    FacilitatorFactory,
+    PatientFactory,
+    WeightMeasurementFactory,
+    step,
+    upload_document,
+    walk_to,
+)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_statistics(settings):
+    """Every test computes the days per stage and the prediction anew."""
+    settings.NPP_DASHBOARD_STATS_SECONDS = 0
+    cache.clear()
+
+
+def section(sections, key: str) -> selectors.Section:
+    found = next(s for s in sections if s.key == key)
+    selectors.attach_cases([found])
+    return found
+
+
+def refs(found: selectors.Section) -> set[str]:
+    return {row.case.reference for row in found.rows}
 
 
 def test_pipeline_counts_cases_per_state_in_machine_order_and_links_to_the_filtered_list(
@@ -50,11 +82,11 @@ def test_dashboard_page_shows_the_charts_with_labels_and_filters_by_hospital(
     assert "Application: 0" in other.content.decode()
 
 
-def test_dashboard_is_for_facilitators_only(client, doctor1, hospital1):
+def test_dashboard_and_deadlines_are_for_facilitators_only(client, doctor1, hospital1):
     for user in (doctor1, hospital1):
         client.force_login(user)
-        response = client.get(reverse("dashboard"))
-        assert response.status_code in (302, 403)
+        for name in ("dashboard", "dashboard-deadlines"):
+            assert client.get(reverse(name)).status_code in (302, 403)
 
 
 def test_needs_attention_lists_eta_passed_cold_chain_and_rejected_documents(
@@ -62,39 +94,96 @@ def test_needs_attention_lists_eta_passed_cold_chain_and_rejected_documents(
 ):
     in_customs = walk_to(case_a, "customs", facilitator)
     scheduled = walk_to(case_b, "infusion_scheduled", facilitator)
-    third = CaseFactory(doctor=doctor1.doctor, facilitator=facilitator)
-    third = walk_to(third, "documents", facilitator)
+    third = walk_to(
+        CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "documents", facilitator
+    )
     rejected = upload_document(third, "prescription", doctor1, accept=False)
     document_review(
         document=rejected, by=facilitator, status=ReviewStatus.REJECTED, note="Unsigned"
     )
 
     later = in_customs.eta + dt.timedelta(hours=1)
-    rows = needs_attention(Case.objects.all(), now=later)
-    found = {(row.case.reference, row.what) for row in rows}
-    assert (in_customs.reference, "ETA passed") in found
-    assert (scheduled.reference, "Cold chain") in found
-    assert (third.reference, "Document rejected") in found
-    cold = next(r for r in rows if r.what == "Cold chain")
-    assert "days left of 14" in cold.detail
-    assert all(row.href.startswith("/admin/cases/case/") for row in rows)
+    sections = needs_attention(Case.objects.all(), later)
+
+    assert refs(section(sections, "eta_passed")) == {in_customs.reference}
+    cold = section(sections, "cold_chain")
+    assert refs(cold) == {scheduled.reference}
+    assert cold.rows[0].due_at == scheduled.received_at + dt.timedelta(days=14)
+    assert refs(section(sections, "rejected")) == {third.reference}
+    assert all(row.href.startswith("/admin/cases/case/") for s in sections for row in s.rows)
 
 
 def test_a_stage_past_its_limit_needs_attention(case_a, facilitator):
     walk_to(case_a, "documents", facilitator)
-    with time_machine.travel(timezone.now() + dt.timedelta(days=15)):
-        rows = needs_attention(Case.objects.all())
-    assert any(r.what == "Stage overdue" and "limit 14" in r.detail for r in rows)
+
+    overdue = section(
+        needs_attention(Case.objects.all(), timezone.now() + dt.timedelta(15)), "stage_overdue"
+    )
+
+    assert overdue.count == 1
+    assert (overdue.rows[0].what, overdue.rows[0].detail) == (
+        "Stage overdue",
+        "Document collection: expected within 14 days",
+    )
 
 
-def test_this_week_shows_the_infusion_and_the_prednisolone_start(case_a, facilitator):
+def test_a_case_on_hold_is_not_overdue_in_its_stage(case_a, facilitator):
+    case = walk_to(case_a, "documents", facilitator)
+    case_apply(case=case, transition="hold", by=facilitator, hold_reason="Funding.")
+
+    later = timezone.now() + dt.timedelta(days=30)
+    assert section(needs_attention(Case.objects.all(), later), "stage_overdue").count == 0
+
+
+def test_a_second_birthday_within_60_days_needs_attention(facilitator, doctor1):
+    near = CaseFactory(
+        patient=PatientFactory(
+            date_of_birth=timezone.localdate().replace(year=timezone.localdate().year - 2)
+            + dt.timedelta(days=59)
+        ),
+        doctor=doctor1.doctor,
+        facilitator=facilitator,
+    )
+    CaseFactory(
+        patient=PatientFactory(
+            date_of_birth=timezone.localdate().replace(year=timezone.localdate().year - 2)
+            + dt.timedelta(days=61)
+        ),
+        doctor=doctor1.doctor,
+        facilitator=facilitator,
+    )
+
+    found = section(needs_attention(Case.objects.all(), timezone.now()), "second_birthday")
+
+    assert refs(found) == {near.reference}
+
+
+def test_eligibility_failing_among_the_cases_nearest_their_infusion(case_a, facilitator):
+    case = walk_to(case_a, "approved", facilitator)
+    case.patient.active_infection = True
+    case.patient.save()
+
+    found = section(needs_attention(Case.objects.all(), timezone.now()), "eligibility")
+
+    assert refs(found) == {case.reference}
+    assert "No active infection" in found.rows[0].detail
+
+
+def test_this_week_shows_the_infusion_the_prednisolone_start_and_the_tests(
+    case_a, case_b, facilitator
+):
     case = walk_to(case_a, "infusion_scheduled", facilitator)
-    items = this_week(Case.objects.all())
-    whats = {item["what"] for item in items}
-    assert "Infusion" in whats
-    assert "Prednisolone starts" in whats
-    start = next(i for i in items if i["what"] == "Prednisolone starts")
-    assert start["date"] == timezone.localdate(case.infusion_scheduled_at) - dt.timedelta(days=1)
+    infused = walk_to(case_b, "monitoring", facilitator)
+
+    week = this_week(Case.objects.all(), timezone.now())
+
+    assert refs(section(week, "infusions")) == {case.reference}
+    start = section(week, "prednisolone")
+    assert start.rows[0].due_on == timezone.localdate(case.infusion_scheduled_at) - dt.timedelta(1)
+    tests = section(week, "tests")
+    assert refs(tests) == {infused.reference}
+    assert tests.count == 3  # week 1: liver, platelets, troponin-I
+    assert tests.rows[0].what.startswith("Liver function tests")
 
 
 def test_stage_durations_give_median_and_90th_percentile_days(facilitator, doctor1):
@@ -105,7 +194,7 @@ def test_stage_durations_give_median_and_90th_percentile_days(facilitator, docto
             case = walk_to(case, "documents", facilitator)
         with time_machine.travel(start + dt.timedelta(days=days_in_documents), tick=False):
             walk_to(case, "regulatory_review", facilitator)
-    rows = {r["state"]: r for r in stage_durations(Case.objects.all())}
+    rows = {r["state"]: r for r in stages.stage_durations(Case.objects.all(), timezone.now())}
     assert rows["documents"]["count"] == 3
     assert rows["documents"]["median"] == 4.0
     assert rows["documents"]["p90"] == pytest.approx(8.8, abs=0.1)
@@ -125,6 +214,160 @@ def test_a_rejected_document_replaced_by_a_newer_version_no_longer_needs_attenti
     document_review(
         document=rejected, by=facilitator, status=ReviewStatus.REJECTED, note="Unsigned"
     )
-    assert any(r.what == "Document rejected" for r in needs_attention(Case.objects.all()))
+    assert section(needs_attention(Case.objects.all(), timezone.now()), "rejected").count == 1
     upload_document(case, "prescription", doctor1, accept=False)  # the signed one, v2
-    assert not any(r.what == "Document rejected" for r in needs_attention(Case.objects.all()))
+    assert section(needs_attention(Case.objects.all(), timezone.now()), "rejected").count == 0
+
+
+# --- The 2nd birthday against the predicted infusion -------------------------------------------
+
+DAYS = {
+    "application": 2,
+    "documents": 10,
+    "regulatory_review": 3,
+    "approved": 4,
+    "customs": 2,
+    "delivery": 1,
+    "infusion_scheduled": 2,
+}
+
+
+def closed_case(doctor1, facilitator, start: dt.datetime):
+    """A case that spent ``DAYS`` in each stage before its infusion, then closed."""
+    with time_machine.travel(start, tick=False) as clock:
+        case = CaseFactory(doctor=doctor1.doctor, facilitator=facilitator)
+        for name, target in MAIN_LINE_TRANSITIONS:
+            clock.move_to(timezone.now() + dt.timedelta(days=DAYS.get(case.state, 90)))
+            if name == "dispatch":
+                WeightMeasurementFactory(patient=case.patient)
+            case = step(case, name, target, facilitator)
+    return case
+
+
+def turning_two_in(days: int) -> dt.date:
+    birthday = timezone.localdate() + dt.timedelta(days=days)
+    return birthday.replace(year=birthday.year - 2)
+
+
+def test_a_birthday_before_the_predicted_infusion_is_counted_with_its_basis(facilitator, doctor1):
+    closed_case(doctor1, facilitator, timezone.now() - dt.timedelta(days=200))
+    with time_machine.travel(timezone.now() - dt.timedelta(days=1), tick=False):
+        cases = [
+            walk_to(
+                CaseFactory(
+                    patient=PatientFactory(date_of_birth=turning_two_in(d)),
+                    doctor=doctor1.doctor,
+                    facilitator=facilitator,
+                ),
+                "documents",
+                facilitator,
+            )
+            for d in (15, 30)
+        ]
+    # In documents for a day: 9 days left of its median 10, then 3 + 4 + 2 + 1 + 2 = 21 days.
+
+    risk = selectors.birthday_risk(Case.objects.all(), timezone.now())
+    selectors.attach_cases([risk])
+
+    assert risk.count == 1
+    assert refs(risk) == {cases[0].reference}
+    assert "over the 1 case closed since" in risk.note
+    assert "Document collection 10.0" in risk.note
+    assert risk.extra["prediction"].after("documents") == 12.0
+
+
+def test_without_closed_cases_the_prediction_says_it_uses_the_expected_durations():
+    found = stages.prediction(timezone.now())
+
+    assert found.closed == 0
+    assert "the expected duration from the settings stands in" in found.basis()
+    assert found.medians["documents"] == 14.0
+
+
+# --- Fixed size ------------------------------------------------------------------------------------
+
+
+def dashboard_queries(client) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    return len(captured), len(response.content)
+
+
+def test_the_dashboard_makes_the_same_queries_and_rows_for_few_cases_or_many(
+    client, facilitator, doctor1
+):
+    client.force_login(facilitator)
+    for state in ("documents", "customs", "infusion_scheduled", "monitoring", "approved"):
+        walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), state, facilitator)
+    few, _ = dashboard_queries(client)
+    with time_machine.travel(timezone.now() - dt.timedelta(days=20), tick=False):
+        for _ in range(8):
+            for state in ("documents", "customs", "approved"):
+                walk_to(
+                    CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), state, facilitator
+                )
+    many, _size = dashboard_queries(client)
+
+    assert few == many
+    overdue = section(needs_attention(Case.objects.all(), timezone.now()), "stage_overdue")
+    assert (overdue.count, len(overdue.rows)) == (24, selectors.TOP)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert f'href="{overdue.href.replace("&", "&amp;")}">All 24 &rarr;' in body
+    assert body.count('<tr class="npp-sev-') <= 11 * selectors.TOP  # 11 lists at most
+
+
+# --- The next-deadlines list -----------------------------------------------------------------------
+
+
+def test_next_deadlines_lists_my_cases_soonest_first_and_filters(client, facilitator, doctor1):
+    other = FacilitatorFactory(username="other")
+    mine = walk_to(
+        CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "customs", facilitator
+    )
+    theirs = walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=other), "customs", other)
+    client.force_login(facilitator)
+
+    body = client.get(reverse("dashboard-deadlines")).content.decode()
+    everyone = client.get(reverse("dashboard-deadlines"), {"facilitator": "all"}).content.decode()
+    etas = client.get(reverse("dashboard-deadlines"), {"code": "eta"}).content.decode()
+
+    assert mine.reference in body
+    assert theirs.reference not in body
+    assert theirs.reference in everyone
+    table = body[body.index("<tbody>") :]
+    assert (
+        table.index("Kit due (ETA)")
+        < table.index("Customs: expected within 5 days")
+        < table.index("Form 12B permit valid until")
+        < table.index("2nd birthday: infuse before")
+    )
+    etas = etas[etas.index("<tbody>") :]
+    assert "Kit due (ETA)" in etas
+    assert "2nd birthday: infuse" not in etas
+
+
+def test_next_deadlines_shows_a_paused_stage_and_hides_it_from_overdue(client, facilitator, case_a):
+    case = walk_to(case_a, "documents", facilitator)
+    case_apply(case=case, transition="hold", by=facilitator, hold_reason="Funding.")
+    client.force_login(facilitator)
+
+    listed = client.get(reverse("dashboard-deadlines"), {"code": "stage_expected"})
+    overdue = client.get(
+        reverse("dashboard-deadlines"), {"code": "stage_expected", "when": "overdue"}
+    )
+
+    assert "<strong>paused</strong> (14 left)" in listed.content.decode()
+    assert case.reference not in overdue.content.decode()
+
+
+def test_the_statistics_over_months_are_kept_a_few_minutes(client, facilitator, case_a, settings):
+    settings.NPP_DASHBOARD_STATS_SECONDS = 600
+    client.force_login(facilitator)
+
+    first, _ = dashboard_queries(client)
+    second, _ = dashboard_queries(client)
+    body = client.get(reverse("dashboard")).content.decode()
+
+    assert second == first - 2  # the days per stage, and the medians of closed cases
+    assert "As of " in body

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from cases.models import Notification
-from cases.reminders import reminders_sweep
+from cases.reminders import reminders_sweep, texts
 from family import services
 from family.models import Breach, BreachAffectedCase
 
@@ -66,8 +66,9 @@ def test_reminders_at_discovery_24h_and_6h_before_and_daily_once_late(breach, fa
     sweep(FOUND + dt.timedelta(hours=96, minutes=1))  # the next day: again
     assert kinds(channel="in_app", recipient=facilitator).count("breach_board_overdue") == 2
     overdue = Notification.objects.filter(kind="breach_board_overdue", channel="in_app").first()
-    assert "Laptop stolen" in overdue.body
-    assert "5 Nov 2026" in overdue.body  # the deadline, India time
+    _subject, body, _html = texts.render_one(overdue)  # rendered when delivered
+    assert "Laptop stolen" in body
+    assert "5 Nov 2026" in body  # the deadline, India time
 
 
 def test_once_the_board_and_the_families_are_told_the_reminders_stop(breach, facilitator):
@@ -103,8 +104,9 @@ def test_the_reminder_is_written_in_the_facilitators_language(breach, facilitato
     sweep(FOUND + dt.timedelta(minutes=5))
 
     board = Notification.objects.get(kind="breach_board_due", channel="in_app")
-    assert "डेटा संरक्षण बोर्ड" in board.body
-    assert "Laptop stolen" in board.body
+    _subject, body, _html = texts.render_one(board)
+    assert "डेटा संरक्षण बोर्ड" in body
+    assert "Laptop stolen" in body
 
 
 @pytest.mark.parametrize(

@@ -35,9 +35,16 @@ TEMPLATE_AREAS = [
     "templates/cases/_timeline.html",
     "templates/cases/_calendar_grid.html",
     "templates/cases/_clinical.html",
+    "templates/cases/_deadlines.html",
 ]
 # Python modules whose marked strings those pages and notifications show.
-PYTHON_AREAS = ["family", "portals", "cases/states.py", "cases/models/case.py"]
+PYTHON_AREAS = [
+    "family",
+    "portals",
+    "cases/states.py",
+    "cases/models/case.py",
+    "cases/templatetags/deadlines.py",
+]
 # Text that is meant to stay as it is: each language's own name on the language switch.
 UNTRANSLATED_ON_PURPOSE = {"English", "हिन्दी"}
 

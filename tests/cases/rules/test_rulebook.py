@@ -409,6 +409,35 @@ ROWS: list[Row] = [
         both(facts(received_at=ist(2026, 5, 27, 9, 0), infused_at=ist(2026, 6, 10, 9, 1))),
         True,
     ),
+    # --- 8 hours from drawing the syringes up ---------------------------------------------
+    Row(
+        "given-exactly-8h-after-drawing",
+        "syringe_window",
+        "record_infusion",
+        facts(syringe_drawn_at=ist(2026, 6, 10, 1, 0), infused_at=ist(2026, 6, 10, 9, 0)),
+        False,
+    ),
+    Row(
+        "given-a-minute-past-8h",
+        "syringe_window",
+        "record_infusion",
+        facts(syringe_drawn_at=ist(2026, 6, 10, 1, 0), infused_at=ist(2026, 6, 10, 9, 1)),
+        True,
+    ),
+    Row(
+        "given-before-drawing",
+        "syringe_window",
+        "record_infusion",
+        facts(syringe_drawn_at=ist(2026, 6, 10, 9, 0), infused_at=ist(2026, 6, 10, 8, 59)),
+        True,
+    ),
+    Row(
+        "drawing-time-not-recorded",
+        "syringe_window",
+        "record_infusion",
+        facts(infused_at=ist(2026, 6, 10, 9, 0)),
+        False,
+    ),
     # --- eligibility ----------------------------------------------------------------------
     Row("active-infection", "eligibility", "dispatch", patient(active_infection=True), True),
     # --- facts of each transition ---------------------------------------------------------

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0008_notification_delivery_attempts"),
+        ("cases", "0012_syringe_drawn_at"),
     ]
 
     operations = [
