@@ -27,3 +27,9 @@ class FamilyConfig(AppConfig):
         for kind in BREACH_KINDS:
             texts.register_context(kind, breach_context)
         register_language_resolver(languages_for)
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from .language import remember_on_sign_in
+
+        user_logged_in.connect(remember_on_sign_in, dispatch_uid="family.language.sign_in")

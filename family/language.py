@@ -12,20 +12,30 @@ from cases import access
 
 from .models import GuardianLink, LanguagePreference
 
+SESSION_KEY = "npp_language"
+
 
 def request_language(request: Any) -> str:
-    """A signed-in user's stored language; else the cookie the language switch set (before
-    signing in, or a user who never chose); else the default. Staff pages (the admin, the
-    dashboard) stay in the default: their users read them in English, and their list pages
-    keep the query counts they are measured by."""
+    """A signed-in user's stored language (copied into their session when they sign in or
+    choose, so a page costs no query); else the cookie the language switch set (before
+    signing in); else the default. Staff pages (the admin, the dashboard) stay in the
+    default: their users read them in English."""
     user = getattr(request, "user", None)
     if access.is_staff_account(user):
         return str(settings.LANGUAGE_CODE)
-    chosen = _preference(user)
-    if chosen:
-        return chosen
+    session = getattr(request, "session", None)
+    chosen = session.get(SESSION_KEY, "") if session is not None and user is not None else ""
+    if chosen and getattr(user, "is_authenticated", False):
+        return str(chosen)
     cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     return cookie if cookie in dict(settings.LANGUAGES) else str(settings.LANGUAGE_CODE)
+
+
+def remember_on_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """``user_logged_in``: put the user's stored language in their new session."""
+    chosen = _preference(user)
+    if chosen and request is not None and hasattr(request, "session"):
+        request.session[SESSION_KEY] = chosen
 
 
 def _preference(user: Any) -> str:

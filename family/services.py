@@ -56,8 +56,10 @@ class LinkInvalid(Exception):
 
 
 def link_token(link: GuardianLink) -> str:
-    """The signed part of the link's address; the same every time, so it can be copied again."""
-    return signing.dumps({"l": link.pk, "n": link.nonce}, salt=SALT)
+    """The signed part of the link's address; the same every time, so it can be copied again
+    (a ``Signer``, no timestamp: expiry is the row's, so revoking or extending needs no new
+    address)."""
+    return signing.Signer(salt=SALT).sign_object({"l": link.pk, "n": link.nonce})
 
 
 def link_url(link: GuardianLink) -> str:
@@ -69,7 +71,7 @@ def link_url(link: GuardianLink) -> str:
 def link_from_token(token: str) -> GuardianLink:
     """The link a signed token names; ``LinkInvalid`` for any token we did not sign."""
     try:
-        data = signing.loads(token, salt=SALT)
+        data = signing.Signer(salt=SALT).unsign_object(token)
     except signing.BadSignature:
         raise LinkInvalid(token) from None
     if not isinstance(data, dict) or not isinstance(data.get("l"), int):

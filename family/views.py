@@ -19,6 +19,7 @@ from cases.clock import today_ist
 
 from . import selectors, services
 from .forms import ConsentForm, LanguageForm, WithdrawForm
+from .language import SESSION_KEY
 from .models import GuardianLink
 
 
@@ -174,6 +175,7 @@ def choose_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         with contextlib.suppress(PermissionDenied):
             services.language_set(user=request.user, language=language, by=request.user)
+            request.session[SESSION_KEY] = language
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
