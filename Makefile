@@ -6,7 +6,7 @@ CELERY := $(VENV)/bin/celery
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate seed worker web beat lint migrations-check graph bench backup restore clean
+.PHONY: run test venv migrate seed worker web beat lint migrations-check graph bench backup restore clean messages messages-compile
 
 # The venv is rebuilt only when requirements.txt changes.
 $(VENV)/.installed: requirements.txt
@@ -16,8 +16,18 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed
 
-migrate: venv
+migrate: venv messages-compile
 	$(PY) manage.py migrate --noinput
+
+# Hindi (locale/hi/LC_MESSAGES/django.po). `make messages` collects every string marked for
+# translation into the .po (needs GNU gettext: apt-get install gettext); fill in each new
+# msgstr, then `make messages-compile` (pure Python, Babel: no gettext needed; run by `make
+# run` and `make test`). tests/family/test_translations.py fails on an empty or fuzzy entry.
+messages: venv
+	$(PY) manage.py makemessages -l hi --no-location --no-obsolete --ignore=.venv --ignore=node_modules --ignore=tests --ignore=var --ignore=var-ci --ignore=staticfiles
+
+messages-compile: venv
+	$(PY) manage.py compile_translations
 
 seed: migrate
 	$(PY) manage.py seed_demo
@@ -41,11 +51,11 @@ run: seed
 # doc page uses) is left out: its 5 MB source map made collectstatic take a minute.
 COLLECT_IGNORE := --ignore redoc
 
-web: venv
+web: venv messages-compile
 	$(PY) manage.py collectstatic --noinput --verbosity 0 $(COLLECT_IGNORE)
 	$(VENV)/bin/gunicorn npp.wsgi:application --bind $(HOST):$(PORT) --workers 4
 
-worker: venv
+worker: venv messages-compile
 	$(CELERY) -A npp worker -l info
 
 beat: venv
@@ -57,7 +67,7 @@ node_modules/axe-core: package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-test: venv $(if $(shell command -v npm 2>/dev/null),node_modules/axe-core)
+test: venv messages-compile $(if $(shell command -v npm 2>/dev/null),node_modules/axe-core)
 	$(PY) -m pytest
 
 # ruff, then the apps' layers (pyproject.toml [tool.importlinter]): no import points up, then

@@ -32,6 +32,9 @@ FACILITATORS_GROUP = "Facilitators"
 
 # The roles, as the portals' home routing and ``TRANSITION_ROLES`` name them.
 FACILITATOR, DOCTOR, HOSPITAL = "facilitator", "doctor", "hospital"
+# Not a sign-in role: the system account that acts for a guardian through their status link
+# (family app), bound to that link's one case for one request.
+GUARDIAN = "guardian"
 
 
 # --- Roles ----------------------------------------------------------------------------------
@@ -265,10 +268,30 @@ def may_grant_clinical_access(user: Any, case: Case | None = None) -> bool:
 
 # --- What a user may do to a case -------------------------------------------------------------
 
+
+def is_guardian_actor_of(user: Any, case: Case) -> bool:
+    """``user`` is the guardian-link account acting, in this request, for ``case``'s guardian
+    (``guardian_actor_for``): never staff, never able to sign in, one case only."""
+    return bool(
+        _active(user)
+        and not user.is_staff
+        and not user.has_usable_password()
+        and case.pk in getattr(user, "npp_guardian_case_ids", ())
+    )
+
+
+def guardian_actor_for(user: Any, case: Case) -> Any:
+    """Bind the guardian-link account ``user`` to ``case`` for what the guardian does through
+    a valid link (give or withdraw consent; a withdrawal puts the case on hold)."""
+    user.npp_guardian_case_ids = frozenset({case.pk})
+    return user
+
+
 _ROLE_ON_CASE: dict[str, Callable[[Any, Case], bool]] = {
     FACILITATOR: lambda user, case: is_facilitator(user),
     DOCTOR: is_treating_doctor,
     HOSPITAL: is_hospital_admin_of,
+    GUARDIAN: is_guardian_actor_of,
 }
 
 # Who may run each transition (README, "The state machine"). Doctors and hospital admins act
@@ -284,7 +307,8 @@ TRANSITION_ROLES: dict[str, tuple[str, ...]] = {
     "confirm_delivery_and_schedule": (FACILITATOR, HOSPITAL),
     "record_infusion": (FACILITATOR, DOCTOR),
     "close": (FACILITATOR,),
-    "hold": (FACILITATOR,),
+    # The guardian puts the case on hold by withdrawing consent (DPDP Act 2023 s.6(4)).
+    "hold": (FACILITATOR, GUARDIAN),
     "resume": (FACILITATOR,),
     "cancel": (FACILITATOR,),
 }
@@ -343,7 +367,24 @@ def may_record_weight(user: Any, patient: Patient) -> bool:
 
 
 def may_record_consent(user: Any, patient: Patient) -> bool:
-    """Record the guardian's consent or its withdrawal: facilitators."""
+    """Record the guardian's consent or its withdrawal: facilitators, and the guardian
+    through a valid link to a case of this patient (``guardian_actor_for``)."""
+    if is_facilitator(user):
+        return True
+    return bool(
+        _active(user)
+        and not user.is_staff
+        and not user.has_usable_password()
+        and getattr(user, "npp_guardian_case_ids", ())
+        and patient.cases.filter(pk__in=user.npp_guardian_case_ids).exists()
+    )
+
+
+# --- The family's side (family app) -----------------------------------------------------------
+
+
+def may_manage_guardian_links(user: Any, case: Case | None = None) -> bool:
+    """Create, send, copy and revoke a case's guardian status links: facilitators."""
     return is_facilitator(user)
 
 
@@ -386,6 +427,22 @@ def excursion_awaiting_decision(case: Case) -> bool:
         )
         .exists()
     )
+
+
+def guardian_link_open(link: Any, now: Any) -> bool:
+    """Whether a guardian link (signature already verified) may show its case: not revoked,
+    not expired. The link is the only credential; there is no user."""
+    return link.revoked_at is None and now < link.expires_at
+
+
+def may_keep_breach_register(user: Any) -> bool:
+    """Record breaches, who was affected and when the Board and families were told."""
+    return is_facilitator(user)
+
+
+def may_choose_language(user: Any) -> bool:
+    """Store the language one reads pages and reminders in: anyone signed in with a role."""
+    return role(user) is not None
 
 
 # --- Reminders --------------------------------------------------------------------------------

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CaseState(models.TextChoices):
-    APPLICATION = "application", "Application"
-    DOCUMENTS = "documents", "Document collection"
-    REGULATORY_REVIEW = "regulatory_review", "Regulatory review"
-    APPROVED = "approved", "Approved (Form 12B)"
-    CUSTOMS = "customs", "Customs"
-    DELIVERY = "delivery", "Delivery"
-    INFUSION_SCHEDULED = "infusion_scheduled", "Infusion scheduled"
-    MONITORING = "monitoring", "Monitoring"
-    CLOSED = "closed", "Closed"
-    ON_HOLD = "on_hold", "On hold"
-    REJECTED = "rejected", "Rejected"
-    CANCELLED = "cancelled", "Cancelled"
+    APPLICATION = "application", _("Application")
+    DOCUMENTS = "documents", _("Document collection")
+    REGULATORY_REVIEW = "regulatory_review", _("Regulatory review")
+    APPROVED = "approved", _("Approved (Form 12B)")
+    CUSTOMS = "customs", _("Customs")
+    DELIVERY = "delivery", _("Delivery")
+    INFUSION_SCHEDULED = "infusion_scheduled", _("Infusion scheduled")
+    MONITORING = "monitoring", _("Monitoring")
+    CLOSED = "closed", _("Closed")
+    ON_HOLD = "on_hold", _("On hold")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 # The main line, in order: the step indicator and the pipeline chart follow it.

@@ -198,7 +198,7 @@ class Prediction:
         if self.from_settings:
             text += (
                 " No closed case went through "
-                + ", ".join(CaseState(s).label for s in self.from_settings)
+                + ", ".join(str(CaseState(s).label) for s in self.from_settings)
                 + ": the expected duration from the settings stands in."
             )
         return text

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "dashboard",
     "webhooks",
     "api",
+    "family",
     # The project itself, last: its commands compose every app above (npp/apps.py).
     "npp",
 ]
@@ -97,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in user's stored language (family app), else English.
+    "family.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "npp.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -244,11 +247,21 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "funding.Source",
     "funding.Receipt",
     "coldchain.LoggerRecord",
+    "family.GuardianLink",
+    "family.GuardianConsent",
+    "family.Breach",
+    "family.BreachAffectedCase",
+    "family.LanguagePreference",
 )
 LOGIN_REDIRECT_URL = "/portal/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = "en-in"
+# Pages and reminders in English and Hindi (locale/hi/LC_MESSAGES/django.po, compiled by
+# `make messages-compile`, which `make run` and `make test` run); dates in the Indian order.
+LANGUAGES = [("en", "English"), ("hi", "हिन्दी")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["npp.formats"]
 TIME_ZONE = "Asia/Kolkata"
 USE_I18N = True
 USE_TZ = True
@@ -542,6 +555,16 @@ NPP_AE_MANUFACTURER_SAFETY_EMAIL = env.str("NPP_AE_MANUFACTURER_SAFETY_EMAIL", d
 # The privacy notice guardians read before consenting (DPDP Act 2023 s.5); bump on each change.
 NPP_PRIVACY_NOTICE_VERSION = env.str("NPP_PRIVACY_NOTICE_VERSION", default="2026-11")
 NPP_SITE_URL = env.str("NPP_SITE_URL", default="http://127.0.0.1:8000")
+
+# --- The family's side (family/) -------------------------------------------------------------
+# A guardian status link is valid this many days from its creation (a choice of ours, not a
+# rule: DOMAIN.md is silent), and opens at most this many times an hour (more answers 429).
+NPP_GUARDIAN_LINK_DAYS = env.int("NPP_GUARDIAN_LINK_DAYS", default=30)
+NPP_GUARDIAN_LINK_VIEWS_PER_HOUR = env.int("NPP_GUARDIAN_LINK_VIEWS_PER_HOUR", default=30)
+# The system account that acts for a guardian through their link (no password, not staff).
+NPP_GUARDIAN_ACCOUNT = env.str("NPP_GUARDIAN_ACCOUNT", default="guardian-link")
+# DPDP Rules 2025, Rule 7 (DOMAIN.md §5.2): the Board is told of a breach within 72 hours.
+NPP_BREACH_BOARD_HOURS = env.int("NPP_BREACH_BOARD_HOURS", default=72)
 
 # --- API (api/, /api/v1/) --------------------------------------------------------------------
 # Tokens are created per user in the admin (or `manage.py create_api_token`) and expire after:

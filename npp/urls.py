@@ -40,4 +40,6 @@ urlpatterns = [
     # Signed inbound events from couriers and temperature loggers (CSRF-exempt there only).
     path("webhooks/", include("webhooks.urls")),
     path("api/v1/", include("api.urls")),
+    # The guardian's status link (no login) and the portal users' language.
+    path("family/", include("family.urls")),
 ]

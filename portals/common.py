@@ -26,7 +26,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cases import access, deadlines
@@ -82,8 +83,10 @@ def _role_required(role: str, message: str) -> Callable:
     return decorator
 
 
-doctor_required = _role_required(DOCTOR, "These pages are for treating doctors.")
-hospital_admin_required = _role_required(HOSPITAL, "These pages are for hospital admins.")
+doctor_required = _role_required(DOCTOR, gettext_lazy("These pages are for treating doctors."))
+hospital_admin_required = _role_required(
+    HOSPITAL, gettext_lazy("These pages are for hospital admins.")
+)
 
 
 # --- Pages both portals have ----------------------------------------------------------------
@@ -98,7 +101,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('two_factor')}?next={reverse('admin:index')}")
     role = portal_role(request.user)
     if role is None:
-        return no_access(request, "Your account has no portal access.")
+        return no_access(request, _("Your account has no portal access."))
     return redirect(_HOMES[role])
 
 
@@ -107,7 +110,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def notifications(request: HttpRequest) -> HttpResponse:
     """The user's in-app reminders, newest first; opening the page marks them read."""
     if not access.may_read_portal_reminders(request.user):
-        return no_access(request, "Reminders for facilitators are in the admin.")
+        return no_access(request, _("Reminders for facilitators are in the admin."))
     items = list(notifications_for(request.user))
     unread = [n.pk for n in items if n.read_at is None]
     notifications_mark_read(user=request.user, ids=unread)
@@ -261,11 +264,15 @@ def handle_upload(
         else:
             messages.success(
                 request,
-                f"Uploaded {document.document_type.name}, version {document.version} "
-                f"({document.original_filename}); it now waits for review.",
+                _("Uploaded %(name)s, version %(version)s (%(file)s); it now waits for review.")
+                % {
+                    "name": _(document.document_type.name),
+                    "version": document.version,
+                    "file": document.original_filename,
+                },
             )
             return redirect(reverse(page, args=[case.pk]) + "#checklist")
-    messages.error(request, "Upload refused. " + " ".join(form.error_sentences()))
+    messages.error(request, _("Upload refused.") + " " + " ".join(form.error_sentences()))
     return render_page(request, case, upload_form=form)
 
 
@@ -276,13 +283,29 @@ def ordered_transition_form(name: str, case: Case, data=None) -> TransitionForm:
     """The transition's form with its facts first and the optional note last."""
     form = transition_form(name, case, data=data)
     form.order_fields([*TRANSITION_FACTS[name], "note"])
+    for field_name, label in FACT_LABELS.items():
+        if field_name in form.fields:
+            form.fields[field_name].label = label
     return form
+
+
+# The labels of the facts the portals' forms ask for, in the reader's language (the model's
+# verbose names stay the admin's).
+FACT_LABELS = {
+    "received_at": gettext_lazy("Delivery received at"),
+    "received_by": gettext_lazy("Received by"),
+    "temperature_ok": gettext_lazy("Temperature on arrival OK"),
+    "infusion_scheduled_at": gettext_lazy("Infusion scheduled at"),
+    "infused_at": gettext_lazy("Actual infusion"),
+    "kit_lot_numbers": gettext_lazy("Kit lot number(s)"),
+    "note": gettext_lazy("Note for the case log"),
+}
 
 
 def show_refusal(
     request: HttpRequest, case: Case, label: str, exc: CaseActionError, form: Any
 ) -> None:
     """The refusal as a message and as the form's error, in words ``request.user`` may read."""
-    reasons, _ = readable_reasons(request.user, case, exc.messages)
-    messages.error(request, f"{label} refused: " + " ".join(reasons))
+    reasons, _hidden = readable_reasons(request.user, case, exc.messages)
+    messages.error(request, _("%(action)s refused:") % {"action": label} + " " + " ".join(reasons))
     form.add_error(None, reasons)

@@ -166,3 +166,11 @@ def case_b(doctor2, facilitator):
 def staff_non_facilitator(db):
     """Staff (may log in to the admin) but not in the Facilitators group."""
     return factories.UserFactory(username="clerk", is_staff=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hindi_compiled():
+    """The Hindi catalogue compiled (``make test`` does it first; this covers a bare pytest)."""
+    from django.core.management import call_command
+
+    call_command("compile_translations", verbosity=0)

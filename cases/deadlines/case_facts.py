@@ -28,7 +28,7 @@ def stage_limits() -> dict[str, int]:
 
 
 def _label(state: str) -> str:
-    return CaseState(state).label
+    return str(CaseState(state).label)
 
 
 @deadline

@@ -8,6 +8,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
@@ -183,7 +184,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=CaseState.APPLICATION,
         target=CaseState.DOCUMENTS,
         permission=access.transition_permission("start_document_collection"),
-        custom={"label": "Start document collection"},
+        custom={"label": _("Start document collection")},
     )
     def start_document_collection(self, by=None, description=None) -> None:
         pass
@@ -195,7 +196,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=CaseState.DOCUMENTS,
         target=CaseState.REGULATORY_REVIEW,
         permission=access.transition_permission("submit_to_regulator"),
-        custom={"label": "Submit to regulator (Form 12A)"},
+        custom={"label": _("Submit to regulator (Form 12A)")},
     )
     def submit_to_regulator(self, by=None, description=None) -> None:
         pass
@@ -207,7 +208,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=CaseState.REGULATORY_REVIEW,
         target=CaseState.APPROVED,
         permission=access.transition_permission("record_permit"),
-        custom={"label": "Record Form 12B permit"},
+        custom={"label": _("Record Form 12B permit")},
     )
     def record_permit(self, by=None, description=None) -> None:
         pass
@@ -219,7 +220,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=CaseState.REGULATORY_REVIEW,
         target=CaseState.REJECTED,
         permission=access.transition_permission("record_rejection"),
-        custom={"label": "Record rejection"},
+        custom={"label": _("Record rejection")},
     )
     def record_rejection(self, by=None, description=None) -> None:
         pass
@@ -231,7 +232,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=CaseState.REJECTED,
         target=CaseState.DOCUMENTS,
         permission=access.transition_permission("resubmit"),
-        custom={"label": "Resubmit (back to documents)"},
+        custom={"label": _("Resubmit (back to documents)")},
     )
     def resubmit(self, by=None, description=None) -> None:
         self.rejection_reason = ""
@@ -243,7 +244,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=CaseState.APPROVED,
         target=CaseState.CUSTOMS,
         permission=access.transition_permission("dispatch"),
-        custom={"label": "Dispatch (kit shipped)"},
+        custom={"label": _("Dispatch (kit shipped)")},
     )
     def dispatch(self, by=None, description=None) -> None:
         # The kit is made up for one band (DOMAIN.md §1.10); the rulebook checked the weight.
@@ -262,7 +263,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=CaseState.CUSTOMS,
         target=CaseState.DELIVERY,
         permission=access.transition_permission("clear_customs"),
-        custom={"label": "Clear customs"},
+        custom={"label": _("Clear customs")},
     )
     def clear_customs(self, by=None, description=None) -> None:
         pass
@@ -274,7 +275,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=CaseState.DELIVERY,
         target=CaseState.INFUSION_SCHEDULED,
         permission=access.transition_permission("confirm_delivery_and_schedule"),
-        custom={"label": "Confirm delivery and schedule infusion"},
+        custom={"label": _("Confirm delivery and schedule infusion")},
     )
     def confirm_delivery_and_schedule(self, by=None, description=None) -> None:
         pass
@@ -286,7 +287,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=CaseState.INFUSION_SCHEDULED,
         target=CaseState.MONITORING,
         permission=access.transition_permission("record_infusion"),
-        custom={"label": "Record infusion"},
+        custom={"label": _("Record infusion")},
     )
     def record_infusion(self, by=None, description=None) -> None:
         pass
@@ -298,7 +299,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=CaseState.MONITORING,
         target=CaseState.CLOSED,
         permission=access.transition_permission("close"),
-        custom={"label": "Close case"},
+        custom={"label": _("Close case")},
     )
     def close(self, by=None, description=None) -> None:
         pass
@@ -310,7 +311,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=ACTIVE_STATES,
         target=CaseState.ON_HOLD,
         permission=access.transition_permission("hold"),
-        custom={"label": "Put on hold"},
+        custom={"label": _("Put on hold")},
     )
     def hold(self, by=None, description=None) -> None:
         # django-fsm sets the new state after this body runs, so self.state is the source.
@@ -323,7 +324,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=CaseState.ON_HOLD,
         target=RETURN_VALUE(*ACTIVE_STATES),
         permission=access.transition_permission("resume"),
-        custom={"label": "Resume"},
+        custom={"label": _("Resume")},
     )
     def resume(self, by=None, description=None) -> str:
         back_to = self.hold_from_state
@@ -338,7 +339,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=CANCELLABLE_STATES,
         target=CaseState.CANCELLED,
         permission=access.transition_permission("cancel"),
-        custom={"label": "Cancel case"},
+        custom={"label": _("Cancel case")},
     )
     def cancel(self, by=None, description=None) -> None:
         pass

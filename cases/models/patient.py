@@ -144,9 +144,15 @@ class WeightMeasurement(models.Model):
 
 
 class ConsentMethod(models.TextChoices):
+    """How the guardian was verified as the child's parent (DPDP Rules 2025, Rule 10). The
+    last two are the guardian page's choices (family app); each is a recorded choice, not an
+    integration."""
+
     IN_PERSON = "in_person", "In person, identity document seen"
     DIGILOCKER = "digilocker", "DigiLocker token"
     VIDEO = "video", "Video call, identity document shown"
+    DETAILS_HELD = "details_held", "Identity details already held by the facilitator"
+    DOCUMENT = "document", "An identity document, checked by the facilitator"
 
 
 class Consent(models.Model):

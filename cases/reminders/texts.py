@@ -18,9 +18,11 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from .. import clinical
 from ..clock import ist_date
+from ..language import languages_for
 from ..models import Notification
 from ..states import CaseState
 
@@ -71,7 +73,7 @@ def _template(kind: str) -> str:
 
 def _state_label(notification: Notification) -> str:
     state = notification.context.get("state") or notification.case.state
-    return CaseState(state).label
+    return str(CaseState(state).label)
 
 
 def _render(notification: Notification, extra: dict) -> tuple[str, str, str]:
@@ -108,8 +110,10 @@ def render(notifications: Iterable[Notification]) -> dict[int, tuple[str, str, s
     for kind, group in by_kind.items():
         builder = _BUILDERS.get(kind)
         extras = builder(group) if builder else [{}] * len(group)
-        for row, extra in zip(group, extras, strict=True):
-            texts[id(row)] = _render(row, extra)
+        # Each in the language its reader reads (``cases.language``: the family app stores it).
+        for row, extra, language in zip(group, extras, languages_for(group), strict=True):
+            with translation.override(language):
+                texts[id(row)] = _render(row, extra)
     return {row.pk if row.pk is not None else id(row): texts[id(row)] for row in rows}
 
 

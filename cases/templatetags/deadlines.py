@@ -5,9 +5,9 @@ clocks as a table. The case's patient must be loaded (the lists select it)."""
 from __future__ import annotations
 
 from django import template
-from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 
 from .. import deadlines
 from ..deadlines import Status
@@ -26,16 +26,20 @@ def second_birthday(case, now=None) -> str:
         return format_html('<span class="npp-bday npp-bday-none">{}</span>', "\u2014")
     red = " npp-bday-red" if clock.status in (Status.SOON, Status.OVERDUE) else ""
     if clock.days_left > 0:
-        text = f"{clock.days_left} day{pluralize(clock.days_left)} to 2nd birthday"
+        text = ngettext(
+            "%(days)d day to 2nd birthday", "%(days)d days to 2nd birthday", clock.days_left
+        ) % {"days": clock.days_left}
     elif clock.days_left == 0:
-        text = "2nd birthday today"
+        text = gettext("2nd birthday today")
     else:
-        text = f"turned 2 {clock.days_past} day{pluralize(clock.days_past)} ago"
+        text = ngettext(
+            "turned 2 %(days)d day ago", "turned 2 %(days)d days ago", clock.days_past
+        ) % {"days": clock.days_past}
     return format_html(
-        '<span class="npp-bday{}" title="2nd birthday {}: the infusion must be before it">{}'
-        "</span>",
+        '<span class="npp-bday{}" title="{}">{}</span>',
         red,
-        f"{clock.due_on:%d %b %Y}",
+        gettext("2nd birthday %(day)s: the infusion must be before it")
+        % {"day": f"{clock.due_on:%d %b %Y}"},
         text,
     )
 

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.forms import TransitionForm
@@ -75,11 +76,11 @@ def owed_by_doctor(user: Any, case: Case, lines: list) -> dict[str, list]:
         if line.ok:
             continue
         if line.status == LineStatus.PENDING:
-            others.append((line, "Facilitator (review)"))
+            others.append((line, _("Facilitator (review)")))
         elif line.document_type.uploadable_by_doctor:
             mine.append(line)
         else:
-            others.append((line, line.document_type.get_provider_display()))
+            others.append((line, _(line.document_type.get_provider_display())))
     actions = [transition_label(name) for name in available_transitions(case, user)]
     return {"mine": mine, "actions": actions, "others": others}
 
@@ -156,7 +157,9 @@ def doctor_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     form = ordered_transition_form(name, case, data=request.POST)
     label = transition_label(name)
     if not form.is_valid():
-        messages.error(request, f"{label}: please correct the fields below.")
+        messages.error(
+            request, _("%(action)s: please correct the fields below.") % {"action": label}
+        )
         return _render_doctor_case(request, case, action_form=form)
     try:
         # PermissionDenied (not the doctor's to run) is left to answer 403.
@@ -174,5 +177,9 @@ def doctor_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         show_refusal(request, case, label, exc, form)
         return _render_doctor_case(request, case, action_form=form)
     else:
-        messages.success(request, f"{label}: {case.reference} is now '{case.get_state_display()}'.")
+        messages.success(
+            request,
+            _("%(action)s: %(reference)s is now '%(state)s'.")
+            % {"action": label, "reference": case.reference, "state": case.get_state_display()},
+        )
     return redirect("portal:doctor_case", pk=case.pk)

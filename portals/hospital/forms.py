@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from cases.models import Case
 from documents.models import DocumentType
 from portals.forms import PortalUploadForm, uploadable_types
@@ -12,8 +14,8 @@ TEMPERATURE_LOG = "temperature_log"
 DELIVERY_RECEIPT = "delivery_receipt"
 # The files that go with the delivery confirmation, in the order the form asks for them.
 CONFIRMATION_FILES = {
-    TEMPERATURE_LOG: "Temperature-logger report (PDF, JPEG or PNG)",
-    DELIVERY_RECEIPT: "Delivery receipt with time and signature (PDF, JPEG or PNG)",
+    TEMPERATURE_LOG: _("Temperature-logger report (PDF, JPEG or PNG)"),
+    DELIVERY_RECEIPT: _("Delivery receipt with time and signature (PDF, JPEG or PNG)"),
 }
 
 
@@ -27,5 +29,7 @@ def confirmation_file_form(
     form.fields["upload"].required = required
     form.fields["upload"].label = CONFIRMATION_FILES[code]
     if not required:
-        form.fields["upload"].help_text = "One is already on file; add a file only to replace it."
+        form.fields["upload"].help_text = _(
+            "One is already on file; add a file only to replace it."
+        )
     return form

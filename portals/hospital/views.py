@@ -15,6 +15,7 @@ from django.db.models import Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import Case
@@ -94,7 +95,7 @@ def _render_hospital_case(
 ) -> HttpResponse:
     load_case_page(case)
     user = request.user
-    checklist, _ = checklist_with_forms(user, case, upload_form)
+    checklist, _leftover = checklist_with_forms(user, case, upload_form)
     if confirm is None and CONFIRM_DELIVERY in available_transitions(case, user):
         confirm = _confirm_forms(user, case, checklist)
     context = {
@@ -134,11 +135,13 @@ def hospital_confirm_delivery(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     case = case_for(user, pk)
     case_check_permission(case=case, transition=CONFIRM_DELIVERY, by=user)  # 403 before the form
-    checklist, _ = checklist_with_forms(user, case, None)
+    checklist, _leftover = checklist_with_forms(user, case, None)
     form, *file_forms = _confirm_forms(user, case, checklist, request.POST, request.FILES)
     label = transition_label(CONFIRM_DELIVERY)
     if not all([form.is_valid(), *(f.is_valid() for f in file_forms)]):
-        messages.error(request, f"{label}: please correct the fields below.")
+        messages.error(
+            request, _("%(action)s: please correct the fields below.") % {"action": label}
+        )
         return _render_hospital_case(request, case, confirm=(form, *file_forms))
     file_form = None
     try:
@@ -168,9 +171,12 @@ def hospital_confirm_delivery(request: HttpRequest, pk: int) -> HttpResponse:
         file_form.add_error("upload", exc.messages)
         messages.error(
             request,
-            f"{label}: {file_form.fields['upload'].label} refused: "
+            _("%(action)s: %(file)s refused:")
+            % {"action": label, "file": file_form.fields["upload"].label}
+            + " "
             + " ".join(exc.messages)
-            + " Nothing was saved.",
+            + " "
+            + _("Nothing was saved."),
         )
         return _render_hospital_case(request, case, confirm=(form, *file_forms))
     except CaseConflict as exc:
@@ -178,13 +184,17 @@ def hospital_confirm_delivery(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("portal:hospital_case", pk=case.pk)
     except CaseActionError as exc:
         show_refusal(request, case, label, exc, form)
-        messages.info(request, "Nothing was saved; the files you chose must be chosen again.")
+        messages.info(request, _("Nothing was saved; the files you chose must be chosen again."))
         return _render_hospital_case(request, case, confirm=(form, *file_forms))
     for document in stored:
         messages.success(
             request,
-            f"Saved {document.document_type.name.split(' (')[0].lower()} "
-            f"as version {document.version}; it waits for review.",
+            _("Saved %(name)s as version %(version)s; it waits for review.")
+            % {"name": _(document.document_type.name), "version": document.version},
         )
-    messages.success(request, f"{label}: {case.reference} is now '{case.get_state_display()}'.")
+    messages.success(
+        request,
+        _("%(action)s: %(reference)s is now '%(state)s'.")
+        % {"action": label, "reference": case.reference, "state": case.get_state_display()},
+    )
     return redirect("portal:hospital_case", pk=case.pk)

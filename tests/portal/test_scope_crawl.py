@@ -117,6 +117,7 @@ def crawl(client: Client) -> tuple[set[str], set[str]]:
                 queue.append(link)
         actions |= {f["action"] for f in page.forms if f["method"] == "post"}
     actions.discard("/accounts/logout/")  # would only sign the intruder out
+    actions.discard("/family/language/")  # on every page: sets only the poster's own language
     return seen, actions
 
 

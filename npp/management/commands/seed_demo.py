@@ -40,6 +40,7 @@ from documents.models import Document, DocumentType, ReviewStatus
 from documents.services import document_review, document_upload
 from funding import demo as funding_demo
 from npp.management import demo_clinical
+from family.demo import seed_guardian_links
 from npp.management.demo_data import (
     DEMO_CASES,
     DEMO_LAB_VALUES,
@@ -88,6 +89,8 @@ class Command(BaseCommand):
         # Funding (a funded case, one ordered, one short) and a logger file with an excursion.
         funding_demo.seed(users["facilitator"])
         coldchain_demo.seed(users["hospital2"])
+        for case, url in seed_guardian_links(by=users["facilitator"]):
+            self.stdout.write(f"Guardian status link for {case.reference}: {url}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {created} new case(s), {Case.objects.count()} in all. "

@@ -726,6 +726,15 @@ ROWS: list[Row] = [
         logged(excursions=0),
         False,
     ),
+    # --- consent (registered by the family app) -------------------------------------------
+    Row(
+        "resume-after-consent-withdrawn",
+        "consent_withdrawn",
+        "resume",
+        lambda c: c.patient.consents.update(withdrawn_at=AT),
+        True,
+    ),
+    Row("resume-with-consent", "consent_withdrawn", "resume", lambda c: None, False),
 ]
 
 
