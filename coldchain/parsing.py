@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext
+
 IST = ZoneInfo("Asia/Kolkata")
 UTC = dt.UTC
 
@@ -64,12 +66,16 @@ def _decode(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            raise _refuse("not_text", "The file is not readable text; export it as CSV again.")
+            raise _refuse(
+                "not_text", gettext("The file is not readable text; export it as CSV again.")
+            )
     if b"\x00" in data:
         raise _refuse(
             "not_text",
-            "The file holds binary data, not text: upload the logger's CSV export, not a PDF, "
-            "spreadsheet or picture.",
+            gettext(
+                "The file holds binary data, not text: upload the logger's CSV export, not a PDF, "
+                "spreadsheet or picture."
+            ),
         )
     try:
         return data.decode("utf-8-sig")
@@ -105,9 +111,11 @@ def _delimiter(lines: list[str]) -> str:
                 return delim
     raise _refuse(
         "no_header",
-        "No header row naming a time (or date) column and a temperature column was found in "
-        "the first lines; this is not a logger export the system can read. Export the readings "
-        "as CSV with their column headings.",
+        gettext(
+            "No header row naming a time (or date) column and a temperature column was found in "
+            "the first lines; this is not a logger export the system can read. Export the "
+            "readings as CSV with their column headings."
+        ),
     )
 
 
@@ -118,8 +126,11 @@ def _check_cell(cell: str, line_no: int) -> None:
     if FORMULA.match(cell.strip()):
         raise _refuse(
             "formula",
-            f"Line {line_no} holds a spreadsheet formula ({cell.strip()[:20]!r}); a logger "
-            "export holds only values. Nothing was stored.",
+            gettext(
+                "Line %(line)s holds a spreadsheet formula (%(cell)s); a logger export holds "
+                "only values. Nothing was stored."
+            )
+            % {"line": line_no, "cell": repr(cell.strip()[:20])},
         )
 
 
@@ -132,10 +143,15 @@ def _parse_temperature(text: str, decimal_comma: bool, line_no: int) -> Decimal:
     except InvalidOperation:
         raise _refuse(
             "bad_temperature",
-            f"Line {line_no}: {text.strip()[:20]!r} is not a temperature.",
+            gettext("Line %(line)s: %(text)s is not a temperature.")
+            % {"line": line_no, "text": repr(text.strip()[:20])},
         )
     if not value.is_finite():
-        raise _refuse("bad_temperature", f"Line {line_no}: {text.strip()[:20]!r} is not a number.")
+        raise _refuse(
+            "bad_temperature",
+            gettext("Line %(line)s: %(text)s is not a number.")
+            % {"line": line_no, "text": repr(text.strip()[:20])},
+        )
     return value
 
 
@@ -217,32 +233,41 @@ def parse_logger_csv(
 ) -> LoggerLog:
     """Read a logger's CSV export, or raise ``LoggerFileError`` saying what is wrong."""
     if not data or not data.strip():
-        raise _refuse("empty", "The file is empty; export the logger's readings again.")
+        raise _refuse("empty", gettext("The file is empty; export the logger's readings again."))
     if len(data) > max_bytes:
         raise _refuse(
             "too_large",
-            f"The file is larger than {max_bytes // (1024 * 1024) or 1} MB; a logger's CSV export "
-            "of one trip is far smaller. Check that this is the right file.",
+            gettext(
+                "The file is larger than %(mb)s MB; a logger's CSV export of one trip is far "
+                "smaller. Check that this is the right file."
+            )
+            % {"mb": max_bytes // (1024 * 1024) or 1},
         )
     text = _decode(data)
     lines = text.splitlines()
     if len(lines) > max_rows + HEADER_SEARCH_LINES:
         raise _refuse(
             "too_many_rows",
-            f"The file has more than {max_rows:,} lines; one trip's export is far shorter.",
+            gettext("The file has more than %(rows)s lines; one trip's export is far shorter.")
+            % {"rows": f"{max_rows:,}"},
         )
     for number, line in enumerate(lines, start=1):
         if len(line) > MAX_LINE:
             raise _refuse(
                 "line_too_long",
-                f"Line {number} is {len(line):,} characters long; a logger export's lines are "
-                "short. This is not a logger file.",
+                gettext(
+                    "Line %(line)s is %(length)s characters long; a logger export's lines are "
+                    "short. This is not a logger file."
+                )
+                % {"line": number, "length": f"{len(line):,}"},
             )
     delim = _delimiter(lines)
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=delim))
     except csv.Error as exc:
-        raise _refuse("malformed", f"The file is not well-formed CSV ({exc}).")
+        raise _refuse(
+            "malformed", gettext("The file is not well-formed CSV (%(error)s).") % {"error": exc}
+        )
 
     header_index = next(
         (
@@ -256,7 +281,7 @@ def parse_logger_csv(
     if header_index is None:
         raise _refuse(
             "no_header",
-            "The header row could not be read as separate time and temperature columns.",
+            gettext("The header row could not be read as separate time and temperature columns."),
         )
     header = [c.strip() for c in rows[header_index]]
     for number, cells in enumerate(rows[: header_index + 1], start=1):
@@ -266,9 +291,11 @@ def parse_logger_csv(
     if len(temp_cols) > 1:
         raise _refuse(
             "ambiguous_columns",
-            "The header names more than one temperature column ("
-            + ", ".join(header[i] for i in temp_cols)
-            + "); export one logger's readings at a time.",
+            gettext(
+                "The header names more than one temperature column (%(columns)s); export one "
+                "logger's readings at a time."
+            )
+            % {"columns": ", ".join(header[i] for i in temp_cols)},
         )
     temp_col = temp_cols[0]
     fahrenheit = any(w in header[temp_col].lower() for w in ("°f", "(f)", "[f]", "fahrenheit"))
@@ -306,15 +333,19 @@ def parse_logger_csv(
         if len(cells) < max(temp_col, *time_parts) + 1:
             raise _refuse(
                 "short_row",
-                f"Line {line_no} has {len(cells)} column(s) where the header has {width}.",
+                gettext("Line %(line)s has %(count)s column(s) where the header has %(width)s.")
+                % {"line": line_no, "count": len(cells), "width": width},
             )
         stamp_text = " ".join(cells[p].strip() for p in time_parts)
         at = _parse_time(stamp_text, day_first=day_first, zone=zone)
         if at is None:
             raise _refuse(
                 "bad_time",
-                f"Line {line_no}: {stamp_text[:30]!r} is not a date and time the system can "
-                "read (ISO 8601, 31.12.2026 23:59, 31/12/2026 23:59 or Unix seconds).",
+                gettext(
+                    "Line %(line)s: %(text)s is not a date and time the system can read "
+                    "(ISO 8601, 31.12.2026 23:59, 31/12/2026 23:59 or Unix seconds)."
+                )
+                % {"line": line_no, "text": repr(stamp_text[:30])},
             )
         value = _parse_temperature(cells[temp_col], decimal_comma, line_no)
         if fahrenheit:
@@ -322,32 +353,46 @@ def parse_logger_csv(
         if not LOWEST <= value <= HIGHEST:
             raise _refuse(
                 "impossible_temperature",
-                f"Line {line_no}: {value} °C is outside what a shipper's logger records "
-                f"({LOWEST} to {HIGHEST} °C).",
+                gettext(
+                    "Line %(line)s: %(value)s °C is outside what a shipper's logger records "
+                    "(%(lowest)s to %(highest)s °C)."
+                )
+                % {"line": line_no, "value": value, "lowest": LOWEST, "highest": HIGHEST},
             )
         if readings and at <= readings[-1][0]:
             raise _refuse(
                 "time_not_increasing",
-                f"Line {line_no}: {stamp_text[:30]!r} is not later than the reading before it; "
-                "a logger's readings go forward in time.",
+                gettext(
+                    "Line %(line)s: %(text)s is not later than the reading before it; a "
+                    "logger's readings go forward in time."
+                )
+                % {"line": line_no, "text": repr(stamp_text[:30])},
             )
         if at > now + dt.timedelta(minutes=5):
             raise _refuse(
                 "future_time",
-                f"Line {line_no}: {stamp_text[:30]!r} is in the future; check the logger's clock "
-                "and time zone.",
+                gettext(
+                    "Line %(line)s: %(text)s is in the future; check the logger's clock and time "
+                    "zone."
+                )
+                % {"line": line_no, "text": repr(stamp_text[:30])},
             )
         readings.append((at, value))
         if len(readings) > max_rows:
             raise _refuse(
                 "too_many_rows",
-                f"The file has more than {max_rows:,} readings; one trip's export is far shorter.",
+                gettext(
+                    "The file has more than %(rows)s readings; one trip's export is far shorter."
+                )
+                % {"rows": f"{max_rows:,}"},
             )
     if len(readings) < 2:
         raise _refuse(
             "too_few_readings",
-            "The file has fewer than two readings; a trip's record needs its readings from "
-            "dispatch to receipt.",
+            gettext(
+                "The file has fewer than two readings; a trip's record needs its readings from "
+                "dispatch to receipt."
+            ),
         )
     serial = _serial(rows[:header_index])
     described = f"{layout}, '{delim}' separated" if delim != "\t" else f"{layout}, tab separated"

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from cases import access
 from cases.models import Case
@@ -57,7 +58,9 @@ def _csv_upload(data: bytes, filename: str) -> ValidatedUpload:
     """``document_upload``'s check for a logger file: the CSV was read already; store it byte
     for byte under a safe name ending in .csv."""
     if "\x00" in filename:
-        raise ValidationError("The file name contains a NUL character.", code="filename_nul")
+        raise ValidationError(
+            gettext("The file name contains a NUL character."), code="filename_nul"
+        )
     name = sanitise_filename(filename)
     if not name.lower().endswith(".csv"):
         name += ".csv"
@@ -97,8 +100,11 @@ def logger_upload(*, case: Case, by: Any, data: bytes, filename: str) -> LoggerR
         raise PermissionDenied("Only the receiving hospital or a facilitator uploads logger files.")
     if case.state != CaseState.DELIVERY:
         raise ValidationError(
-            f"The logger file is read at receipt, while the case is in delivery; "
-            f"{case.reference} is '{case.get_state_display()}'. Nothing was stored.",
+            gettext(
+                "The logger file is read at receipt, while the case is in delivery; "
+                "%(reference)s is '%(state)s'. Nothing was stored."
+            )
+            % {"reference": case.reference, "state": case.get_state_display()},
             code="not_at_receipt",
         )
     log = read_logger_file(data)
@@ -108,7 +114,8 @@ def logger_upload(*, case: Case, by: Any, data: bytes, filename: str) -> LoggerR
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.state != CaseState.DELIVERY:
             raise ValidationError(
-                f"{locked.reference} changed while the file was read; reload and try again.",
+                gettext("%(reference)s changed while the file was read; reload and try again.")
+                % {"reference": locked.reference},
                 code="conflict",
             )
         document = document_upload(

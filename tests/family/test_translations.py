@@ -36,6 +36,17 @@ TEMPLATE_AREAS = [
     "templates/cases/_calendar_grid.html",
     "templates/cases/_clinical.html",
     "templates/cases/_deadlines.html",
+    # The doctor's pages after the infusion. Left out on purpose: templates/clinical/pvpi.html
+    # (the regulator's PvPI form, a PDF filed in English) and the facilitator-only admin pages
+    # of clinical, coldchain, regulatory and funding, which stay English.
+    "templates/clinical/_slot_grid.svg.html",
+    "templates/clinical/adverse_event.html",
+    "templates/clinical/adverse_event_form.html",
+    "templates/clinical/monitoring.html",
+    "templates/clinical/outcome_form.html",
+    "templates/clinical/slot_entry.html",
+    # The hospital admin's logger upload panel and its temperature curve.
+    "coldchain/templates/coldchain",
 ]
 # Python modules whose marked strings those pages and notifications show.
 PYTHON_AREAS = [
@@ -44,6 +55,23 @@ PYTHON_AREAS = [
     "cases/states.py",
     "cases/models/case.py",
     "cases/templatetags/deadlines.py",
+    # What the doctor's pages show: forms, views, the charts, the catalogue of tests, the
+    # safety thresholds, the choices of the models and the services' refusals (clinical/admin.py,
+    # pvpi.py and exports.py are facilitator-only or the regulator's English form).
+    "clinical/catalogue.py",
+    "clinical/charts.py",
+    "clinical/forms.py",
+    "clinical/models.py",
+    "clinical/thresholds.py",
+    "clinical/views.py",
+    "clinical/services",
+    # The hospital admin's logger upload: form, view, chart, the reasons a file is refused.
+    "coldchain/charts.py",
+    "coldchain/forms.py",
+    "coldchain/models.py",
+    "coldchain/parsing.py",
+    "coldchain/services.py",
+    "coldchain/views.py",
 ]
 # Text that is meant to stay as it is: each language's own name on the language switch.
 UNTRANSLATED_ON_PURPOSE = {"English", "हिन्दी"}
