@@ -38,9 +38,9 @@ from coldchain import demo as coldchain_demo
 from documents.demo import simple_pdf, simple_png
 from documents.models import Document, DocumentType, ReviewStatus
 from documents.services import document_review, document_upload
+from family.demo import seed_guardian_links
 from funding import demo as funding_demo
 from npp.management import demo_clinical
-from family.demo import seed_guardian_links
 from npp.management.demo_data import (
     DEMO_CASES,
     DEMO_LAB_VALUES,
