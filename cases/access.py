@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 
+from .states import CaseState
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import Group, User
     from django.db.models import Model, QuerySet
@@ -252,6 +254,13 @@ def may_build_packets(user: Any, case: Case | None = None) -> bool:
     return is_facilitator(user)
 
 
+def may_keep_regulatory_file(user: Any, case: Case | None = None) -> bool:
+    """Record the regulatory and customs file of ``case`` (applicant and shipment facts, SUGAM,
+    CDSCO's queries, the certificate, the Bill of Entry), its reference data, the yearly
+    utilisation report and SUGAM-ready uploads: facilitators."""
+    return is_facilitator(user)
+
+
 def may_grant_clinical_access(user: Any, case: Case | None = None) -> bool:
     """Grant or revoke the hospital admins' clinical access on ``case``."""
     return is_facilitator(user)
@@ -308,7 +317,18 @@ TRANSITION_ROLES: dict[str, tuple[str, ...]] = {
 def may_run(user: Any, case: Case, transition: str) -> bool:
     """Whether ``user`` may run ``transition`` on ``case``, whatever state the case is in (so a
     refusal tells an outsider nothing about the state)."""
-    return any(_ROLE_ON_CASE[name](user, case) for name in TRANSITION_ROLES.get(transition, ()))
+    if any(_ROLE_ON_CASE[name](user, case) for name in TRANSITION_ROLES.get(transition, ())):
+        return True
+    # DOMAIN.md §1.5: an excursion in the logger file a hospital admin uploads at receipt puts
+    # the case on hold for the manufacturer's decision, in the upload's own transaction and as
+    # that admin. Only in delivery while such an excursion awaits a decision, so the hold is
+    # theirs to run at no other time (and never shows among their actions once on hold).
+    return (
+        transition == "hold"
+        and case.state == CaseState.DELIVERY
+        and is_hospital_admin_of(user, case)
+        and excursion_awaiting_decision(case)
+    )
 
 
 def transition_permission(transition: str) -> Callable[[Model, Any], bool]:
@@ -384,6 +404,47 @@ def may_choose_language(user: Any) -> bool:
     return role(user) is not None
 
 
+# --- Funding and cold-chain evidence (the funding and coldchain apps) ----------------------
+
+
+def may_see_funding(user: Any, case: Case) -> bool:
+    """A case's quote, funding sources and receipts: the family's money, facilitators only."""
+    return is_facilitator(user)
+
+
+def may_manage_funding(user: Any, case: Case) -> bool:
+    """Record the manufacturer's quote, a funding source or a receipt: facilitators."""
+    return is_facilitator(user)
+
+
+def may_see_cold_chain(user: Any, case: Case) -> bool:
+    """The logger's temperature record of a kit: shipment side, everyone who sees the case."""
+    return may_see_case(user, case)
+
+
+def may_upload_logger_data(user: Any, case: Case) -> bool:
+    """The logger's CSV export at receipt: the receiving hospital's admins and facilitators."""
+    return is_facilitator(user) or is_hospital_admin_of(user, case)
+
+
+def may_decide_excursion(user: Any, case: Case) -> bool:
+    """Record the manufacturer's decision on a temperature excursion: facilitators."""
+    return is_facilitator(user)
+
+
+def excursion_awaiting_decision(case: Case) -> bool:
+    """Whether a logger record of ``case`` shows an excursion the manufacturer has not decided
+    on yet. The record is the coldchain app's ``LoggerRecord``; cases sits below it and reads
+    it through its reverse relation on ``Case``, as ``clinical_access_grant``."""
+    return (
+        type(case)
+        ._default_manager.filter(
+            pk=case.pk, logger_records__excursion_count__gt=0, logger_records__decision=""
+        )
+        .exists()
+    )
+
+
 # --- Reminders --------------------------------------------------------------------------------
 
 
@@ -401,3 +462,27 @@ def notifications_visible_to(user: Any) -> QuerySet[Notification]:
     return Notification.objects.filter(
         recipient=user, channel=Channel.IN_APP, case__in=cases_visible_to(user).values("pk")
     )
+
+
+# --- After the infusion (the clinical app asks these) ---------------------------------------
+
+
+def may_decide_safety_signal(user: Any, case: Case) -> bool:
+    """Close a safety signal with a decision: the treating doctor (DOMAIN.md §1.8-1.9: the
+    doctor decides what a crossed threshold means for the child)."""
+    return is_treating_doctor(user, case)
+
+
+def may_report_adverse_event(user: Any, case: Case) -> bool:
+    """Report or complete an adverse event: the treating doctor or a facilitator."""
+    return is_facilitator(user) or is_treating_doctor(user, case)
+
+
+def may_forward_adverse_event(user: Any, case: Case) -> bool:
+    """Record that an adverse event was forwarded to the manufacturer: a facilitator."""
+    return is_facilitator(user)
+
+
+def may_record_outcome(user: Any, case: Case) -> bool:
+    """Motor milestones and support after the infusion: the treating doctor or a facilitator."""
+    return is_facilitator(user) or is_treating_doctor(user, case)

@@ -3,18 +3,28 @@ the help page."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from cases import access
 from cases.models import Hospital, Product
+from clinical.selectors import open_signals
+from funding.charts import in_lakh
+from funding.money import format_inr
+from funding.selectors import waiting_on_money
 
 from . import next_deadlines, selectors, stages
 from .charts import grouped_hbar_chart, hbar_chart
+
+# The dashboard lists at most this many open safety signals, oldest first.
+SIGNALS_SHOWN = 20
 
 
 def _facilitator_only(request: HttpRequest) -> None:
@@ -44,6 +54,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     week = selectors.this_week(cases, now, params)
     risk = selectors.birthday_risk(cases, now, params)
     selectors.attach_cases([*attention, *week, risk])
+    money = waiting_on_money(cases)
     context = {
         **admin.site.each_context(request),
         "title": "Dashboard",
@@ -61,8 +72,27 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             unit=" d",
         ),
         "durations": durations,
+        "money_chart": hbar_chart(
+            "Cases waiting on money",
+            [
+                {
+                    "label": f"{row['case'].reference} {row['case'].patient.full_name}"[:28],
+                    "value": in_lakh(row["short"]),
+                    "href": reverse("admin:cases_case_change", args=[row["case"].pk])
+                    + "#npp-funding",
+                }
+                for row in money
+            ],
+            description="Cases not yet ordered whose money received, net of platform fees, "
+            "does not cover the manufacturer's quote: the amount short in lakh rupees; each bar "
+            "opens the case.",
+            unit=" lakh",
+        ),
+        "money_waiting": money,
+        "money_short_total": format_inr(sum((row["short"] for row in money), Decimal("0"))),
         "stats_at": stats_at,
         "attention": attention,
+        "signals": list(open_signals(cases)[:SIGNALS_SHOWN]),
         "week": week,
         "risk": risk,
         "top": selectors.TOP,

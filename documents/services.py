@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -32,7 +32,7 @@ from .models import (
     DocumentType,
     ReviewStatus,
 )
-from .validation import check_sample_date, validate_upload
+from .validation import ValidatedUpload, check_sample_date, validate_upload
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +71,14 @@ def document_upload(
     filename: str,
     by: Any,
     review_status: str = ReviewStatus.PENDING,
+    validate: Callable[[bytes, str], ValidatedUpload] = validate_upload,
     **lab_values: Any,
 ) -> Document:
     """Validate ``data`` and store it as the next version of ``document_type`` on ``case``.
+
+    ``validate`` decides what the bytes are (``validate_upload``: PDF, JPEG, PNG); an app that
+    reads another format itself passes its own (the coldchain app's logger CSV), which must
+    raise ``ValidationError`` or return the ``ValidatedUpload`` to store.
 
     Raises ``ValidationError`` (bad file or lab values, a closed or cancelled case) or
     ``PermissionDenied``; in every case nothing is stored. The file is checked before anything
@@ -87,7 +92,7 @@ def document_upload(
     _refuse_if_ended(case)
     if isinstance(lab_values.get("sample_taken_on"), dt.date):  # else full_clean refuses it
         _check_sample_date(case, lab_values["sample_taken_on"])
-    upload = validate_upload(data, filename)
+    upload = validate(data, filename)
     document = None
     try:
         with transaction.atomic():

@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "npp.apps.NppStaticFilesConfig",  # django.contrib.staticfiles, less an unused bundle
+    "django.contrib.staticfiles",
     "django_fsm",
     "django_fsm_log",
     "axes",
@@ -74,6 +74,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "cases",
     "documents",
+    "clinical",
+    "regulatory",
+    # Between documents and the portals: the portals, the dashboard and the admin's case page
+    # (extended by each app registered later) read them.
+    "funding",
+    "coldchain",
     "portals",
     "dashboard",
     "webhooks",
@@ -230,6 +236,22 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "family.Breach",
     "family.BreachAffectedCase",
     "family.LanguagePreference",
+    "clinical.LabValue",
+    "clinical.TmaCheck",
+    "clinical.SafetySignal",
+    "clinical.SteroidCourse",
+    "clinical.AdverseEvent",
+    "clinical.AdverseEventForward",
+    "clinical.Outcome",
+    "regulatory.RegulatoryFile",
+    "regulatory.CdscoQuery",
+    "regulatory.ExemptionNotification",
+    "regulatory.PortOfficeDetail",
+    "regulatory.TariffHeading",
+    "funding.Quote",
+    "funding.Source",
+    "funding.Receipt",
+    "coldchain.LoggerRecord",
 )
 LOGIN_REDIRECT_URL = "/portal/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -444,6 +466,9 @@ NPP_FACILITATOR_LICENCE = env.str("NPP_FACILITATOR_LICENCE", default="DEMO-LICEN
 
 # Uploads: PDF, JPEG or PNG by content, at most this many bytes.
 NPP_UPLOAD_MAX_BYTES = env.int("NPP_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# SUGAM takes each enclosure as a PDF of "about 2 MB" (DOMAIN.md §9, reported, not confirmed):
+# the SUGAM-ready downloads (regulatory.compression) are compressed under this many bytes.
+NPP_SUGAM_UPLOAD_MAX_BYTES = env.int("NPP_SUGAM_UPLOAD_MAX_BYTES", default=2_000_000)
 # Images above this many pixels are refused (an A4 page scanned at 600 dpi is about 35 MP).
 NPP_UPLOAD_MAX_IMAGE_PIXELS = env.int("NPP_UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
 # PDFs above this many pages are refused (a full application packet has a few dozen).
@@ -460,6 +485,18 @@ NPP_WEIGHT_MAX_AGE_DAYS = env.int("NPP_WEIGHT_MAX_AGE_DAYS", default=14)
 NPP_WEIGHT_INFUSION_DAY_MAX_AGE_DAYS = env.int("NPP_WEIGHT_INFUSION_DAY_MAX_AGE_DAYS", default=0)
 # DOMAIN.md §1.5 [label]: therapy must start within 14 days of receipt.
 NPP_COLD_CHAIN_DAYS = env.int("NPP_COLD_CHAIN_DAYS", default=14)
+# Funding (DOMAIN.md §9): `funds_short` blocks the kit order while the money received does not
+# cover the quote. On: also while no quote is recorded at all. Off by default so that cases
+# funded outside the system (and those opened before funding was tracked) are not blocked;
+# turn it on once every case's funding is entered here.
+NPP_FUNDING_QUOTE_REQUIRED = env.bool("NPP_FUNDING_QUOTE_REQUIRED", default=False)
+# Cold-chain evidence (DOMAIN.md §1.5): the kit travels at or below this temperature; a logger
+# reading above it is an excursion.
+NPP_COLD_CHAIN_LIMIT_CELSIUS = env.float("NPP_COLD_CHAIN_LIMIT_CELSIUS", default=-60.0)
+# The logger's CSV export: larger files and longer series are refused (a 15-day trip logged
+# every minute is about 21,600 rows).
+NPP_LOGGER_CSV_MAX_BYTES = env.int("NPP_LOGGER_CSV_MAX_BYTES", default=5 * 1024 * 1024)
+NPP_LOGGER_CSV_MAX_ROWS = env.int("NPP_LOGGER_CSV_MAX_ROWS", default=100_000)
 # DOMAIN.md §1.5 [label]: infuse a drawn syringe within 8 hours of drawing it up.
 NPP_SYRINGE_HOURS = env.int("NPP_SYRINGE_HOURS", default=8)
 # Foundation issue: a case may close 90 days after infusion (about 3 months of monitoring),
@@ -469,6 +506,9 @@ NPP_MONITORING_DAYS = env.int("NPP_MONITORING_DAYS", default=90)
 # Reminder thresholds (issue defaults); see cases/reminders/.
 NPP_REMINDER_DOCUMENTS_EVERY_DAYS = env.int("NPP_REMINDER_DOCUMENTS_EVERY_DAYS", default=3)
 NPP_REMINDER_PERMIT_EXPIRY_DAYS = env.int("NPP_REMINDER_PERMIT_EXPIRY_DAYS", default=30)
+# [default] An open CDSCO query (regulatory.reminders): the facilitator is told this many days
+# before its due date, and again the morning after it while it is still open.
+NPP_REMINDER_CDSCO_QUERY_DAYS = env.int("NPP_REMINDER_CDSCO_QUERY_DAYS", default=2)
 NPP_REMINDER_COLD_CHAIN_DAY = env.int("NPP_REMINDER_COLD_CHAIN_DAY", default=10)
 NPP_REMINDER_LAB_OVERDUE_DAYS = env.int("NPP_REMINDER_LAB_OVERDUE_DAYS", default=2)
 # The dashboard's statistics over months (days per stage, the prediction's medians) are
@@ -496,6 +536,22 @@ NPP_ULN = {
     "ast": Decimal(env.str("NPP_ULN_AST", default="40")),
     "total_bilirubin": Decimal(env.str("NPP_ULN_TOTAL_BILIRUBIN", default="1.2")),
 }
+# After the infusion (clinical app, issue 15). Thresholds DOMAIN.md does not give a number for
+# are settings [default, unconfirmed]: a platelet count below this fraction of the baseline
+# opens a signal (DOMAIN.md §1.8-1.9 "a fall from baseline"), and a troponin-I above this
+# multiple of the baseline when the lab printed no ULN ("a rise").
+NPP_SIGNAL_PLATELET_FALL_FRACTION = Decimal(
+    env.str("NPP_SIGNAL_PLATELET_FALL_FRACTION", default="0.5")
+)
+NPP_SIGNAL_TROPONIN_RISE_FACTOR = Decimal(env.str("NPP_SIGNAL_TROPONIN_RISE_FACTOR", default="2"))
+# Forwarding adverse events to the manufacturer (DOMAIN.md §5.1 [default, unconfirmed]): serious
+# within 24 hours of awareness, non-serious within 15 days; reminded this long before the end.
+NPP_AE_FORWARD_SERIOUS_HOURS = env.int("NPP_AE_FORWARD_SERIOUS_HOURS", default=24)
+NPP_AE_FORWARD_NON_SERIOUS_DAYS = env.int("NPP_AE_FORWARD_NON_SERIOUS_DAYS", default=15)
+NPP_AE_REMIND_SERIOUS_HOURS_BEFORE = env.int("NPP_AE_REMIND_SERIOUS_HOURS_BEFORE", default=6)
+NPP_AE_REMIND_NON_SERIOUS_DAYS_BEFORE = env.int("NPP_AE_REMIND_NON_SERIOUS_DAYS_BEFORE", default=3)
+# The manufacturer's safety desk that receives forwarded adverse events.
+NPP_AE_MANUFACTURER_SAFETY_EMAIL = env.str("NPP_AE_MANUFACTURER_SAFETY_EMAIL", default="")
 # The privacy notice guardians read before consenting (DPDP Act 2023 s.5); bump on each change.
 NPP_PRIVACY_NOTICE_VERSION = env.str("NPP_PRIVACY_NOTICE_VERSION", default="2026-11")
 NPP_SITE_URL = env.str("NPP_SITE_URL", default="http://127.0.0.1:8000")

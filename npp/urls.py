@@ -33,8 +33,10 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("accounts/", include("npp.auth_urls")),
     path("portal/", include("portals.urls")),
+    path("clinical/", include("clinical.urls")),
     path("healthz", healthz, name="healthz"),
     path("documents/", include("documents.urls")),
+    path("cold-chain/", include("coldchain.urls")),
     # Signed inbound events from couriers and temperature loggers (CSRF-exempt there only).
     path("webhooks/", include("webhooks.urls")),
     path("api/v1/", include("api.urls")),

@@ -52,7 +52,8 @@ _DB_FIXTURES = {
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """The rows data migrations seed (product, Facilitators group, document checklist).
+    """The rows data migrations seed (product, Facilitators group, document checklist,
+    the regulatory reference data).
 
     A transactional test flushes the database when it ends, taking them along; every
     database test therefore makes sure they exist (inside its own transaction when it has
@@ -72,6 +73,7 @@ def _reference_data(request):
         "cases.migrations.0002_seed_product_and_group",
         "documents.migrations.0002_seed_document_types",
         "documents.migrations.0006_review_before_gate",
+        "regulatory.migrations.0002_seed_reference_data",
     ):
         importlib.import_module(module).seed(apps, None)
 

@@ -257,12 +257,76 @@ def upload_document(
     return document
 
 
+# What a complete regulatory file records (regulatory.models.RegulatoryFile), relative to now.
+def regulatory_file_values(case) -> dict:
+    from regulatory.models import TariffHeading
+
+    now = timezone.now()
+    today = timezone.localdate()
+    return {
+        "applicant_address": "14, 2nd Cross, Jayalakshmipuram",
+        "applicant_city": "Mysuru",
+        "applicant_district": "Mysuru",
+        "applicant_state": "Karnataka",
+        "applicant_pin": "570012",
+        "applicant_occupation": "Software engineer",
+        "importer_name": f"{case.patient.guardian_name}, for the patient's personal use",
+        "importer_address": "14, 2nd Cross, Jayalakshmipuram, Mysuru 570012",
+        "consignee_name": f"{case.patient.guardian_name}, care of {case.hospital.name}",
+        "consignee_address": f"{case.hospital.address}, {case.hospital.city}",
+        "sugam_application_number": "SUGAM-12A-2026-000417",
+        "sugam_submitted_at": now - dt.timedelta(days=1),
+        "permit_received_at": now - dt.timedelta(hours=20),
+        "certificate_authority": "dmo",
+        "certificate_office": "District Health Office, Mysuru",
+        "certificate_number": "DHO/MYS/RD/2026/088",
+        "certificate_date": today - dt.timedelta(days=3),
+        "consignor_name": "Novartis Gene Therapies, Inc.",
+        "consignor_address": "2275 Half Day Road, Bannockburn, IL 60015, USA",
+        "country_of_origin": "United States of America",
+        "country_of_export": "United States of America",
+        "invoice_number": "NGT-INV-2026-5521",
+        "invoice_date": today - dt.timedelta(days=2),
+        "invoice_value": Decimal("2125000.00"),
+        "invoice_currency": "USD",
+        "tariff_heading": TariffHeading.objects.get(heading="3002"),
+        "batch_number": "AVXB2611",
+        "batch_expiry": today + dt.timedelta(days=180),
+        "quantity_kits": 1,
+        "quantity_vials": 6,
+        "gross_weight_kg": Decimal("38.50"),
+        "net_weight_kg": Decimal("0.310"),
+        "dry_ice_kg": Decimal("30.00"),
+        "bill_of_entry_number": "7300001",
+        "bill_of_entry_date": today,
+        "broker_name": "Skyline Customs Brokers",
+        "broker_licence": "CB/BLR/1187",
+        "duty_assessed_inr": Decimal("0"),
+        "out_of_charge_at": now - dt.timedelta(hours=1),
+    }
+
+
+def give_regulatory_file(case, by, **overrides):
+    """A complete regulatory file on ``case`` (applicant, SUGAM, certificate, shipment, Bill
+    of Entry), recorded by a facilitator through the service."""
+    from regulatory.services import regulatory_file_update
+
+    facilitator = by if by.is_staff else FacilitatorFactory(username="reviewer")
+    return regulatory_file_update(
+        case=case, by=facilitator, **{**regulatory_file_values(case), **overrides}
+    )
+
+
 def give_documents(case, target: str, by) -> None:
     """Accepted documents for everything ``case`` needs before entering ``target`` (and, for
-    the regulator, an application packet newer than them)."""
+    the regulator, an application packet newer than them), and from the regulator on a
+    complete regulatory file."""
     from documents.models import DocumentType
     from documents.packets.services import packet_blockers
+    from regulatory.models import RegulatoryFile
 
+    if target != CaseState.DOCUMENTS and not RegulatoryFile.objects.filter(case=case).exists():
+        give_regulatory_file(case, by)
     for doc_type in DocumentType.objects.filter(required_before=target):
         if not case.documents.filter(document_type=doc_type).exists():
             upload_document(case, doc_type.code, by)

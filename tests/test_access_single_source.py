@@ -17,7 +17,17 @@ import pytest
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-SCANNED = ("npp", "cases", "documents", "portals", "dashboard", "api", "webhooks")
+SCANNED = (
+    "npp",
+    "cases",
+    "documents",
+    "portals",
+    "dashboard",
+    "api",
+    "webhooks",
+    "funding",
+    "coldchain",
+)
 
 # The modules that may decide access: the access module, and the old names it re-exports
 # (thin: test_the_re_export_decides_nothing below).

@@ -7,13 +7,19 @@
 - ``views``: the admin buttons, the JSON progress endpoint and the case-page panel.
 - The task is ``documents.tasks.build_packet_task``.
 
-This module holds what both context builders share. It imports no model at import time:
-``documents.models`` imports ``.models`` while it is itself being loaded.
+This module holds what both context builders share, and the two hooks an app above
+documents plugs into from its ``AppConfig.ready()`` (``regulatory`` does): a *facts provider*
+(``register_facts_provider``) gives a packet the facts documents does not own (the applicant's
+address and occupation, the shipment's invoice, the exemption claimed...) or refuses the build
+with ``PacketError`` naming each missing one; ``register_enclosure_codes`` adds document types
+to what a packet encloses. It imports no model at import time: ``documents.models`` imports
+``.models`` while it is itself being loaded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +40,44 @@ class PacketError(Exception):
     def __init__(self, messages: list[str] | str) -> None:
         self.messages = [messages] if isinstance(messages, str) else list(messages)
         super().__init__(" ".join(self.messages))
+
+
+# (case, kind) -> extra template context; raises PacketError naming every missing fact.
+FactsProvider = Callable[["Case", str], dict[str, Any]]
+_FACTS_PROVIDERS: list[FactsProvider] = []
+_EXTRA_ENCLOSURES: dict[str, list[str]] = {}
+
+
+def register_facts_provider(provider: FactsProvider) -> FactsProvider:
+    """Add ``provider`` to every packet build (registering it again changes nothing)."""
+    if provider not in _FACTS_PROVIDERS:
+        _FACTS_PROVIDERS.append(provider)
+    return provider
+
+
+def register_enclosure_codes(kind: str, codes: tuple[str, ...] | list[str]) -> None:
+    """Have the ``kind`` packet enclose the document types ``codes`` too, after its own."""
+    extra = _EXTRA_ENCLOSURES.setdefault(kind, [])
+    extra.extend(code for code in codes if code not in extra)
+
+
+def extra_enclosure_codes(kind: str) -> tuple[str, ...]:
+    return tuple(_EXTRA_ENCLOSURES.get(kind, ()))
+
+
+def provided_facts(case: Case, kind: str) -> dict[str, Any]:
+    """The context every registered provider gives the ``kind`` packet of ``case``; one
+    ``PacketError`` with every provider's missing facts when any is missing."""
+    facts: dict[str, Any] = {}
+    missing: list[str] = []
+    for provider in _FACTS_PROVIDERS:
+        try:
+            facts.update(provider(case, kind))
+        except PacketError as exc:
+            missing += exc.messages
+    if missing:
+        raise PacketError(missing)
+    return facts
 
 
 @dataclass

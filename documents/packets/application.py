@@ -1,7 +1,8 @@
 """The regulatory application packet: what the templates need, computed from a case.
 
 Parts, in order (``templates/packets/application.html``): cover letter to the CDSCO port office
-named on the hospital, Form 12A filled from the case (only the fields DOMAIN.md §2.1 lists),
+named on the hospital, Form 12A filled from the case (the fields DOMAIN.md §2.1 lists; the
+applicant's address, occupation and the country of export come from the facts providers),
 the case summary with the dose plan and the baseline labs, the index, then the enclosures.
 Figures come from ``cases.clinical`` (dose plan, ULN and titre threshold), never from here.
 """
@@ -12,7 +13,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from cases import clinical
@@ -24,6 +24,7 @@ from . import (
     common_context,
     dose_plan_for,
     port_office_label,
+    provided_facts,
     scientific,
 )
 
@@ -44,7 +45,9 @@ LAB_ROWS = (
 def context(
     *, case: Case, enclosures: list[Enclosure], generated_at: dt.datetime, by: Any
 ) -> dict[str, Any]:
-    """Everything ``application.html`` shows; raises ``PacketError`` if the case lacks it."""
+    """Everything ``application.html`` shows; raises ``PacketError`` if the case lacks it
+    (the facts the registered providers give, e.g. the applicant's address, included)."""
+    facts = provided_facts(case, "application")
     weight, dose = dose_plan_for(case.patient)
     lab_documents = [e for e in enclosures if e.document.document_type.is_lab]
     uln = clinical.uln_limits()
@@ -63,7 +66,6 @@ def context(
         "dose": dose,
         "dose_per_kg": scientific(clinical.DOSE_VG_PER_KG),
         "dose_vg": scientific(dose.dose_vg),
-        "country_of_origin": getattr(settings, "NPP_DRUG_COUNTRY_OF_ORIGIN", ""),
         "prescription": _first(enclosures, "prescription"),
         "labs": [
             _lab_row(name, test, unit, liver, lab_documents, uln)
@@ -72,6 +74,7 @@ def context(
         "uln": uln,
         "liver_multiple": clinical.LIVER_ULN_MULTIPLE,
         "titer": _titer(lab_documents),
+        **facts,
     }
 
 

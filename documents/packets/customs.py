@@ -1,12 +1,16 @@
 """The customs packet for the customs broker: what the templates need, computed from a case.
 
-Parts (``templates/packets/customs.html``): a cover letter to customs at the arrival port
-claiming the basic customs duty exemption for a rare-disease drug imported for personal use
-(DOMAIN.md §3.1, in its words), the shipment facts, the index, then the enclosures: the
-rare-disease certificate, the Form 12B permit, the commercial invoice and the air waybill.
+Parts (``templates/packets/customs.html``): a cover letter to the port officer and the customs
+broker at the arrival port claiming the basic customs duty exemption for a rare-disease drug
+imported for personal use (DOMAIN.md §3.1, in its words, with the notification reference the
+facts providers give), the shipment facts, the index, then the enclosures: the Form 12B
+permit, the rare-disease certificate, the prescription, the patient's and guardian's ID, the
+commercial invoice and the air waybill, then what providers add (the packing list and the
+certificate of analysis, from ``regulatory``).
 
-Nothing clinical goes in: the customs packet is a shipment-side document that hospital admins
-may see, so it names the patient and the kit but carries no diagnosis details or lab values.
+No lab value or diagnosis detail is printed, but the prescription and the IDs are enclosed
+(DOMAIN.md §3.2: copies go with the Bill of Entry), so the customs packet is not a
+shipment-side document any more: hospital admins see it only with clinical access.
 """
 
 from __future__ import annotations
@@ -14,11 +18,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
-
 from cases.models import Case
 
-from . import Enclosure, PacketError, arrival_point, common_context, dose_plan_for
+from . import (
+    Enclosure,
+    PacketError,
+    arrival_point,
+    common_context,
+    dose_plan_for,
+    extra_enclosure_codes,
+    provided_facts,
+)
 
 TEMPLATE = "packets/customs.html"
 TITLE = "Customs packet: basic customs duty exemption (rare disease, personal use)"
@@ -29,13 +39,22 @@ STORAGE_CONDITION = "Frozen at or below -60 °C until receipt at the hospital ph
 # DOMAIN.md §3.1: IGST is exempt for these products imported for personal use.
 IGST_EXEMPT_PRODUCTS = frozenset({"Zolgensma", "Viltepso"})
 
-# The enclosures, in index order (DOMAIN.md §3.2).
+# The enclosures, in index order (DOMAIN.md §3.2); ``enclosure_codes`` adds the registered.
 ENCLOSURE_CODES = (
-    "rare_disease_certificate",
     "form_12b_permit",
+    "rare_disease_certificate",
+    "prescription",
+    "patient_id",
     "commercial_invoice",
     "air_waybill",
 )
+
+
+def enclosure_codes() -> tuple[str, ...]:
+    return ENCLOSURE_CODES + tuple(
+        c for c in extra_enclosure_codes("customs") if c not in ENCLOSURE_CODES
+    )
+
 
 _REQUIRED_FACTS = (
     ("awb_number", "Enter the air waybill (AWB) number before building the customs packet."),
@@ -50,6 +69,10 @@ def context(
 ) -> dict[str, Any]:
     """Everything ``customs.html`` shows; raises ``PacketError`` if a shipment fact is missing."""
     missing = [message for name, message in _REQUIRED_FACTS if not getattr(case, name)]
+    try:
+        facts = provided_facts(case, "customs")
+    except PacketError as exc:
+        missing += exc.messages
     if missing:
         raise PacketError(missing)
     _, dose = dose_plan_for(case.patient)
@@ -66,11 +89,12 @@ def context(
         "arrival_point": arrival_point(case.hospital),
         "dose": dose,
         "storage_condition": STORAGE_CONDITION,
-        # DOMAIN.md §3.1: notification numbers are unconfirmed; printed only when configured.
-        "exemption_notification": getattr(settings, "NPP_BCD_EXEMPTION_NOTIFICATION", ""),
         "igst_exempt": case.product.name in IGST_EXEMPT_PRODUCTS,
         "certificate": by_code.get("rare_disease_certificate"),
         "permit": by_code.get("form_12b_permit"),
         "invoice": by_code.get("commercial_invoice"),
         "awb": by_code.get("air_waybill"),
+        "prescription": by_code.get("prescription"),
+        "patient_id": by_code.get("patient_id"),
+        **facts,
     }

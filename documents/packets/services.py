@@ -52,6 +52,7 @@ from . import (
     document_label,
     generated_text,
     in_sentence,
+    provided_facts,
 )
 from .models import ACTIVE_STATUSES, MAX_ATTEMPTS, BuildStatus, PacketBuild, PacketKind
 
@@ -86,7 +87,7 @@ def select_enclosures(case: Case, kind: str) -> list[Document]:
     """The newest version of each document ``kind`` encloses; all must be accepted and valid."""
     lines = checklist(case, _TARGETS[kind])
     if kind == PacketKind.CUSTOMS:
-        order = {code: i for i, code in enumerate(customs.ENCLOSURE_CODES)}
+        order = {code: i for i, code in enumerate(customs.enclosure_codes())}
         lines = sorted(
             (line for line in lines if line.document_type.code in order),
             key=lambda line: order[line.document_type.code],
@@ -332,6 +333,7 @@ def packet_build_request(*, case: Case, kind: str, by: Any) -> PacketBuild:
         raise PermissionDenied("Only facilitators build packets.")
     # What is already known to stop the build is said now, not by a failed build later.
     select_enclosures(case, kind)
+    provided_facts(case, kind)
     with transaction.atomic():
         # Lock the case so two clicks queue one build between them.
         Case.objects.select_for_update().only("pk").get(pk=case.pk)

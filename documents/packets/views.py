@@ -23,7 +23,7 @@ from cases import access
 from cases.models import Case
 from cases.states import CaseState
 
-from . import PacketError
+from . import PacketError, provided_facts
 from .models import BuildStatus, PacketBuild, PacketKind
 from .services import PACKET_TYPE_CODES, packet_blockers, packet_build_request, select_enclosures
 
@@ -122,11 +122,15 @@ def packet_panel(user: Any, case: Case) -> dict[str, Any]:
     kinds = []
     for kind in PacketKind:
         latest = builds.get(kind.value)
+        missing: list[str] = []
         try:
             select_enclosures(case, kind.value)
-            missing: list[str] = []
         except PacketError as exc:
             missing = exc.messages
+        try:
+            provided_facts(case, kind.value)
+        except PacketError as exc:
+            missing += exc.messages
         kinds.append(
             {
                 "missing": missing,

@@ -31,6 +31,7 @@ from cases.clock import IST
 from cases.models import Case
 from documents.demo import simple_pdf, simple_png
 from documents.models import Document, DocumentType, ReviewStatus
+from regulatory.models import TariffHeading
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,13 @@ LAB_UPLOADS = {  # the sample date is yesterday's
 }
 FILED_APPLICATION = ["form_12a"]
 PERMIT_PAPERS = ["form_12b_permit", "rare_disease_certificate"]
-SHIPPING_PAPERS = ["commercial_invoice", "air_waybill", "bill_of_entry"]
+SHIPPING_PAPERS = [
+    "commercial_invoice",
+    "air_waybill",
+    "packing_list",
+    "certificate_of_analysis",
+    "bill_of_entry",
+]
 HOSPITAL_FILES = ["temperature_log", "delivery_receipt"]
 # An error message (admin, portal) or the admin's "Please correct the errors below."
 ERRORS = re.compile(
@@ -236,6 +243,19 @@ def accept_pending(facilitator: Client, case: Case) -> None:
     assert not Document.objects.filter(case=case, review_status=ReviewStatus.PENDING).exists()
 
 
+def record_in_file(facilitator: Client, case: Case, values: dict) -> None:
+    """The case page's "Regulatory and customs file" link, the file's form, Save."""
+    opened = facilitator.get(f"/admin/regulatory/regulatoryfile/for-case/{case.pk}/")
+    assert opened.status_code == 302
+    submit(facilitator, opened["Location"], values, form_id="regulatoryfile_form")
+
+
+def _split(moment: dt.datetime) -> tuple[str, str]:
+    """The admin's date and time inputs of a datetime, in India time."""
+    local_time = timezone.localtime(moment, IST)
+    return local_time.date().isoformat(), local_time.strftime("%H:%M:%S")
+
+
 def run(client: Client, case: Case, transition: str, values: dict | None = None) -> Case:
     """A transition's form: on the admin case page, or on the portal case page."""
     prefixed = {f"{transition}-{name}": value for name, value in (values or {}).items()}
@@ -293,7 +313,20 @@ def test_the_readme_demo_script_takes_aarav_sharma_from_application_to_closed(
     doctor_uploads(doctor, case, DOCTOR_UPLOADS, LAB_UPLOADS)
     # 3. The facilitator accepts them in Documents.
     accept_pending(facilitator, case)
-    # 4. ... builds the application packet on the case page (the worker renders it) ...
+    # 4. The facilitator records the applicant's facts Form 12A asks for in the case's
+    # regulatory file (the new file suggests the importer, consignee and consignor) ...
+    record_in_file(
+        facilitator,
+        case,
+        {
+            "applicant_address": "12, 3rd Main Road, JP Nagar",
+            "applicant_district": "Bengaluru Urban",
+            "applicant_pin": "560078",
+            "applicant_occupation": "Software engineer",
+            "country_of_export": "United States of America",
+        },
+    )
+    # ... builds the application packet on the case page (the worker renders it) ...
     with django_capture_on_commit_callbacks(execute=True):
         submit(
             facilitator,
@@ -303,9 +336,20 @@ def test_the_readme_demo_script_takes_aarav_sharma_from_application_to_closed(
     # 5. ... and submits it to the regulator.
     case = run(facilitator, case, "submit_to_regulator")
     assert case.state == "regulatory_review"
-    # 6. The filed Form 12A, uploaded and accepted; the permit recorded.
+    # 6. The filed Form 12A, uploaded and accepted; the SUGAM application in the file; the
+    # permit recorded.
     facilitator_uploads(facilitator, case, FILED_APPLICATION)
     accept_pending(facilitator, case)
+    submitted_on, submitted_at = _split(now - dt.timedelta(minutes=5))
+    record_in_file(
+        facilitator,
+        case,
+        {
+            "sugam_application_number": "SUGAM/12A/2026/4242",
+            "sugam_submitted_at_0": submitted_on,
+            "sugam_submitted_at_1": submitted_at,
+        },
+    )
     case = run(
         facilitator,
         case,
@@ -335,9 +379,41 @@ def test_the_readme_demo_script_takes_aarav_sharma_from_application_to_closed(
         },
     )
     assert case.state == "customs"
-    # 10. The shipping papers, uploaded and accepted; customs cleared.
+    # 10. The shipping papers, uploaded and accepted; the shipment, the certificate and the
+    # Bill of Entry in the file; customs cleared.
     facilitator_uploads(facilitator, case, SHIPPING_PAPERS)
     accept_pending(facilitator, case)
+    out_on, out_at = _split(now - dt.timedelta(minutes=2))
+    record_in_file(
+        facilitator,
+        case,
+        {
+            "consignor_address": "2275 Half Day Road, Bannockburn, IL 60015, USA",
+            "importer_address": "12, 3rd Main Road, JP Nagar, Bengaluru 560078",
+            "country_of_origin": "United States of America",
+            "invoice_number": "NGT-INV-4242",
+            "invoice_date": now.date().isoformat(),
+            "invoice_value": "2125000",
+            "invoice_currency": "USD",
+            "tariff_heading": str(TariffHeading.objects.get(heading="3002").pk),
+            "batch_number": "AVXB4242",
+            "batch_expiry": (now.date() + dt.timedelta(days=180)).isoformat(),
+            "quantity_vials": "6",
+            "gross_weight_kg": "38.5",
+            "net_weight_kg": "0.31",
+            "dry_ice_kg": "30",
+            "certificate_authority": "dmo",
+            "certificate_office": "District Health Office, Bengaluru Urban",
+            "certificate_number": "DHO/BLR/RD/2026/4242",
+            "certificate_date": now.date().isoformat(),
+            "bill_of_entry_number": "7304242",
+            "bill_of_entry_date": now.date().isoformat(),
+            "broker_name": "Skyline Customs Brokers",
+            "duty_assessed_inr": "0",
+            "out_of_charge_at_0": out_on,
+            "out_of_charge_at_1": out_at,
+        },
+    )
     case = run(facilitator, case, "clear_customs", {"bill_of_entry_number": "7304242"})
     assert case.state == "delivery"
     # 11. hospital1 confirms receipt with the two files and schedules the infusion at noon.

@@ -68,6 +68,7 @@ def collecting_documents(doctor1, facilitator):
     )
     for doc_type in DocumentType.objects.filter(required_before="regulatory_review"):
         upload_document(case, doc_type.code, facilitator)
+    factories.give_regulatory_file(case, facilitator)  # what Form 12A prints of the applicant
     assert not case.documents.filter(document_type__code="application_packet").exists()
     return case
 

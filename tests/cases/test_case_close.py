@@ -81,9 +81,20 @@ def test_close_refused_while_monitoring_is_incomplete_and_says_what_is_missing(
     assert len(state_logs(monitoring)) == 7
 
 
+def decide_and_taper(case, by):
+    """The steroid course (clinical app): started on day -1, the day-30 review's decision to
+    taper, the taper from day 29; closing reads it (``monitoring_incomplete``)."""
+    from clinical.services import steroid_course_start, steroid_review_decide, steroid_taper_start
+
+    course = steroid_course_start(case=case, by=by)
+    course = steroid_review_decide(course=course, by=by, decision="taper")
+    return steroid_taper_start(course=course, by=by, on=INFUSION_DAY + dt.timedelta(days=29))
+
+
 def test_close_allowed_once_every_slot_has_a_result_and_the_taper_ended(monitoring, facilitator):
     record_every_slot(monitoring, facilitator)
     with time_machine.travel(INFUSED_AT + dt.timedelta(days=90)):
+        decide_and_taper(monitoring, facilitator)
         case = case_apply(
             case=monitoring,
             transition="close",
@@ -99,6 +110,8 @@ def test_close_allowed_once_every_slot_has_a_result_and_the_taper_ended(monitori
 
 def test_close_refused_when_the_last_liver_results_are_not_unremarkable(monitoring, facilitator):
     record_every_slot(monitoring, facilitator, last_alt=Decimal("80"))  # 2 x default ULN 40
+    with time_machine.travel(INFUSED_AT + dt.timedelta(days=90)):
+        decide_and_taper(monitoring, facilitator)
     with (
         time_machine.travel(INFUSED_AT + dt.timedelta(days=90)),
         pytest.raises(TransitionRefused) as refused,

@@ -129,6 +129,8 @@ def test_customs_packet_needs_the_shipment_facts(case, facilitator, no_weasyprin
         "form_12b_permit",
         "commercial_invoice",
         "air_waybill",
+        "packing_list",
+        "certificate_of_analysis",
     ]:
         accept(case, code, facilitator)
     with pytest.raises(PacketError, match="air waybill"):

@@ -21,7 +21,6 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases import access
-from cases.clinical import treatment_calendar
 from cases.models import (
     Case,
     Consent,
@@ -29,18 +28,19 @@ from cases.models import (
     Doctor,
     Hospital,
     HospitalAdmin,
-    LabResult,
-    LabTest,
     Patient,
     Product,
     WeightMeasurement,
 )
 from cases.services import case_apply, case_create
 from cases.states import CaseState
+from coldchain import demo as coldchain_demo
 from documents.demo import simple_pdf, simple_png
 from documents.models import Document, DocumentType, ReviewStatus
 from documents.services import document_review, document_upload
 from family.demo import seed_guardian_links
+from funding import demo as funding_demo
+from npp.management import demo_clinical
 from npp.management.demo_data import (
     DEMO_CASES,
     DEMO_LAB_VALUES,
@@ -54,6 +54,14 @@ from npp.management.demo_data import (
     DemoCase,
     _digits,
 )
+from regulatory.demo import (
+    ANSWER_TEXT,
+    QUERIES,
+    QUERY_TEXT,
+    file_values_before,
+    file_values_now,
+)
+from regulatory.services import cdsco_query_record, regulatory_file_update
 
 
 class Command(BaseCommand):
@@ -80,6 +88,9 @@ class Command(BaseCommand):
             created += 1
         for case, url in seed_guardian_links(by=users["facilitator"]):
             self.stdout.write(f"Guardian status link for {case.reference}: {url}")
+        # Funding (a funded case, one ordered, one short) and a logger file with an excursion.
+        funding_demo.seed(users["facilitator"])
+        coldchain_demo.seed(users["hospital2"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {created} new case(s), {Case.objects.count()} in all. "
@@ -160,36 +171,28 @@ class Command(BaseCommand):
             self._reweigh(patient, timezone.localdate() - dt.timedelta(days=3))
         if case.state == CaseState.DOCUMENTS:
             self._documents_in_progress(case, spec, users)
+        values = file_values_now(case, timezone.now())
+        if values:
+            regulatory_file_update(case=case, by=users["facilitator"], **values)
         if case.state == CaseState.DELIVERY:
             self._repeat_labs(case, users, sample_days_ago=1)  # the kit is about to arrive
-        if case.infused_at:
+        if case.state == CaseState.MONITORING:
             self._follow_up_results(case)
         return case
 
-    def _follow_up_results(self, case: Case, cutoff: dt.date | None = None) -> None:
-        """Results for the monitoring tests more than a week old (or up to ``cutoff``); newer
-        ones are still due (or overdue), so the calendar shows every status."""
-        cutoff = cutoff or timezone.localdate() - dt.timedelta(days=7)
-        values: dict[str, dict[str, Decimal]] = {
-            LabTest.LIVER: {
-                "alt": Decimal("46"),
-                "ast": Decimal("52"),
-                "total_bilirubin": Decimal("0.5"),
-            },
-            LabTest.PLATELETS: {"platelets": Decimal("265")},
-            LabTest.TROPONIN: {"troponin_i": Decimal("0.012")},
-        }
-        for event in treatment_calendar(timezone.localdate(case.infused_at)):
-            test = event.code.split("_week_")[0]
-            if "_week_" in event.code and event.date <= cutoff:
-                LabResult.objects.get_or_create(
-                    case=case,
-                    test=test,
-                    taken_on=event.date,
-                    defaults={**values[test], "recorded_by": case.doctor.user},
-                )
+    def _follow_up_results(self, case: Case) -> None:
+        """Values for the monitoring slots more than a week old; newer
+        ones are still due (or overdue), so the slots show every status. The case in
+        monitoring also has an open safety signal and an adverse event (issue 15)."""
+        demo_clinical.slot_values(case, timezone.localdate() - dt.timedelta(days=7), signal=True)
+        demo_clinical.adverse_event(case)
 
     def _step(self, case: Case, name: str, at: dict, spec: DemoCase, users: dict) -> Case:
+        # The regulatory file as the facilitator has it by now (Form 12A, SUGAM, the shipment,
+        # the Bill of Entry: regulatory.demo), before the packet that prints it.
+        values = file_values_before(case, name, timezone.now())
+        if values:
+            regulatory_file_update(case=case, by=users["facilitator"], **values)
         self._documents_for_gate(case, TRANSITION_TARGETS.get(name), users)
         if name == "submit_to_regulator":
             self._filed_packet(case, users)
@@ -203,14 +206,36 @@ class Command(BaseCommand):
             # DOMAIN.md §1.3: the weight is re-checked on the infusion day (same band here).
             self._reweigh(case.patient, timezone.localdate())
         if name == "close":
-            # DOMAIN.md §1.10: every slot of the first 3 months has its result before closing.
-            self._follow_up_results(case, cutoff=timezone.localdate())
+            # DOMAIN.md §1.10: every slot of the first 3 months has its result before closing,
+            # and the day-30 decision and the taper are recorded (§1.7).
+            demo_clinical.slot_values(case, timezone.localdate())
+            demo_clinical.taper_finished(case)
         by = users["facilitator"]
         if name == "confirm_delivery_and_schedule":
             by = users[f"hospital{spec.doctor + 1}"]
         elif name in ("start_document_collection", "record_infusion"):
             by = case.doctor.user
-        return case_apply(case=case, transition=name, by=by, **self._facts(name, at, spec, case))
+        case = case_apply(case=case, transition=name, by=by, **self._facts(name, at, spec, case))
+        if name == "record_infusion":
+            demo_clinical.course_started(case)
+        self._cdsco_query(case, name, spec, users)
+        return case
+
+    def _cdsco_query(self, case: Case, name: str, spec: DemoCase, users: dict) -> None:
+        """CDSCO's query on the SUGAM application, where the demo has one (regulatory.demo)."""
+        after, days, answered = QUERIES.get(spec.patient, ("", 0, False))
+        if name != after:
+            return
+        raised = timezone.now() + dt.timedelta(days=days)
+        cdsco_query_record(
+            case=case,
+            by=users["facilitator"],
+            raised_at=raised,
+            text=QUERY_TEXT,
+            due_by=timezone.localdate(raised) + dt.timedelta(days=5),
+            answered_at=raised + dt.timedelta(days=1) if answered else None,
+            answer=ANSWER_TEXT if answered else "",
+        )
 
     def _patient(self, spec: DemoCase, born: dt.date) -> Patient:
         today = timezone.localdate()

@@ -73,6 +73,18 @@ def cases(facilitator, doctor1):
                 state,
                 facilitator,
             )
+        # An open CDSCO query (regulatory.deadlines): a clock while the permit is awaited,
+        # none once the case was rejected.
+        from regulatory.services import cdsco_query_record
+
+        for state in ("regulatory_review", "rejected"):
+            cdsco_query_record(
+                case=Case.objects.get(state=state),
+                by=facilitator,
+                raised_at=timezone.now(),
+                text="Submit the prescription with the dose in vg.",
+                due_by=START.date() + dt.timedelta(days=3),
+            )
         documents = walk_to(
             CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "documents", facilitator
         )
@@ -106,6 +118,12 @@ def cases(facilitator, doctor1):
             infused_at=timezone.now(),
             kit_lot_numbers="AVX001A",
             infusion_deviation_note="Pump failure; restarted after 9 hours.",
+        )
+        # An adverse event on the monitoring case: the clinical app's ae_forward clock.
+        from clinical.services import adverse_event_report
+
+        adverse_event_report(
+            case=monitoring, by=facilitator, onset_on=timezone.localdate(), description="Fever"
         )
         resumed = Case.objects.filter(state="on_hold").first()
         clock.move_to(timezone.now() + dt.timedelta(days=3))

@@ -57,6 +57,54 @@ def weigh(case: Case, day: dt.date, kg: str) -> None:
     WeightMeasurement.objects.create(patient=case.patient, measured_on=day, weight_kg=D(kg))
 
 
+def funded(received: str) -> Callable[[Case], None]:
+    """A quote of ₹1,00,000 valid past AT, and ``received`` rupees from the family."""
+
+    def build(case: Case) -> None:
+        from funding.services import quote_record, receipt_record, source_add
+        from tests.factories import FacilitatorFactory
+
+        by = FacilitatorFactory(username="funding-desk")
+        quote_record(
+            case=case,
+            by=by,
+            amount=D("100000.00"),
+            currency="INR",
+            inr_per_unit=D("1"),
+            valid_until=TODAY + dt.timedelta(days=30),
+        )
+        family = source_add(case=case, by=by, kind="family", name="Parents")
+        receipt_record(source=family, by=by, received_on=BORN, amount=D(received))
+
+    return build
+
+
+def logged(excursions: int, decision: str = "") -> Callable[[Case], None]:
+    """A logger record of the kit with ``excursions`` excursions and that decision."""
+
+    def build(case: Case) -> None:
+        from coldchain.models import LoggerRecord
+        from tests.factories import FacilitatorFactory
+
+        document = upload_document(case, "temperature_log", FacilitatorFactory(username="cc"))
+        LoggerRecord.objects.create(
+            case=case,
+            document=document,
+            layout="test",
+            limit_celsius=D("-60"),
+            started_at=AT - dt.timedelta(days=2),
+            ended_at=AT - dt.timedelta(days=1),
+            reading_count=2,
+            min_celsius=D("-70"),
+            max_celsius=D("-50") if excursions else D("-65"),
+            seconds_above_limit=600 * excursions,
+            excursion_count=excursions,
+            decision=decision,
+        )
+
+    return build
+
+
 def facts(**values) -> Callable[[Case], None]:
     def build(case: Case) -> None:
         for name, value in values.items():
@@ -577,7 +625,140 @@ ROWS: list[Row] = [
         True,
     ),
     Row("resume-with-consent", "consent_withdrawn", "resume", lambda c: None, False),
+    # --- the regulatory file (registered by the regulatory app) ---------------------------
+    Row(
+        "submit-without-applicant-facts",
+        "packet_facts_missing",
+        "submit_to_regulator",
+        lambda c: None,
+        True,
+    ),
+    Row(
+        "submit-without-a-pin-code",
+        "packet_facts_missing",
+        "submit_to_regulator",
+        lambda c: regulatory_file(c, applicant_pin=""),
+        True,
+    ),
+    Row(
+        "submit-with-applicant-facts",
+        "packet_facts_missing",
+        "submit_to_regulator",
+        lambda c: regulatory_file(c),
+        False,
+    ),
+    Row(
+        "clear-without-customs-facts",
+        "packet_facts_missing",
+        "clear_customs",
+        lambda c: regulatory_file(c, invoice_currency=""),
+        True,
+    ),
+    Row(
+        "clear-with-customs-facts",
+        "packet_facts_missing",
+        "clear_customs",
+        lambda c: regulatory_file(c),
+        False,
+    ),
+    Row(
+        "permit-without-sugam-number",
+        "sugam_application_missing",
+        "record_permit",
+        lambda c: regulatory_file(c, sugam_application_number=""),
+        True,
+    ),
+    Row(
+        "permit-with-sugam-submission",
+        "sugam_application_missing",
+        "record_permit",
+        lambda c: regulatory_file(c),
+        False,
+    ),
+    Row(
+        "permit-with-an-open-query",
+        "cdsco_query_open",
+        "record_permit",
+        lambda c: cdsco_query(c, answered=False),
+        True,
+    ),
+    Row(
+        "permit-with-the-query-answered",
+        "cdsco_query_open",
+        "record_permit",
+        lambda c: cdsco_query(c, answered=True),
+        False,
+    ),
+    Row(
+        "clear-without-out-of-charge",
+        "bill_of_entry_incomplete",
+        "clear_customs",
+        lambda c: regulatory_file(c, out_of_charge_at=None),
+        True,
+    ),
+    Row(
+        "clear-out-of-charge-tomorrow",
+        "bill_of_entry_incomplete",
+        "clear_customs",
+        lambda c: regulatory_file(c, out_of_charge_at=AT + dt.timedelta(days=1)),
+        True,
+    ),
+    Row(
+        "clear-with-the-bill-of-entry",
+        "bill_of_entry_incomplete",
+        "clear_customs",
+        lambda c: (regulatory_file(c), facts(bill_of_entry_number="7300001")(c)),
+        False,
+    ),
+    # --- funding (registered by the funding app) ----------------------------------------
+    Row("quote-one-paisa-short", "funds_short", "dispatch", funded("99999.99"), True),
+    Row("quote-covered-exactly", "funds_short", "dispatch", funded("100000.00"), False),
+    # --- cold chain (registered by the coldchain app) -----------------------------------
+    Row(
+        "logger-excursion-undecided",
+        "cold_chain_excursion",
+        "confirm_delivery_and_schedule",
+        logged(excursions=1),
+        True,
+    ),
+    Row(
+        "logger-excursion-use-allowed",
+        "cold_chain_excursion",
+        "confirm_delivery_and_schedule",
+        logged(excursions=1, decision="use"),
+        False,
+    ),
+    Row(
+        "logger-clean",
+        "cold_chain_excursion",
+        "confirm_delivery_and_schedule",
+        logged(excursions=0),
+        False,
+    ),
 ]
+
+
+def regulatory_file(case: Case, **overrides) -> None:
+    from regulatory.models import RegulatoryFile
+    from tests.factories import regulatory_file_values
+
+    values = {**regulatory_file_values(case), "out_of_charge_at": AT - dt.timedelta(hours=2)}
+    values["sugam_submitted_at"] = AT - dt.timedelta(days=2)
+    RegulatoryFile.objects.create(case=case, **{**values, **overrides})
+
+
+def cdsco_query(case: Case, *, answered: bool) -> None:
+    from regulatory.models import CdscoQuery, RegulatoryFile
+
+    regulatory_file(case)
+    CdscoQuery.objects.create(
+        file=RegulatoryFile.objects.get(case=case),
+        raised_at=AT - dt.timedelta(days=1),
+        text="Attach the prescription signed with the registration number.",
+        due_by=TODAY + dt.timedelta(days=2),
+        answered_at=AT - dt.timedelta(hours=3) if answered else None,
+        answer="Signed prescription attached." if answered else "",
+    )
 
 
 @pytest.fixture
@@ -663,7 +844,9 @@ def test_packet_gate_refuses_submission_without_a_fresh_packet(case, facilitator
     weigh(case, TODAY, "8.40")
     case = walk_to(case, "documents", facilitator)
     from documents.models import DocumentType
+    from tests.factories import give_regulatory_file
 
+    give_regulatory_file(case, facilitator)
     for doc_type in DocumentType.objects.filter(required_before="regulatory_review"):
         upload_document(case, doc_type.code, facilitator)
     with pytest.raises(TransitionRefused) as refused:
@@ -693,6 +876,17 @@ def test_monitoring_slot_results_count_within_3_days(case, facilitator):
                 taken_on=infused.date() + dt.timedelta(days=7 * week + 3),
             )
     case.steroid_taper_ended_on = infused.date() + dt.timedelta(days=56)
+    # The clinical app's monitoring_incomplete also reads the steroid course's decision.
+    from clinical.models import SteroidCourse
+
+    SteroidCourse.objects.create(
+        case=case,
+        started_on=infused.date() - dt.timedelta(days=1),
+        weight_kg=D("8.4"),
+        dose_mg=D("8.4"),
+        decision="taper",
+        taper_started_on=infused.date() + dt.timedelta(days=29),
+    )
     assert rules.blockers(case, "close", at=AT) == []
     LabResult.objects.filter(test="troponin").order_by("-taken_on").first().delete()
     assert [b.code for b in rules.blockers(case, "close", at=AT)] == ["monitoring_incomplete"]

@@ -1,0 +1,112 @@
+"""Notifications this app sends at once (a safety signal) rather than at the next sweep.
+
+The rows go into the same outbox as the sweep's (``cases.models.Notification``: an in-app row
+born sent, an email row pending, a unique ``dedupe_key`` so a retried save creates nothing
+twice) inside the caller's transaction, with their text rendered now; their emails are handed
+to ``cases.tasks.deliver_notification_task`` on commit, which sends each at most once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from cases import access
+from cases.models import Case, Channel, Notification
+
+logger = logging.getLogger(__name__)
+
+
+def case_team(case: Case) -> list[Any]:
+    """The treating doctor and the case's facilitator (every facilitator when none is
+    assigned), active accounts only."""
+    people: list[Any] = [case.doctor.user]
+    if case.facilitator is not None:
+        people.append(case.facilitator)
+    else:
+        people += list(access.assignable_facilitators())
+    found: dict[int, Any] = {}
+    for user in people:
+        if user.is_active:
+            found.setdefault(user.pk, user)
+    return list(found.values())
+
+
+def render(kind: str, case: Case, context: dict) -> tuple[str, str, str]:
+    context = {"case": case, "guardian": False, "site_url": settings.NPP_SITE_URL, **context}
+    subject = " ".join(render_to_string(f"emails/kinds/{kind}_subject.txt", context).split())
+    context["message"] = render_to_string(f"emails/kinds/{kind}.txt", context).strip()
+    body = render_to_string("emails/reminder.txt", context)
+    html = render_to_string("emails/reminder.html", context)
+    return subject[:200], body, html
+
+
+def notify_now(
+    *,
+    case: Case,
+    kind: str,
+    key: str,
+    recipients: list[Any],
+    context: dict,
+    due_at: dt.datetime | None = None,
+) -> list[Notification]:
+    """Store the notifications of ``kind`` about ``key`` for ``recipients`` (in-app, and
+    email where they have an address) and enqueue the emails on commit. A key already stored
+    is skipped, so calling this twice for one event notifies once."""
+    subject, body, html = render(kind, case, context)
+    now = timezone.now()
+    rows = []
+    for user in recipients:
+        for channel in (Channel.IN_APP, Channel.EMAIL):
+            if channel == Channel.EMAIL and not user.email:
+                continue
+            rows.append(
+                Notification(
+                    case=case,
+                    recipient=user,
+                    kind=kind,
+                    channel=channel,
+                    due_at=due_at or now,
+                    subject=subject,
+                    body=body,
+                    html_body=html,
+                    dedupe_key=f"{kind}:{case.pk}:{key}:u{user.pk}:{channel}"[:200],
+                    sent_at=now if channel == Channel.IN_APP else None,
+                    status=(
+                        Notification.Status.SENT
+                        if channel == Channel.IN_APP
+                        else Notification.Status.PENDING
+                    ),
+                )
+            )
+    keys = [r.dedupe_key for r in rows]
+    existing = set(
+        Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+    )
+    fresh = [r for r in rows if r.dedupe_key not in existing]
+    Notification.objects.bulk_create(fresh)
+    emails = list(
+        Notification.objects.filter(
+            dedupe_key__in=[r.dedupe_key for r in fresh], channel=Channel.EMAIL
+        ).values_list("pk", flat=True)
+    )
+    if emails:
+        transaction.on_commit(lambda: _enqueue(emails))
+    return fresh
+
+
+def _enqueue(ids: list[int]) -> None:
+    from cases.tasks import deliver_notification_task
+
+    for pk in ids:
+        try:
+            deliver_notification_task.delay(pk)
+        except Exception:  # the sweep enqueues lost emails again
+            logger.warning("broker unavailable; the sweep will send notification %s", pk)
+            return

@@ -1,0 +1,76 @@
+"""Facilitators in the admin: add a value through the service (refused with its message),
+read signals, record an adverse event's forwarding with the action."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from clinical.models import AdverseEventForward, LabValue
+
+from .conftest import day, on_day
+
+pytestmark = pytest.mark.django_db
+
+
+def value_form(case, **extra):
+    return {
+        "case": case.pk,
+        "slot": "week_1",
+        "test": "alt",
+        "value": "190",
+        "unit": "U/L",
+        "uln": "40",
+        "sampled_on": day(7).isoformat(),
+        "lab": "City Lab",
+        **extra,
+    }
+
+
+def test_a_facilitator_adds_a_value_and_a_signal_opens(client, infused, facilitator):
+    with on_day(7):
+        client.force_login(facilitator)
+        page = client.post(reverse("admin:clinical_labvalue_add"), value_form(infused), follow=True)
+    assert page.status_code == 200
+    assert "Safety signal opened: ALT 190 is above 2 x ULN (80)." in page.text
+    assert LabValue.objects.get().recorded_by == facilitator
+
+
+def test_a_wrong_unit_is_refused_with_its_message(client, infused, facilitator):
+    with on_day(7):
+        client.force_login(facilitator)
+        page = client.post(
+            reverse("admin:clinical_labvalue_add"), value_form(infused, unit="mg/dL"), follow=True
+        )
+    assert "ALT is not measured in mg/dL; use U/L or IU/L." in page.text
+    assert not LabValue.objects.exists()
+
+
+def test_staff_who_are_not_facilitators_see_nothing(client, infused, staff_non_facilitator):
+    client.force_login(staff_non_facilitator)
+    assert client.get(reverse("admin:clinical_labvalue_changelist")).status_code == 403
+
+
+def test_the_forwarding_action_keeps_a_record(client, infused, doctor1, facilitator, settings):
+    from clinical.services import adverse_event_report
+
+    settings.NPP_AE_MANUFACTURER_SAFETY_EMAIL = "drug.safety@maker.example"
+    with on_day(10):
+        event = adverse_event_report(
+            case=infused, by=doctor1, onset_on=day(9), description="Fever 39 C"
+        )
+        client.force_login(facilitator)
+        client.post(
+            reverse("admin:clinical_adverseevent_changelist"),
+            {"action": "record_forwarded", "_selected_action": [event.pk]},
+        )
+    (sent,) = AdverseEventForward.objects.all()
+    assert (sent.sent_to, sent.sent_by) == ("drug.safety@maker.example", facilitator)
+
+
+def test_admin_reads_are_in_the_access_log(client, infused, facilitator):
+    from documents.models import DocumentAccess
+
+    client.force_login(facilitator)
+    client.get(reverse("admin:clinical_labvalue_changelist"))
+    assert DocumentAccess.objects.filter(action="clinical_read", username="facilitator").exists()
