@@ -27,7 +27,13 @@ def in_hindi_and_accessible(page: Page, journey, label: str) -> None:
     for heading in page.locator("main h2, header .site-name").all():
         expect(heading).to_contain_text(devanagari)
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 1, f"the {label} is {overflow}px wider than the phone"
+    widest = page.evaluate(
+        """() => [...document.querySelectorAll('main *')]
+            .map((e) => [e.getBoundingClientRect().right, e.tagName + '.' + e.className + ' '
+                         + (e.textContent || '').slice(0, 40)])
+            .sort((a, b) => b[0] - a[0])[0]"""
+    )
+    assert overflow <= 1, f"the {label} is {overflow}px wider than the phone: {widest}"
     journey.shot(page, label)
     journey.check_a11y(page, label)
 
