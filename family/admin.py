@@ -21,8 +21,8 @@ class GuardianLinkViewInline(admin.TabularInline):
     """Each opening of the link: when, from which (hashed) address, what it showed."""
 
     model = GuardianLinkView
-    fields = ["at", "outcome", "client", "user_agent"]
-    readonly_fields = fields
+    readonly_fields = ("at", "outcome", "client", "user_agent")
+    fields = readonly_fields
     extra = 0
     can_delete = False
     ordering = ["-at"]
@@ -155,7 +155,7 @@ class BreachAffectedInline(admin.TabularInline):
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return access.may_keep_breach_register(request.user)
 
-    has_add_permission = has_change_permission = has_view_permission  # type: ignore[assignment]
+    has_add_permission = has_change_permission = has_view_permission
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

@@ -349,11 +349,13 @@ def breach_add_affected(*, breach: Breach, case: Any, by: Any) -> BreachAffected
 
 
 def breach_family_told(
-    *, affected: BreachAffectedCase, by: Any, at: dt.datetime, how: str
+    *, affected: BreachAffectedCase, by: Any, at: dt.datetime | None, how: str
 ) -> BreachAffectedCase:
     """Record when and how one affected family was told."""
     if not access.may_keep_breach_register(by):
         raise PermissionDenied("Only a facilitator keeps the breach register.")
+    if at is None:
+        raise ValidationError({"family_told_at": "Say when the family was told."})
     if at > timezone.now():
         raise ValidationError({"family_told_at": "A family cannot be told in the future."})
     if not how.strip():

@@ -20,7 +20,7 @@ from cases.clock import today_ist
 from . import selectors, services
 from .forms import ConsentForm, LanguageForm, WithdrawForm
 from .language import SESSION_KEY
-from .models import GuardianLink
+from .models import GuardianLink, Language
 
 
 def _problem(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:
@@ -139,7 +139,7 @@ def _page(request: HttpRequest, link: GuardianLink, token: str) -> HttpResponse:
             "consent_form": consent_form,
             "withdraw_form": withdraw_form,
             "notice_version": settings.NPP_PRIVACY_NOTICE_VERSION,
-            "languages": LanguageForm.base_fields["language"].choices,
+            "languages": Language.choices,
         },
     )
     response.headers["X-Robots-Tag"] = "noindex, nofollow"

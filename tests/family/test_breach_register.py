@@ -88,6 +88,21 @@ def test_once_the_board_and_the_families_are_told_the_reminders_stop(breach, fac
     assert kinds() == []
 
 
+@pytest.mark.parametrize(
+    ("at", "how", "field"),
+    [(None, "Phone call", "family_told_at"), (FOUND, "  ", "family_told_how")],
+)
+def test_telling_a_family_needs_when_and_how(breach, facilitator, at, how, field):
+    """The admin's row may come without a time or a way: a message, nothing recorded."""
+    affected = breach.affected.first()
+    with pytest.raises(ValidationError) as refused:
+        services.breach_family_told(affected=affected, by=facilitator, at=at, how=how)
+
+    assert field in refused.value.message_dict
+    affected.refresh_from_db()
+    assert affected.family_told_at is None
+
+
 def test_each_untold_family_is_chased_on_its_own_case(breach, facilitator, case_a, case_b):
     told = BreachAffectedCase.objects.get(breach=breach, case=case_a)
     services.breach_family_told(affected=told, by=facilitator, at=FOUND, how="Email")
