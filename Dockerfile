@@ -9,5 +9,5 @@ COPY requirements.txt Makefile ./
 RUN make venv PYTHON=python3
 COPY . .
 RUN DJANGO_ENV=production DJANGO_SECRET_KEY=build-only NPP_VAR_DIR=/tmp/var \
-    .venv/bin/python manage.py collectstatic --noinput --ignore redoc \
+    .venv/bin/python manage.py collectstatic --noinput \
  && DJANGO_SECRET_KEY=build-only NPP_VAR_DIR=/tmp/var .venv/bin/python manage.py compile_translations

@@ -47,12 +47,8 @@ run: seed
 # The same commands docker-compose.yml runs, for a production-shaped stack. The production
 # profile serves hashed static files from a manifest only collectstatic writes (without it
 # the server refuses to start: npp/checks.py), so `web` collects them first.
-# ReDoc's bundle (drf-spectacular-sidecar ships it beside Swagger UI, the only one the API's
-# doc page uses) is left out: its 5 MB source map made collectstatic take a minute.
-COLLECT_IGNORE := --ignore redoc
-
 web: venv messages-compile
-	$(PY) manage.py collectstatic --noinput --verbosity 0 $(COLLECT_IGNORE)
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(VENV)/bin/gunicorn npp.wsgi:application --bind $(HOST):$(PORT) --workers 4
 
 worker: venv messages-compile
