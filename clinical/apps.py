@@ -8,12 +8,10 @@ class ClinicalConfig(AppConfig):
     verbose_name = "After the infusion"
 
     def ready(self) -> None:
-        # Closing reads the slots and the steroid course: this app's check replaces the
-        # cases version of ``monitoring_incomplete`` in the rulebook (cases imports nothing
-        # from here). Reminders join the sweep the same way.
-        from . import reminders, rules
+        # Importing the rules declares ``monitoring_incomplete`` (closing reads the slots and
+        # the steroid course; cases imports nothing from here). Reminders join the sweep.
+        from . import reminders, rules  # noqa: F401 - rules registers itself on import
 
-        rules.register()
         reminders.register()
 
         from cases.exports import register_columns

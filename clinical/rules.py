@@ -1,7 +1,6 @@
 """The clinical app's part of the rulebook: ``monitoring_incomplete`` reading the monitoring
-slots, the safety signals and the steroid course. ``ClinicalConfig.ready()`` registers it in
-place of the cases version (same code, same transitions, same product), so ``cases`` keeps no
-knowledge of this app and the closing guard is still one rule."""
+slots, the safety signals and the steroid course. It is declared here only (the closing guard
+needs this app's records); ``ClinicalConfig.ready()`` imports this module, which registers it."""
 
 from __future__ import annotations
 
@@ -29,6 +28,7 @@ def _day(value: dt.date) -> str:
     return f"{value:%d %b %Y}"
 
 
+@rulebook.rule(code=CODE, transitions=["close"], product=PRODUCT)
 def monitoring_incomplete(case: Case, ctx: Context) -> Iterator[str]:
     """Monitoring is complete: at least the monitoring period since the infusion, every
     slot of the first 3 months (DOMAIN.md §1.8) has its results, the last liver results are
@@ -110,20 +110,3 @@ def _steroid_problems(case, ctx, infusion_day, course, tail) -> Iterator[str]:
             f"The prednisolone taper cannot have ended on {_day(ended)}: the 30-day course "
             f"and a 28-day taper end on {_day(earliest_end)} at the earliest."
         )
-
-
-def register() -> None:
-    """Take over ``monitoring_incomplete`` (``ClinicalConfig.ready()``)."""
-    existing = next(r for r in rulebook.registry() if r.code == CODE and r.product == PRODUCT)
-    summary = " ".join((monitoring_incomplete.__doc__ or "").split("\n\n")[0].split())
-    rulebook.register(
-        rulebook.Rule(
-            CODE,
-            existing.transitions,
-            monitoring_incomplete,
-            PRODUCT,
-            existing.deviable_on,
-            summary,
-        ),
-        replace=True,
-    )

@@ -103,16 +103,14 @@ class Rule:
 _REGISTRY: dict[tuple[str, str | None], Rule] = {}
 
 
-def register(new: Rule, *, replace: bool = False) -> Rule:
+def register(new: Rule) -> Rule:
     """Add a rule; a code is declared once per product (re-registering the same check, as a
-    module imported twice would, is harmless). ``replace``: an app above cases takes over a
-    code it extends (the clinical app's ``monitoring_incomplete`` reads its monitoring slots
-    and steroid course), keeping the code and its place in the registry."""
+    module imported twice would, is harmless)."""
     if not new.code or not new.code.replace("_", "").isalnum() or new.code != new.code.lower():
         raise ValueError(f"Rule code {new.code!r} is not snake_case.")
     key = (new.code, new.product)
     existing = _REGISTRY.get(key)
-    if existing is not None and existing.check is not new.check and not replace:
+    if existing is not None and existing.check is not new.check:
         raise ValueError(f"Rule {new.code!r} is already declared for {new.product or 'all'}.")
     _REGISTRY[key] = new
     return new
