@@ -307,17 +307,7 @@ class AdverseEventAdmin(LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin
 
 @admin.register(Outcome)
 class OutcomeAdmin(LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin):
-    list_display = [
-        "case",
-        "month",
-        "assessed_on",
-        "head_control",
-        "sits_unaided",
-        "stands",
-        "walks",
-        "ventilation",
-        "feeding",
-    ]
+    list_display = ["case", "month", *Outcome.ASSESSED]
     exclude = ["recorded_by"]
     raw_id_fields = ["case"]
 

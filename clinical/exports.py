@@ -8,15 +8,7 @@ from typing import Any
 
 from .models import Outcome
 
-FIELDS = (
-    "assessed_on",
-    "head_control",
-    "sits_unaided",
-    "stands",
-    "walks",
-    "ventilation",
-    "feeding",
-)
+FIELDS = Outcome.ASSESSED
 HEADER = [f"m{month}_{name}" for month in Outcome.MONTHS for name in FIELDS]
 
 

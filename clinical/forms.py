@@ -169,14 +169,5 @@ class AdverseEventForm(forms.ModelForm):
 class OutcomeForm(forms.ModelForm):
     class Meta:
         model = Outcome
-        fields = [
-            "assessed_on",
-            "head_control",
-            "sits_unaided",
-            "stands",
-            "walks",
-            "ventilation",
-            "feeding",
-            "note",
-        ]
+        fields = [*Outcome.ASSESSED, "note"]
         widgets = {"assessed_on": DATE, "note": forms.Textarea(attrs={"rows": 2})}

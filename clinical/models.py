@@ -320,6 +320,17 @@ class Outcome(models.Model):
     """Motor milestones and support at 3, 6 and 12 months after the infusion."""
 
     MONTHS = (3, 6, 12)
+    # What an assessment records (the milestones and support), in the order every form,
+    # list and export shows them; ``note`` is the doctor's free text beside them.
+    ASSESSED = (
+        "assessed_on",
+        "head_control",
+        "sits_unaided",
+        "stands",
+        "walks",
+        "ventilation",
+        "feeding",
+    )
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="outcomes")
     month = models.PositiveSmallIntegerField(choices=[(m, f"{m} months") for m in MONTHS])

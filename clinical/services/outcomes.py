@@ -19,16 +19,7 @@ from ._common import _infusion_day, _locked
 
 # --- Outcomes ---------------------------------------------------------------------------------
 
-OUTCOME_FIELDS = (
-    "assessed_on",
-    "head_control",
-    "sits_unaided",
-    "stands",
-    "walks",
-    "ventilation",
-    "feeding",
-    "note",
-)
+OUTCOME_FIELDS = (*Outcome.ASSESSED, "note")
 
 
 def outcome_record(*, case: Case, by: Any, month: int, **values: Any) -> Outcome:
