@@ -2,13 +2,14 @@
 soonest first, filtered by deadline, urgency, hospital, product, state and facilitator.
 
 One SQL union of the deadlines' set-based forms (``cases.deadlines.rows``), counted and sliced
-a page at a time; the page's cases are loaded in one more query.
+a page at a time in one query; the page's cases are loaded in one more.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from math import ceil
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -19,7 +20,8 @@ from cases.clock import ist_date
 from cases.models import Case
 from cases.states import CaseState
 
-from .stages import birthday_before_infusion, prediction
+from .selectors import SOONEST_FIRST, as_date, as_instant, counted_top
+from .stages import birthday_before_infusion, kept
 
 PAGE_SIZE = 50
 WHEN = {"": "Any time", "overdue": "Overdue", "soon": "Soon or overdue"}
@@ -109,7 +111,7 @@ def listing(params, cases: QuerySet[Case], *, user, now: dt.datetime) -> Listing
     codes = [code] if code in {d.code for d in deadlines.registry()} else None
     basis = ""
     if params.get("risk"):  # the dashboard's "2nd birthday before the predicted infusion"
-        found = prediction(now)
+        _, found = kept("prediction", cases, now)
         cases, codes, basis = (
             birthday_before_infusion(cases, now, found),
             ["second_birthday"],
@@ -122,12 +124,32 @@ def listing(params, cases: QuerySet[Case], *, user, now: dt.datetime) -> Listing
         base, near = where, _within(within, now)
         where = near if base is None else (lambda d, p, c: near(d, base(d, p, c), c))
     found = deadlines.rows(cases, at=now, codes=codes, where=where)
-    page = Paginator(found.order_by("dl_due_on", "dl_due_at", "dl_case"), PAGE_SIZE).get_page(
-        params.get("page")
-    )
+    page = counted_page(found, params.get("page"))
     return Listing(
         page, _items(page.object_list, now), _selected(params), _codes(), _states(), WHEN, basis
     )
+
+
+def counted_page(found: QuerySet, number: Any) -> Page:
+    """Page ``number`` of the clocks ``found``, soonest first, and how many there are, from one
+    query (the union of every clock of every case is computed once for both); a number past
+    the last page gives the last page, anything else not a page number the first (like
+    ``Paginator.get_page``)."""
+    wanted = _number(number) or 1
+    count, rows = counted_top(
+        found, SOONEST_FIRST, limit=PAGE_SIZE, offset=(wanted - 1) * PAGE_SIZE
+    )
+    if not rows and wanted > 1:  # past the end: the count, then the last page
+        count = found.count()
+        wanted = max(ceil(count / PAGE_SIZE), 1)
+        count, rows = counted_top(
+            found, SOONEST_FIRST, limit=PAGE_SIZE, offset=(wanted - 1) * PAGE_SIZE
+        )
+    converted = [
+        (case_id, code, key, as_date(due_on), as_instant(due_at), bool(paused))
+        for case_id, code, key, due_on, due_at, paused in rows
+    ]
+    return Page(converted, wanted, Paginator(range(count), PAGE_SIZE))
 
 
 def _items(rows, now: dt.datetime) -> list[Item]:

@@ -26,7 +26,7 @@ from cases.states import MAIN_LINE, CaseState
 from cases.timeline import SIDE_STATES
 from documents.models import Document, ReviewStatus
 
-from .stages import birthday_before_infusion, cached, prediction
+from .stages import birthday_before_infusion, kept
 
 CHART_STATES = [*MAIN_LINE, *SIDE_STATES]
 # Rows shown per list; the rest is one click away.
@@ -34,6 +34,8 @@ TOP = 5
 # Eligibility needs the clinical rules case by case: the cases nearest their infusion are
 # checked (a fixed number of queries for all of them).
 ELIGIBILITY_CHECKED = 10
+# Clocks soonest first, then by case and clock: a total order, so pages never overlap.
+SOONEST_FIRST = "u.dl_due_on, u.dl_due_at, u.dl_case, u.dl_code, u.dl_key"
 FILTERS = (
     ("hospital", "hospital_id"),
     ("product", "product_id"),
@@ -128,13 +130,18 @@ class Section:
     extra: dict = field(default_factory=dict)
 
 
-def counted_top(queryset: QuerySet, order: str) -> tuple[int, list[tuple]]:
-    """How many rows ``queryset`` has and its first ``TOP`` in ``order`` (SQL), in one query:
-    the database computes the rows once for both."""
+def counted_top(
+    queryset: QuerySet, order: str, *, limit: int = TOP, offset: int = 0
+) -> tuple[int, list[tuple]]:
+    """How many rows ``queryset`` has and ``limit`` of them from ``offset`` in ``order`` (SQL
+    over its columns as ``u``), in one query: the database computes the rows once for both.
+    Rows are as the database driver gives them (SQLite: dates as text)."""
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT u.*, COUNT(*) OVER () FROM ({sql}) u ORDER BY {order} LIMIT {TOP}", params
+            f"SELECT u.*, COUNT(*) OVER () FROM ({sql}) u ORDER BY {order} "
+            f"LIMIT {int(limit)} OFFSET {int(offset)}",
+            params,
         )
         found = cursor.fetchall()
     return (found[0][-1] if found else 0), [row[:-1] for row in found]
@@ -156,7 +163,7 @@ def _deadline_section(
     """A count and the soonest rows of the clocks ``where`` keeps (one query); each row says
     ``what`` (default: the clock's own label, then its detail)."""
     found = deadlines.rows(cases, at=now, codes=codes, where=where, due_by=due_by)
-    count, top = counted_top(found, "u.dl_due_on, u.dl_due_at, u.dl_case")
+    count, top = counted_top(found, SOONEST_FIRST)
     today = ist_date(now)
     rows = []
     for case_id, code, key_, due_on, due_at, paused in top:
@@ -165,9 +172,9 @@ def _deadline_section(
         row = Row(
             case_id,
             what or label,
-            _date(due_on),
+            as_date(due_on),
             today,
-            due_at=_instant(due_at),
+            due_at=as_instant(due_at),
             detail=label if what else "",
         )
         row.urgent = row.days_left is not None and row.days_left <= urgent_within
@@ -177,14 +184,17 @@ def _deadline_section(
     return Section(key, title, count, rows, href)
 
 
-def _date(value) -> dt.date | None:
+def as_date(value) -> dt.date | None:
     """A date from a raw row (SQLite gives text)."""
     return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
-def _instant(value) -> dt.datetime | None:
-    if isinstance(value, str):  # SQLite: naive UTC text
-        value = dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+def as_instant(value) -> dt.datetime | None:
+    """An instant from a raw row (SQLite gives naive UTC, as text or as a datetime)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
     return value
 
 
@@ -401,7 +411,7 @@ def infusions(cases: QuerySet[Case], today: dt.date, end: dt.date, params=None) 
 def birthday_risk(cases: QuerySet[Case], now: dt.datetime, params=None) -> Section:
     """The cases whose 2nd birthday falls on or before their predicted infusion date, with the
     prediction's basis (three queries)."""
-    _, basis = cached("prediction", Case.objects.all(), now, lambda: prediction(now))
+    _, basis = kept("prediction", cases, now)
     at_risk = (
         birthday_before_infusion(cases, now, basis)
         .annotate(
@@ -417,7 +427,7 @@ def birthday_risk(cases: QuerySet[Case], now: dt.datetime, params=None) -> Secti
         Row(
             pk,
             "2nd birthday before the predicted infusion",
-            add_years(_date(born), 2),
+            add_years(as_date(born), 2),
             today,
             urgent=True,
         )

@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     DateTimeField,
@@ -43,19 +44,66 @@ BEFORE_INFUSION = MAIN_LINE[: MAIN_LINE.index(CaseState.MONITORING)]
 DAY = dt.timedelta(days=1)
 
 
-def cached(name: str, cases: QuerySet[Case], now: dt.datetime, compute):
-    """``(computed_at, compute())``, kept ``NPP_DASHBOARD_STATS_SECONDS`` per filtered set of
-    cases: statistics over months need not be recomputed on every page."""
+@dataclass(frozen=True)
+class Kept:
+    """A statistic the dashboard keeps in ``dashboard.Statistics``: how to compute it over a
+    set of cases, and how it goes to and comes back from JSON."""
+
+    compute: Callable[[QuerySet[Case], dt.datetime], Any]
+    dump: Callable[[Any], Any]
+    load: Callable[[Any], Any]
+    scoped: bool = True  # False: one value whatever the dashboard's filters
+
+
+def scope_of(cases: QuerySet[Case]) -> str:
+    """Which set of cases a kept statistic is over: ``""`` for every case, else a digest of
+    the query that selects them."""
+    if not cases.query.where:
+        return ""
+    return hashlib.sha256(str(cases.order_by().values("pk").query).encode()).hexdigest()[:16]
+
+
+def kept(name: str, cases: QuerySet[Case], now: dt.datetime) -> tuple[dt.datetime, Any]:
+    """``(computed_at, value)`` of the statistic ``name`` over ``cases``: as kept, when it was
+    computed at most ``NPP_DASHBOARD_STATS_SECONDS`` ago (the periodic refresh keeps the
+    unfiltered ones younger than that), else computed now and kept (0: computed every time)."""
+    from .models import Statistics
+
+    statistic = STATISTICS[name]
     keep = settings.NPP_DASHBOARD_STATS_SECONDS
-    if not keep:  # 0: recomputed on every page
-        return now, compute()
-    scope = hashlib.sha256(str(cases.query).encode()).hexdigest()[:16]
-    key = f"npp:dashboard:{name}:{scope}"
-    found = cache.get(key)
-    if found is None:
-        found = (now, compute())
-        cache.set(key, found, keep)
-    return found
+    scope = scope_of(cases) if statistic.scoped else ""
+    if keep:
+        found = Statistics.objects.filter(
+            name=name, scope=scope, computed_at__gt=now - dt.timedelta(seconds=keep)
+        ).first()
+        if found is not None:
+            return found.computed_at, statistic.load(found.data)
+    value = statistic.compute(cases, now)
+    if keep:
+        store(name, scope, now, value)
+    return now, value
+
+
+def store(name: str, scope: str, now: dt.datetime, value: Any) -> None:
+    """Keep ``value`` (one row per statistic and scope; two requests storing at once both
+    succeed, the later one's value stays)."""
+    from .models import Statistics
+
+    Statistics.objects.bulk_create(
+        [Statistics(name=name, scope=scope, computed_at=now, data=STATISTICS[name].dump(value))],
+        update_conflicts=True,
+        unique_fields=["name", "scope"],
+        update_fields=["computed_at", "data"],
+    )
+
+
+def refresh(now: dt.datetime) -> list[str]:
+    """Recompute and keep every statistic over every case (what the unfiltered dashboard
+    shows): the periodic task, so that no page request computes them."""
+    cases = Case.objects.all()
+    for name, statistic in STATISTICS.items():
+        store(name, "", now, statistic.compute(cases, now))
+    return list(STATISTICS)
 
 
 def _days(later: str, earlier: str) -> str:
@@ -266,3 +314,33 @@ def birthday_before_infusion(
         .alias(birthday_on=birthday)
         .filter(condition)
     )
+
+
+def _durations_from(data: list[dict]) -> list[dict]:
+    """Kept days per stage, with each stage's label in the reader's language."""
+    return [{**row, "label": CaseState(row["state"]).label} for row in data]
+
+
+def _prediction_data(found: Prediction) -> dict:
+    return {**asdict(found), "since": found.since.isoformat() if found.since else None}
+
+
+def _prediction_from(data: dict) -> Prediction:
+    since = dt.date.fromisoformat(data["since"]) if data.get("since") else None
+    return Prediction(**{**data, "since": since})
+
+
+STATISTICS: dict[str, Kept] = {
+    "durations": Kept(
+        compute=stage_durations,
+        dump=lambda rows: [{k: v for k, v in row.items() if k != "label"} for row in rows],
+        load=_durations_from,
+    ),
+    # Over the cases closed in the last year, whichever the dashboard shows.
+    "prediction": Kept(
+        compute=lambda cases, now: prediction(now),
+        dump=_prediction_data,
+        load=_prediction_from,
+        scoped=False,
+    ),
+}

@@ -47,9 +47,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     params = request.GET
     cases = selectors.filtered_cases(params, access.cases_visible_to(request.user))
     pipeline = selectors.pipeline(cases, params)
-    stats_at, durations = stages.cached(
-        "durations", cases, now, lambda: stages.stage_durations(cases, now)
-    )
+    stats_at, durations = stages.kept("durations", cases, now)
     attention = selectors.needs_attention(cases, now, params)
     week = selectors.this_week(cases, now, params)
     risk = selectors.birthday_risk(cases, now, params)

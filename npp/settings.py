@@ -443,6 +443,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "cases.send_due_reminders",
         "schedule": env.int("NPP_REMINDER_SWEEP_SECONDS", default=15 * 60),
     },
+    # The dashboard's statistics over months, so that no page request computes them
+    # (dashboard.stages): more often than NPP_DASHBOARD_STATS_SECONDS lets them age.
+    "refresh-dashboard-statistics": {
+        "task": "dashboard.refresh_statistics",
+        "schedule": env.int("NPP_DASHBOARD_STATS_REFRESH_SECONDS", default=5 * 60),
+    },
     # Webhook deliveries whose task was lost, or whose retry is due (webhooks.delivery.lost).
     "sweep-webhooks": {
         "task": "webhooks.sweep",
@@ -511,8 +517,10 @@ NPP_REMINDER_PERMIT_EXPIRY_DAYS = env.int("NPP_REMINDER_PERMIT_EXPIRY_DAYS", def
 NPP_REMINDER_CDSCO_QUERY_DAYS = env.int("NPP_REMINDER_CDSCO_QUERY_DAYS", default=2)
 NPP_REMINDER_COLD_CHAIN_DAY = env.int("NPP_REMINDER_COLD_CHAIN_DAY", default=10)
 NPP_REMINDER_LAB_OVERDUE_DAYS = env.int("NPP_REMINDER_LAB_OVERDUE_DAYS", default=2)
-# The dashboard's statistics over months (days per stage, the prediction's medians) are
-# recomputed at most this often, in seconds (each costs a pass over every case's history).
+# The dashboard's statistics over months (days per stage, the prediction's medians) are used
+# for at most this many seconds (each costs a pass over every case's history): the beat task
+# above recomputes the unfiltered ones before that; a filtered dashboard recomputes its own
+# when they are older (0: every page recomputes them).
 NPP_DASHBOARD_STATS_SECONDS = env.int("NPP_DASHBOARD_STATS_SECONDS", default=600)
 # DOMAIN.md §2.3: days left to the 2nd birthday show on every case; in red under this many.
 NPP_SECOND_BIRTHDAY_WARNING_DAYS = env.int("NPP_SECOND_BIRTHDAY_WARNING_DAYS", default=60)

@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,8 +14,10 @@ from django.utils import timezone
 
 from cases.models import Case
 from cases.services import case_apply
-from dashboard import selectors, stages
+from dashboard import checks, next_deadlines, selectors, stages
+from dashboard.models import Statistics
 from dashboard.selectors import needs_attention, pipeline, this_week
+from dashboard.tasks import refresh_statistics_task
 from documents.models import ReviewStatus
 from documents.services import document_review
 from tests.factories import (
@@ -35,9 +36,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def fresh_statistics(settings):
-    """Every test computes the days per stage and the prediction anew."""
+    """Every test computes the days per stage and the prediction anew (unless it says)."""
     settings.NPP_DASHBOARD_STATS_SECONDS = 0
-    cache.clear()
 
 
 def section(sections, key: str) -> selectors.Section:
@@ -347,6 +347,38 @@ def test_next_deadlines_lists_my_cases_soonest_first_and_filters(client, facilit
     assert "2nd birthday: infuse" not in etas
 
 
+def test_next_deadlines_pages_count_every_clock_once_and_past_the_end_show_the_last(
+    client, facilitator, doctor1, monkeypatch
+):
+    monkeypatch.setattr(next_deadlines, "PAGE_SIZE", 4)
+    for _ in range(3):
+        walk_to(CaseFactory(doctor=doctor1.doctor, facilitator=facilitator), "customs", facilitator)
+    client.force_login(facilitator)
+    everything = next_deadlines.listing(
+        {}, Case.objects.all(), user=facilitator, now=timezone.now()
+    )
+    total = everything.page.paginator.count
+
+    pages = [
+        next_deadlines.listing(
+            {"page": str(n)}, Case.objects.all(), user=facilitator, now=timezone.now()
+        ).items
+        for n in range(1, everything.page.paginator.num_pages + 1)
+    ]
+    seen = [(i.case.pk, i.deadline.code, i.label) for items in pages for i in items]
+    days = [i.due_on for items in pages for i in items]
+    past = client.get(reverse("dashboard-deadlines"), {"page": "999"}).content.decode()
+    junk = client.get(reverse("dashboard-deadlines"), {"page": "x"}).content.decode()
+
+    assert total >= 9  # ETA, customs stage, permit and 2nd birthday of each case
+    assert len(seen) == len(set(seen)) == total  # no clock twice, none left out
+    assert days == sorted(days)
+    assert f"{total} clocks, soonest first." in past
+    last = everything.page.paginator.num_pages
+    assert f"Page {last} of {last}" in past
+    assert f"Page 1 of {last}" in junk
+
+
 def test_next_deadlines_shows_a_paused_stage_and_hides_it_from_overdue(client, facilitator, case_a):
     case = walk_to(case_a, "documents", facilitator)
     case_apply(case=case, transition="hold", by=facilitator, hold_reason="Funding.")
@@ -361,13 +393,78 @@ def test_next_deadlines_shows_a_paused_stage_and_hides_it_from_overdue(client, f
     assert case.reference not in overdue.content.decode()
 
 
-def test_the_statistics_over_months_are_kept_a_few_minutes(client, facilitator, case_a, settings):
+def statistics_computed(client, url: str = "") -> bool:
+    """Whether the dashboard computed the statistics over months for this request (it reads
+    every stay of every case's history to do so)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url or reverse("dashboard"))
+    assert response.status_code == 200
+    return any("stay_days" in q["sql"] for q in captured.captured_queries)
+
+
+def test_after_the_periodic_refresh_no_page_request_computes_the_statistics(
+    client, facilitator, doctor1, settings
+):
     settings.NPP_DASHBOARD_STATS_SECONDS = 600
+    closed_case(doctor1, facilitator, timezone.now() - dt.timedelta(days=200))
     client.force_login(facilitator)
 
-    first, _ = dashboard_queries(client)
-    second, _ = dashboard_queries(client)
-    body = client.get(reverse("dashboard")).content.decode()
+    refresh_statistics_task()  # what beat has a worker run
 
-    assert second == first - 2  # the days per stage, and the medians of closed cases
-    assert "As of " in body
+    assert not statistics_computed(client)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert f"As of {timezone.localtime():%d %b %Y}" in body
+    # Read back as computed: the prediction's basis, the days per stage with their labels.
+    risk = selectors.birthday_risk(Case.objects.all(), timezone.now())
+    assert risk.note == stages.prediction(timezone.now()).basis()
+    assert "over the 1 case closed since" in risk.note
+    _, durations = stages.kept("durations", Case.objects.all(), timezone.now())
+    assert durations == stages.stage_durations(Case.objects.all(), timezone.now())
+
+
+def test_statistics_older_than_the_setting_are_recomputed_and_kept_again(
+    client, facilitator, settings
+):
+    settings.NPP_DASHBOARD_STATS_SECONDS = 600
+    client.force_login(facilitator)
+    with time_machine.travel(timezone.now() - dt.timedelta(minutes=11)):
+        refresh_statistics_task()
+
+    assert statistics_computed(client)  # older than 10 minutes
+    assert not statistics_computed(client)  # kept by the request before
+    assert Statistics.objects.filter(name="durations", scope="").count() == 1
+
+
+def test_a_filtered_dashboard_keeps_its_own_days_per_stage(client, facilitator, settings):
+    settings.NPP_DASHBOARD_STATS_SECONDS = 600
+    client.force_login(facilitator)
+    refresh_statistics_task()
+    url = reverse("dashboard") + f"?facilitator={facilitator.pk}"
+
+    assert statistics_computed(client, url)
+    assert not statistics_computed(client, url)
+    assert Statistics.objects.filter(name="durations").count() == 2  # every case; this filter
+
+
+def test_with_the_setting_at_zero_every_page_computes_the_statistics(client, facilitator):
+    client.force_login(facilitator)  # the autouse fixture sets NPP_DASHBOARD_STATS_SECONDS = 0
+    refresh_statistics_task()
+
+    assert statistics_computed(client)
+    assert statistics_computed(client)
+
+
+def test_the_settings_as_shipped_refresh_the_statistics_before_they_age(settings):
+    from django.core.management import call_command
+
+    from npp.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["refresh-dashboard-statistics"]
+    assert entry["task"] in app.tasks
+    assert checks.statistics_refreshed_before_they_age() == []  # 0 here: pages compute
+    settings.NPP_DASHBOARD_STATS_SECONDS = 600
+    assert checks.statistics_refreshed_before_they_age() == []  # 300 s < 600 s
+    settings.NPP_DASHBOARD_STATS_SECONDS = 120
+    warned = checks.statistics_refreshed_before_they_age()
+    assert [w.id for w in warned] == ["dashboard.W001"]
+    call_command("check")  # a warning, not an error: the server still starts
