@@ -29,7 +29,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _row(obj, exclude=()) -> dict:
+def exported_row(obj, exclude=()) -> dict:
     return {k: _jsonable(v) for k, v in model_to_dict(obj).items() if k not in exclude}
 
 
@@ -48,7 +48,7 @@ def patient_data_export(case: Case) -> dict:
                 "product": each.product.name,
                 "hospital": each.hospital.name,
                 "treating_doctor": str(each.doctor),
-                "facts": _row(
+                "facts": exported_row(
                     each,
                     exclude=("patient", "product", "hospital", "doctor", "facilitator", "state"),
                 ),
@@ -88,10 +88,11 @@ def patient_data_export(case: Case) -> dict:
                     for d in each.documents.select_related("document_type").order_by("pk")
                 ],
                 "lab_results": [
-                    _row(r, exclude=("case", "recorded_by")) for r in each.lab_results.all()
+                    exported_row(r, exclude=("case", "recorded_by")) for r in each.lab_results.all()
                 ],
                 "eligibility_overrides": [
-                    _row(o, exclude=("case", "by")) for o in each.eligibility_overrides.all()
+                    exported_row(o, exclude=("case", "by"))
+                    for o in each.eligibility_overrides.all()
                 ],
                 "notifications": [
                     {
@@ -107,9 +108,11 @@ def patient_data_export(case: Case) -> dict:
         )
     return {
         "exported_at": timezone.now().isoformat(),
-        "patient": _row(patient),
-        "consents": [_row(c, exclude=("patient", "recorded_by")) for c in patient.consents.all()],
-        "weights": [_row(w, exclude=("patient",)) for w in patient.weights.all()],
+        "patient": exported_row(patient),
+        "consents": [
+            exported_row(c, exclude=("patient", "recorded_by")) for c in patient.consents.all()
+        ],
+        "weights": [exported_row(w, exclude=("patient",)) for w in patient.weights.all()],
         "cases": cases,
     }
 
