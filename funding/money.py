@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from cases.money import group_digits
+
 PAISE = Decimal("0.01")
 HUNDRED = Decimal(100)
 
@@ -28,16 +30,7 @@ def fee_for(amount: Decimal, percent: Decimal) -> Decimal:
 def format_inr(amount: Decimal) -> str:
     """Rupees grouped the Indian way (lakh, crore): ₹16,00,00,000.00."""
     sign = "-" if amount < 0 else ""
-    whole, _, paise = f"{abs(round_paise(amount)):.2f}".partition(".")
-    head, tail = whole[:-3], whole[-3:]
-    groups: list[str] = []
-    while len(head) > 2:
-        groups.insert(0, head[-2:])
-        head = head[:-2]
-    if head:
-        groups.insert(0, head)
-    grouped = ",".join([*groups, tail]) if groups else tail
-    return f"{sign}₹{grouped}.{paise}"
+    return f"{sign}₹{group_digits(abs(round_paise(amount)), indian=True)}"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
 from cases.models import PortOffice
+from cases.money import amount_in
 
 PIN_CODE = RegexValidator(
     r"^[1-9][0-9]{5}$", "Enter the 6-digit PIN code (six digits, the first not 0)."
@@ -246,6 +247,13 @@ class RegulatoryFile(models.Model):
 
     def __str__(self) -> str:
         return f"Regulatory file of {self.case}"
+
+    @property
+    def invoice_amount(self) -> str:
+        """The invoice value as the packets print it: ``USD 2,125,000.00``."""
+        if self.invoice_value is None:
+            return ""
+        return amount_in(self.invoice_currency, self.invoice_value)
 
 
 class CdscoQuery(models.Model):

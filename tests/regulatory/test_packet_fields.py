@@ -131,7 +131,7 @@ def customs_fields(v: dict) -> list[tuple[str, str]]:
         ("ETA", "IST"),
         ("Arrival", "Bengaluru Airport"),
         ("Invoice", f"No. {v['invoice_number']} of {_day(v['invoice_date'])}"),
-        ("Invoice value", f"{v['invoice_currency']} {v['invoice_value']}"),
+        ("Invoice value", "USD 2,125,000.00"),  # grouped (the factory's 2125000.00)
         ("Description", "Zolgensma (onasemnogene abeparvovec)"),
         ("Tariff heading", "CTH 3002"),
         ("Batch / lot", f"{v['batch_number']}, expiry {_day(v['batch_expiry'])}"),
@@ -199,7 +199,7 @@ def test_customs_letter_claims_the_exemption_with_its_notification_and_lists_eve
         "CDSCO Port Office, Bengaluru Airport",
         f"importer of record, {v['importer_name']}",
         f"invoice {v['invoice_number']}",
-        f"{v['invoice_currency']} {v['invoice_value']}",
+        "USD 2,125,000.00",
         f"batch {v['batch_number']}",
         "tariff heading 3002",
         f"from {v['country_of_export']} (origin {v['country_of_origin']})",
@@ -222,3 +222,11 @@ def test_the_customs_packet_shows_no_lab_value(read):
 
 def test_dates_are_india_dates(read):
     assert _day(timezone.localdate()) in read.customs[0]
+
+
+def test_each_cover_letter_ends_on_its_first_page_with_the_signature(read):
+    for pages, on_behalf_of in ((read.application, "applicant"), (read.customs, "importer")):
+        first = pages[0]
+        assert "Yours faithfully," in first
+        assert f"on behalf of the {on_behalf_of}," in first  # the signature, not on page 2
+        assert "on behalf of the" not in pages[1]
