@@ -1,10 +1,17 @@
 """Data-protection services (DPDP Act 2023, DOMAIN.md §5.2): a patient's data for an access
-request, and anonymising long-closed cases while keeping the statistics."""
+request, and anonymising long-closed cases while keeping the statistics.
+
+Other apps hold the patient's data too (the clinical records, the regulatory file, the
+funding, the guardian links): each declares its part once, from its ``AppConfig.ready()``,
+with ``register_part`` (what it adds to the export, how it anonymises), so that cases imports
+nothing from them and neither service forgets an app."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -17,6 +24,34 @@ from .models import Case, Patient
 from .states import CaseState
 
 ANONYMISED_PREFIX = "Anonymised patient"
+
+
+@dataclass(frozen=True)
+class Part:
+    """An app's part of a patient's data: ``export(patient)`` gives the keys it adds to the
+    access-request export; ``anonymise(patient)`` removes its identifiers (in the same
+    transaction as the rest), keeping what the statistics need."""
+
+    name: str
+    export: Callable[[Patient], dict[str, Any]]
+    anonymise: Callable[[Patient], None] | None = None
+
+
+_PARTS: dict[str, Part] = {}
+
+
+def register_part(
+    name: str,
+    *,
+    export: Callable[[Patient], dict[str, Any]],
+    anonymise: Callable[[Patient], None] | None = None,
+) -> None:
+    """Declare an app's part of a patient's data (once per name; a reload replaces it)."""
+    _PARTS[name] = Part(name, export, anonymise)
+
+
+def parts() -> list[Part]:
+    return list(_PARTS.values())
 
 
 def _jsonable(value: Any) -> Any:
@@ -36,7 +71,7 @@ def exported_row(obj, exclude=()) -> dict:
 def patient_data_export(case: Case) -> dict:
     """Everything held about the case's patient: identity, consents, weights, every case of
     theirs with its facts, history, documents (metadata, not files), lab results and the
-    reminders sent about them."""
+    reminders sent about them; then each registered part (``register_part``)."""
     patient = case.patient
     cases = []
     for each in patient.cases.select_related("product", "hospital", "doctor__user"):
@@ -106,7 +141,7 @@ def patient_data_export(case: Case) -> dict:
                 ],
             }
         )
-    return {
+    found = {
         "exported_at": timezone.now().isoformat(),
         "patient": exported_row(patient),
         "consents": [
@@ -115,6 +150,9 @@ def patient_data_export(case: Case) -> dict:
         "weights": [exported_row(w, exclude=("patient",)) for w in patient.weights.all()],
         "cases": cases,
     }
+    for part in parts():
+        found.update(part.export(patient))
+    return found
 
 
 def closed_cases_to_anonymise(older_than_days: int, now: dt.datetime | None = None):
@@ -134,7 +172,8 @@ def closed_cases_to_anonymise(older_than_days: int, now: dt.datetime | None = No
 @transaction.atomic
 def patient_anonymise(patient: Patient) -> None:
     """Replace the identifiers of ``patient`` and remove their document files, keeping the
-    case facts, dates, states and clinical values that the statistics need."""
+    case facts, dates, states and clinical values that the statistics need; then each
+    registered part's own (``register_part``)."""
     token = hashlib.sha256(f"npp-{patient.pk}".encode()).hexdigest()[:8]
     patient.full_name = f"{ANONYMISED_PREFIX} {token}"
     patient.guardian_name = "Anonymised"
@@ -158,3 +197,6 @@ def patient_anonymise(patient: Patient) -> None:
             document.original_filename = "anonymised"
             document.file.name = ""
             document.save(update_fields=["original_filename", "file"])
+    for part in parts():
+        if part.anonymise is not None:
+            part.anonymise(patient)

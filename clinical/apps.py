@@ -19,3 +19,9 @@ class ClinicalConfig(AppConfig):
         from .exports import HEADER, outcome_rows
 
         register_columns(HEADER, outcome_rows)
+
+        from cases.privacy import register_part
+
+        from .privacy import clinical_anonymise, clinical_data_export
+
+        register_part("clinical", export=clinical_data_export, anonymise=clinical_anonymise)

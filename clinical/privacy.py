@@ -1,6 +1,7 @@
-"""The clinical records of a patient for a data-principal access request (DPDP Act 2023,
-DOMAIN.md §5.2): ``npp/management/commands/export_patient_data.py`` adds them to what
-``cases.privacy.patient_data_export`` gives."""
+"""The clinical app's part of a patient's data (DPDP Act 2023, DOMAIN.md §5.2), registered
+with ``cases.privacy.register_part``: the clinical records in an access request, and the
+free text anonymisation removes (names can hide in a narrative; the values, dates, kinds and
+outcomes the statistics need stay)."""
 
 from __future__ import annotations
 
@@ -46,3 +47,17 @@ def clinical_data_export(patient: Any) -> dict[str, list[dict[str, Any]]]:
             }
         )
     return {"clinical": found}
+
+
+def clinical_anonymise(patient: Any) -> None:
+    """Replace the narratives of the patient's clinical records (an event's description, the
+    doctors' decision notes, the outcomes' notes); the tests, medicines, kinds and dates stay.
+    Queryset updates: a forwarded adverse event may not be edited through the app, but
+    erasure is the law's."""
+    cases = patient.cases.all()
+    AdverseEvent.objects.filter(case__in=cases).update(description="(anonymised)")
+    SafetySignal.objects.filter(case__in=cases).exclude(decision="").update(decision="(anonymised)")
+    SteroidCourse.objects.filter(case__in=cases).exclude(decision_note="").update(
+        decision_note="(anonymised)"
+    )
+    Outcome.objects.filter(case__in=cases).update(note="")

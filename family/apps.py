@@ -33,3 +33,9 @@ class FamilyConfig(AppConfig):
         from .language import remember_on_sign_in
 
         user_logged_in.connect(remember_on_sign_in, dispatch_uid="family.language.sign_in")
+
+        from cases.privacy import register_part
+
+        from .privacy import family_anonymise, family_data_export
+
+        register_part("family", export=family_data_export, anonymise=family_anonymise)

@@ -1,12 +1,14 @@
-"""The family app's part of an access request (``export_patient_data``): the guardian links
-of the patient's cases with their view log, consent details given through them, and the
-breaches that touched their data."""
+"""The family app's part of a patient's data (DPDP Act 2023, DOMAIN.md §5.2), registered with
+``cases.privacy.register_part``: in an access request, the guardian links of the patient's
+cases with their view log, consent details given through them, and the breaches that touched
+their data; anonymisation removes where links were sent, the views' client and browser, and
+the identity references."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .models import BreachAffectedCase, GuardianConsent, GuardianLink
+from .models import BreachAffectedCase, GuardianConsent, GuardianLink, GuardianLinkView
 
 
 def _when(value: Any) -> str | None:
@@ -57,3 +59,10 @@ def family_data_export(patient: Any) -> dict[str, list[dict[str, Any]]]:
             )
         ],
     }
+
+
+def family_anonymise(patient: Any) -> None:
+    links = GuardianLink.objects.filter(case__patient=patient)
+    links.update(sent_to="")
+    GuardianLinkView.objects.filter(link__in=links).update(client="", user_agent="")
+    GuardianConsent.objects.filter(consent__patient=patient).update(identity_reference="")

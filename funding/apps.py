@@ -9,4 +9,9 @@ class FundingConfig(AppConfig):
 
     def ready(self) -> None:
         # ``funds_short`` joins the case rulebook here, so cases never imports funding.
+        from cases.privacy import register_part
+
         from . import rules  # noqa: F401
+        from .privacy import funding_anonymise, funding_data_export
+
+        register_part("funding", export=funding_data_export, anonymise=funding_anonymise)

@@ -32,3 +32,9 @@ class RegulatoryConfig(AppConfig):
         register_rule(cdsco_query_due)
         texts.register_context("cdsco_query_due", query_context)
         texts.register_context("cdsco_query_overdue", query_context)
+
+        from cases.privacy import register_part
+
+        from .privacy import regulatory_anonymise, regulatory_data_export
+
+        register_part("regulatory", export=regulatory_data_export, anonymise=regulatory_anonymise)

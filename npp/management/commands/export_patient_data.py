@@ -8,9 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cases.models import Case
 from cases.privacy import patient_data_export
-from clinical.privacy import clinical_data_export
 from documents.models import DocumentAccess
-from family.privacy import family_data_export
 
 
 class Command(BaseCommand):
@@ -25,11 +23,7 @@ class Command(BaseCommand):
             case = Case.objects.select_related("patient").get(reference=reference.strip())
         except Case.DoesNotExist as exc:
             raise CommandError(f"No case {reference!r}.") from exc
-        data = {
-            **patient_data_export(case),
-            **clinical_data_export(case.patient),
-            **family_data_export(case.patient),
-        }
+        data = patient_data_export(case)  # with every app's registered part
         text = json.dumps(data, indent=2, ensure_ascii=False)
         DocumentAccess.objects.create(
             document_id=None,
