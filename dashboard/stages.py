@@ -97,12 +97,21 @@ def store(name: str, scope: str, now: dt.datetime, value: Any) -> None:
     )
 
 
+# A filtered dashboard's statistics not asked for again in this long are dropped by the
+# refresh (one row per filter combination ever used would otherwise pile up).
+FORGET_AFTER = dt.timedelta(days=1)
+
+
 def refresh(now: dt.datetime) -> list[str]:
     """Recompute and keep every statistic over every case (what the unfiltered dashboard
-    shows): the periodic task, so that no page request computes them."""
+    shows): the periodic task, so that no page request computes them. Filtered ones older
+    than ``FORGET_AFTER`` go."""
+    from .models import Statistics
+
     cases = Case.objects.all()
     for name, statistic in STATISTICS.items():
         store(name, "", now, statistic.compute(cases, now))
+    Statistics.objects.exclude(scope="").filter(computed_at__lt=now - FORGET_AFTER).delete()
     return list(STATISTICS)
 
 

@@ -445,6 +445,10 @@ def test_a_filtered_dashboard_keeps_its_own_days_per_stage(client, facilitator, 
     assert not statistics_computed(client, url)
     assert Statistics.objects.filter(name="durations").count() == 2  # every case; this filter
 
+    with time_machine.travel(timezone.now() + dt.timedelta(days=1, minutes=1)):
+        refresh_statistics_task()  # a filter nobody asked for in a day is forgotten
+    assert list(Statistics.objects.values_list("scope", flat=True).distinct()) == [""]
+
 
 def test_with_the_setting_at_zero_every_page_computes_the_statistics(client, facilitator):
     client.force_login(facilitator)  # the autouse fixture sets NPP_DASHBOARD_STATS_SECONDS = 0
