@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,6 +14,7 @@ from cases import access
 from cases.models import Case, Doctor, Hospital, Notification, today_ist
 from cases.services import TRANSITION_FACTS, transition_label
 from cases.states import CaseState
+from clinical.models import LabValue
 from documents.forms import LAB_VALUE_FIELDS
 from documents.models import Document, DocumentType
 
@@ -135,6 +137,9 @@ class CaseDetailSerializer(CaseSummarySerializer):
     timeline_url = serializers.HyperlinkedIdentityField(
         view_name="api:case-timeline", lookup_field="reference"
     )
+    lab_values_url = serializers.SerializerMethodField(
+        help_text="The lab values after the infusion; null where clinical is null."
+    )
 
     class Meta(CaseSummarySerializer.Meta):
         fields = [
@@ -144,7 +149,17 @@ class CaseDetailSerializer(CaseSummarySerializer):
             "documents_url",
             "blockers_url",
             "timeline_url",
+            "lab_values_url",
         ]
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_lab_values_url(self, case: Case) -> str | None:
+        request = self.context["request"]
+        if not access.sees_clinical(request.user, case):
+            return None
+        return request.build_absolute_uri(
+            reverse("api:case-lab-values", kwargs={"reference": case.reference})
+        )
 
     @extend_schema_field(ClinicalSideSerializer(allow_null=True))
     def get_clinical(self, case: Case) -> dict | None:
@@ -378,3 +393,70 @@ class MarkReadSerializer(serializers.Serializer):
 
 class MarkedSerializer(serializers.Serializer):
     marked = serializers.IntegerField(help_text="How many were unread and are now read.")
+
+
+# --- Clinical records after the infusion --------------------------------------------------------
+
+
+class LabValueSerializer(serializers.ModelSerializer):
+    """One value as the lab printed it: the unit, the ULN and range it printed, the sample's
+    date and lab; ``current`` false once a later value for the same slot and test replaced
+    it."""
+
+    test_label = serializers.CharField(read_only=True)
+    current = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = LabValue
+        fields = [
+            "id",
+            "slot",
+            "test",
+            "test_label",
+            "value",
+            "unit",
+            "uln",
+            "reference_range",
+            "sampled_on",
+            "lab",
+            "recorded_at",
+            "current",
+            "replaced_at",
+        ]
+
+
+class LabValueItemSerializer(serializers.Serializer):
+    test = serializers.CharField(
+        help_text="A catalogue code (alt, ast, total_bilirubin, pt, platelets, troponin_i, "
+        "creatinine, ...) or other with name."
+    )
+    name = serializers.CharField(required=False, allow_blank=True, help_text="For test other.")
+    value = serializers.CharField(help_text="As printed, e.g. 31.5.")
+    unit = serializers.CharField(allow_blank=True, help_text="As printed, e.g. U/L.")
+    uln = serializers.CharField(
+        required=False, allow_blank=True, help_text="The upper limit of normal the lab printed."
+    )
+    reference_range = serializers.CharField(required=False, allow_blank=True)
+
+
+class LabPanelRequestSerializer(serializers.Serializer):
+    sampled_on = serializers.DateField(help_text="The day the sample was taken (India date).")
+    slot = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The monitoring slot (e.g. week_1); empty: an unscheduled sample.",
+    )
+    lab = serializers.CharField(required=False, allow_blank=True, default="")
+    values = LabValueItemSerializer(many=True, allow_empty=False)
+
+
+class LabPanelSavedSerializer(serializers.Serializer):
+    values = LabValueSerializer(many=True, help_text="The values saved now.")
+    replaced = LabValueSerializer(many=True, help_text="Earlier values these replaced.")
+    signals = serializers.SerializerMethodField(
+        help_text="The safety signals the panel opened, in words."
+    )
+
+    def get_signals(self, saved) -> list[str]:
+        return [signal.message for signal in saved.signals]

@@ -11,6 +11,7 @@ from drf_spectacular.views import SpectacularAPIView
 from cases.services import TRANSITION_FACTS
 
 from .views.cases import CaseBlockers, CaseDetail, CaseList, CaseTimeline, CaseTransition
+from .views.clinical import CaseLabValues
 from .views.docs import docs
 from .views.documents import CaseDocuments, DocumentDetail, DocumentDownload
 from .views.notifications import NotificationList, NotificationsMarkRead
@@ -22,6 +23,7 @@ urlpatterns = [
     path("cases/<str:reference>/blockers/", CaseBlockers.as_view(), name="case-blockers"),
     path("cases/<str:reference>/timeline/", CaseTimeline.as_view(), name="case-timeline"),
     path("cases/<str:reference>/documents/", CaseDocuments.as_view(), name="case-documents"),
+    path("cases/<str:reference>/lab-values/", CaseLabValues.as_view(), name="case-lab-values"),
     *[
         path(
             f"cases/<str:reference>/transitions/{name}/",

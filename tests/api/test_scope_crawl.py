@@ -176,6 +176,7 @@ def test_the_crawl_reaches_every_kind_of_endpoint(sides, facilitator):
         "/api/v1/cases/X/blockers/",
         "/api/v1/cases/X/timeline/",
         "/api/v1/cases/X/documents/",
+        "/api/v1/cases/X/lab-values/",
         "/api/v1/documents/X/",
         "/api/v1/documents/X/download/",
     }
@@ -202,7 +203,11 @@ def check_reads(client, user, persona: str, urls) -> None:
     visible = set(access.cases_visible_to(user).values_list("reference", flat=True))
     for url in sorted(urls):
         response = client.get(url)
-        assert response.status_code == (200 if _in_scope(user, url) else 404), f"{persona} {url}"
+        expected = 200 if _in_scope(user, url) else 404
+        if expected == 200 and url.endswith("/lab-values/"):  # the clinical side, if shared
+            case = Case.objects.get(reference=CASE_URL.match(url)[1])
+            expected = 200 if access.sees_clinical(user, case) else 403
+        assert response.status_code == expected, f"{persona} {url}"
         body = _body(response)
         for name in hidden_names:
             assert name not in body, f"{name} leaked to {persona} at {url}"
