@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from cases import access
 from cases.models import Case, Doctor, Hospital, Notification, today_ist
+from cases.selectors import second_birthday_clock
 from cases.services import TRANSITION_FACTS, transition_label
 from cases.states import CaseState
 from clinical.models import LabValue
@@ -46,6 +47,14 @@ class CaseSummarySerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.name")
     hospital = HospitalRefSerializer()
     doctor = DoctorRefSerializer()
+    second_birthday_on = serializers.SerializerMethodField(
+        help_text="The 2nd birthday (India date), the day the infusion must come before; "
+        "null once the child is infused or the case has ended."
+    )
+    days_to_second_birthday = serializers.SerializerMethodField(
+        help_text="Days from today (India) to the 2nd birthday; negative once passed; null "
+        "as second_birthday_on."
+    )
 
     class Meta:
         model = Case
@@ -60,9 +69,29 @@ class CaseSummarySerializer(serializers.ModelSerializer):
             "product",
             "hospital",
             "doctor",
+            "second_birthday_on",
+            "days_to_second_birthday",
             "created_at",
             "updated_at",
         ]
+
+    def _birthday(self, case: Case):
+        """The case's ``second_birthday`` clock (the deadline's one-case form), once per row."""
+        found = getattr(case, "_api_birthday", False)
+        if found is False:
+            found = second_birthday_clock(case)
+            case._api_birthday = found
+        return found
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_second_birthday_on(self, case: Case):
+        clock = self._birthday(case)
+        return clock.due_on if clock else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_days_to_second_birthday(self, case: Case) -> int | None:
+        clock = self._birthday(case)
+        return clock.days_left if clock else None
 
 
 class ShipmentSerializer(serializers.ModelSerializer):
@@ -137,6 +166,9 @@ class CaseDetailSerializer(CaseSummarySerializer):
     timeline_url = serializers.HyperlinkedIdentityField(
         view_name="api:case-timeline", lookup_field="reference"
     )
+    deadlines_url = serializers.HyperlinkedIdentityField(
+        view_name="api:case-deadlines", lookup_field="reference"
+    )
     lab_values_url = serializers.SerializerMethodField(
         help_text="The lab values after the infusion; null where clinical is null."
     )
@@ -149,6 +181,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
             "documents_url",
             "blockers_url",
             "timeline_url",
+            "deadlines_url",
             "lab_values_url",
         ]
 
@@ -209,6 +242,29 @@ class SpanSerializer(serializers.Serializer):
     days = serializers.FloatField()
     ongoing = serializers.BooleanField()
     side = serializers.BooleanField(help_text="On hold, rejected or cancelled.")
+
+
+class ClockSerializer(serializers.Serializer):
+    """One clock of the case (``cases.deadlines``), as judged now."""
+
+    code = serializers.CharField(help_text="The deadline's stable code, e.g. cold_chain.")
+    label = serializers.CharField()
+    key = serializers.CharField(help_text="Tells apart a deadline's clocks on one case.")
+    measured_from = serializers.CharField(source="deadline.measured_from")
+    length = serializers.CharField(source="deadline.length")
+    pauses_on_hold = serializers.BooleanField(source="deadline.pauses_on_hold")
+    due_on = serializers.DateField(help_text="The India date it falls on.")
+    due_at = serializers.DateTimeField(
+        allow_null=True, help_text="The instant, for clocks kept in hours."
+    )
+    days_left = serializers.IntegerField(help_text="Negative once passed.")
+    status = serializers.ChoiceField(
+        choices=["met", "paused", "overdue", "soon", "running"],
+        help_text="soon: within the deadline's warning window.",
+    )
+    paused = serializers.BooleanField(help_text="Stopped while the case is on hold.")
+    met = serializers.BooleanField()
+    detail = serializers.CharField()
 
 
 class MilestoneSerializer(serializers.Serializer):

@@ -10,7 +10,14 @@ from drf_spectacular.views import SpectacularAPIView
 
 from cases.services import TRANSITION_FACTS
 
-from .views.cases import CaseBlockers, CaseDetail, CaseList, CaseTimeline, CaseTransition
+from .views.cases import (
+    CaseBlockers,
+    CaseDeadlines,
+    CaseDetail,
+    CaseList,
+    CaseTimeline,
+    CaseTransition,
+)
 from .views.clinical import CaseLabValues
 from .views.docs import docs
 from .views.documents import CaseDocuments, DocumentDetail, DocumentDownload
@@ -22,6 +29,7 @@ urlpatterns = [
     path("cases/<str:reference>/", CaseDetail.as_view(), name="case-detail"),
     path("cases/<str:reference>/blockers/", CaseBlockers.as_view(), name="case-blockers"),
     path("cases/<str:reference>/timeline/", CaseTimeline.as_view(), name="case-timeline"),
+    path("cases/<str:reference>/deadlines/", CaseDeadlines.as_view(), name="case-deadlines"),
     path("cases/<str:reference>/documents/", CaseDocuments.as_view(), name="case-documents"),
     path("cases/<str:reference>/lab-values/", CaseLabValues.as_view(), name="case-lab-values"),
     *[

@@ -203,3 +203,29 @@ def notifications_for(user: Any, limit: int = 100) -> list:
         .select_related("case__patient", "case__hospital", "case__doctor__user")
         .order_by("-due_at", "-pk")[:limit]
     )
+
+
+def case_clocks_for(user: Any, case: Case, *, at: dt.datetime | None = None) -> list:
+    """The clocks of ``case`` (``cases.deadlines.clocks``) that ``user`` may see: the
+    treatment's (``Deadline.clinical``) only for those who see the clinical side. The portals'
+    case pages and the API read them here."""
+    from . import deadlines
+
+    clinical = access.sees_clinical(user, case)
+    return [c for c in deadlines.clocks(case, at=at) if clinical or not c.deadline.clinical]
+
+
+def second_birthday_clock(case: Case, *, at: dt.datetime | None = None):
+    """The case's ``second_birthday`` clock (the deadline's one-case form, no query beyond the
+    patient), or None once the child is infused, the case has ended, or its product has no
+    such deadline: what every case row shows."""
+    from django.utils import timezone
+
+    from . import deadlines
+
+    try:
+        deadline = deadlines.get("second_birthday")
+    except KeyError:
+        return None
+    ctx = deadlines.Context(at=at or timezone.now())
+    return next(iter(deadline.clocks(case, ctx)), None)

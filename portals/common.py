@@ -30,11 +30,11 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from cases import access, deadlines
+from cases import access
 from cases.access import DOCTOR, FACILITATOR, HOSPITAL
 from cases.forms import TransitionForm, transition_form
 from cases.models import Case, today_ist
-from cases.selectors import latest_weight, notifications_for
+from cases.selectors import case_clocks_for, latest_weight, notifications_for
 from cases.services import TRANSITION_FACTS, CaseActionError, notifications_mark_read
 from cases.states import MAIN_LINE, CaseState
 from cases.timeline import case_history, case_timeline
@@ -182,19 +182,12 @@ def _document_rows(user: Any, case: Case) -> list[dict]:
     ]
 
 
-def _clocks(user: Any, case: Case) -> list:
-    """The case's clocks (``cases.deadlines``); the treatment's only for those who see the
-    clinical side."""
-    clinical = access.sees_clinical(user, case)
-    return [c for c in deadlines.clocks(case) if clinical or not c.deadline.clinical]
-
-
 def shared_context(user: Any, case: Case) -> dict:
     """What both case pages show: the case, its clocks, timeline, steps, documents and
     history."""
     return {
         "case": case,
-        "clocks": _clocks(user, case),
+        "clocks": case_clocks_for(user, case),
         "timeline": case_timeline(case),
         "steps": _steps(case),
         "documents": _document_rows(user, case),

@@ -10,7 +10,7 @@ from rest_framework import exceptions, generics
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from cases.selectors import cases_for
+from cases.selectors import case_clocks_for, cases_for
 from cases.services import (
     CaseActionError,
     CaseConflict,
@@ -28,6 +28,7 @@ from ..serializers import (
     CaseDetailSerializer,
     CaseFilterSerializer,
     CaseSummarySerializer,
+    ClockSerializer,
     RefusalSerializer,
     TimelineSerializer,
     transition_request_serializer,
@@ -161,3 +162,17 @@ class CaseTransition(ApiView):
         codes = exc.codes if isinstance(exc, TransitionRefused) else ["refused"] * len(exc.messages)
         messages, codes = readable_reasons(self.request.user, case, exc.messages, codes)
         return refusal(messages, codes, 422)
+
+
+class CaseDeadlines(ApiView):
+    """The case's clocks (``cases.deadlines``, the one-case form the case pages show), soonest
+    first, met ones last: what each is measured from, its length, when it falls, days left,
+    and whether a hold pauses it. The treatment's clocks only where you see the clinical
+    side."""
+
+    serializer_class = ClockSerializer
+
+    @extend_schema(responses={200: ClockSerializer(many=True), 404: NOT_FOUND})
+    def get(self, request, reference: str):
+        case = case_by_reference(request.user, reference)
+        return Response(ClockSerializer(case_clocks_for(request.user, case), many=True).data)

@@ -5,12 +5,11 @@ clocks as a table. The case's patient must be loaded (the lists select it)."""
 from __future__ import annotations
 
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 
-from .. import deadlines
 from ..deadlines import Status
+from ..selectors import second_birthday_clock
 
 register = template.Library()
 
@@ -20,8 +19,7 @@ def second_birthday(case, now=None) -> str:
     """How many days are left before the 2nd birthday, in red under the warning window; a
     dash once the child is infused or the case has ended. (Built here rather than from a
     template: lists show it on every row.)"""
-    ctx = deadlines.Context(at=now or timezone.now())
-    clock = next(iter(deadlines.get("second_birthday").clocks(case, ctx)), None)
+    clock = second_birthday_clock(case, at=now)
     if clock is None:
         return format_html('<span class="npp-bday npp-bday-none">{}</span>', "\u2014")
     red = " npp-bday-red" if clock.status in (Status.SOON, Status.OVERDUE) else ""

@@ -175,6 +175,7 @@ def test_the_crawl_reaches_every_kind_of_endpoint(sides, facilitator):
         "/api/v1/cases/X/",
         "/api/v1/cases/X/blockers/",
         "/api/v1/cases/X/timeline/",
+        "/api/v1/cases/X/deadlines/",
         "/api/v1/cases/X/documents/",
         "/api/v1/cases/X/lab-values/",
         "/api/v1/documents/X/",
