@@ -57,3 +57,30 @@ def validation_refusal(exc: ValidationError, status: int = 400) -> Response:
             errors += item.messages
             codes += [item.code or "invalid"] * len(item.messages)
     return refusal(errors, codes, status, fields)
+
+
+def serializer_refusal(errors: dict) -> Response:
+    """A DRF serializer's errors in the API's refusal shape (``errors``, ``codes``, and
+    ``fields`` by dotted path, e.g. ``values[0].unit``), status 400."""
+    messages, codes, fields = [], [], {}
+
+    def walk(path: str, found) -> None:
+        if isinstance(found, dict):
+            for key, value in found.items():
+                if key == "non_field_errors":  # about the whole item (or list)
+                    walk(path, value)
+                else:
+                    walk(f"{path}.{key}" if path else str(key), value)
+        elif isinstance(found, list) and found and not isinstance(found[0], str):
+            for index, value in enumerate(found):
+                if value:
+                    walk(f"{path}[{index}]", value)
+        else:
+            for message in found:
+                messages.append(f"{path}: {message}" if path else str(message))
+                codes.append(getattr(message, "code", "invalid"))
+                if path:
+                    fields.setdefault(path, []).append(str(message))
+
+    walk("", errors)
+    return refusal(messages, codes, 400, fields)

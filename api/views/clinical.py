@@ -21,7 +21,7 @@ from ..serializers import (
     LabValueSerializer,
     RefusalSerializer,
 )
-from .base import ApiView, refusal, validation_refusal
+from .base import ApiView, serializer_refusal, validation_refusal
 
 NOT_FOUND = OpenApiResponse(description="No such case in your scope.")
 NOT_SHARED = "The clinical side of this case is not shared with you."
@@ -74,7 +74,7 @@ class CaseLabValues(ApiView):
             )
         body = self.get_serializer(data=request.data)
         if not body.is_valid():
-            return _serializer_refusal(body.errors)
+            return serializer_refusal(body.errors)
         try:
             saved = lab_values_record(case=case, by=request.user, **body.validated_data)
         except PermissionDenied as exc:
@@ -82,29 +82,3 @@ class CaseLabValues(ApiView):
         except ValidationError as exc:
             return validation_refusal(exc)
         return Response(LabPanelSavedSerializer(saved).data, status=201)
-
-
-def _serializer_refusal(errors: dict) -> Response:
-    """DRF's field errors in the API's refusal shape (``errors``, ``codes``, ``fields``)."""
-    messages, codes, fields = [], [], {}
-
-    def walk(path: str, found) -> None:
-        if isinstance(found, dict):
-            for key, value in found.items():
-                if key == "non_field_errors":  # about the whole item (or list)
-                    walk(path, value)
-                else:
-                    walk(f"{path}.{key}" if path else str(key), value)
-        elif isinstance(found, list) and found and not isinstance(found[0], str):
-            for index, value in enumerate(found):
-                if value:
-                    walk(f"{path}[{index}]", value)
-        else:
-            for message in found:
-                messages.append(f"{path}: {message}" if path else str(message))
-                codes.append(getattr(message, "code", "invalid"))
-                if path:
-                    fields.setdefault(path, []).append(str(message))
-
-    walk("", errors)
-    return refusal(messages, codes, 400, fields)

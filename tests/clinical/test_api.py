@@ -67,6 +67,7 @@ def test_a_value_crossing_a_threshold_says_which_signal_it_opened(infused, docto
         (panel(liver(), sampled=9), "A sample cannot be taken in the future."),
         ({"slot": "week_1", "values": liver()}, "sampled_on: This field is required."),
         (panel([]), "values: This list may not be empty."),
+        (panel([{"test": "alt", "value": "45"}]), "values[0].unit: This field is required."),
     ],
 )
 def test_bad_input_is_refused_with_the_reason_and_nothing_saved(infused, doctor1, body, message):
