@@ -69,6 +69,8 @@ def serializer_refusal(errors: dict) -> Response:
             for key, value in found.items():
                 if key == "non_field_errors":  # about the whole item (or list)
                     walk(path, value)
+                elif isinstance(key, int):  # an item of a list (DRF keys them by index)
+                    walk(f"{path}[{key}]", value)
                 else:
                     walk(f"{path}.{key}" if path else str(key), value)
         elif isinstance(found, list) and found and not isinstance(found[0], str):
