@@ -36,7 +36,7 @@ PATIENTS = {
     "B": ("Ishaan Bhattacharya", "Zoya Siddiqui", "Anaya Chatterjee"),
 }
 PERSONAS = ["facilitator", "doctor1", "doctor2", "hospital1", "hospital2", "outsider"]
-CLINICAL = ("lft.pdf", "genetics.pdf", "Liver function", "Genetic report", "31.5")
+CLINICAL = ("lft.pdf", "genetics.pdf", "Liver function", "Genetic report", "312.5")
 HOST = "http://testserver"
 CASE_URL = re.compile(r"^/api/v1/cases/(NPP-\d{4}-\d{4})/")
 DOCUMENT_URL = re.compile(r"^/api/v1/documents/(\d+)/")
@@ -68,6 +68,8 @@ def sides(facilitator, doctor1, doctor2, hospital1, hospital2):
             filename="lft.pdf",
             by=doctor,
             alt=Decimal("31.5"),
+            # A value no timestamp can contain (".../31.532184" did): three digits, then ".".
+            platelets=Decimal("312.5"),
             sample_taken_on=timezone.localdate() - dt.timedelta(days=2),
         )
         delivering = walk_to(
@@ -184,6 +186,8 @@ def test_the_crawl_reaches_every_kind_of_endpoint(sides, facilitator):
     assert len([u for u in urls if CASE_URL.match(u) and u.count("/") == 5]) == 6  # every case
     assert len(transitions) >= 6
     assert len(uploads) == 6
+    everything = " ".join(urls.values())
+    assert all(secret in everything for secret in CLINICAL)  # each is there to be hidden
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
