@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases import access
+from cases.deadlines import Status
 from cases.models import Case, Doctor, Hospital, Notification, today_ist
 from cases.selectors import second_birthday_clock
 from cases.services import TRANSITION_FACTS, transition_label
@@ -259,7 +260,7 @@ class ClockSerializer(serializers.Serializer):
     )
     days_left = serializers.IntegerField(help_text="Negative once passed.")
     status = serializers.ChoiceField(
-        choices=["met", "paused", "overdue", "soon", "running"],
+        choices=[Status.MET, Status.PAUSED, Status.OVERDUE, Status.SOON, Status.RUNNING],
         help_text="soon: within the deadline's warning window.",
     )
     paused = serializers.BooleanField(help_text="Stopped while the case is on hold.")

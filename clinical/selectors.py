@@ -67,6 +67,15 @@ def monitoring(user: Any, case: Case, *, today: dt.date | None = None) -> dict[s
     }
 
 
+def lab_values(user: Any, case: Case) -> QuerySet[LabValue]:
+    """Every lab value of ``case``, oldest sample first, replaced ones included (the API's
+    list), read once and logged once."""
+    if not access.sees_clinical(user, case):
+        raise Http404("No such case.")
+    log_read(user, case, "Lab values")
+    return LabValue.objects.filter(case=case).order_by("sampled_on", "test", "pk")
+
+
 def signal_for(user: Any, pk: Any) -> SafetySignal:
     signal = SafetySignal.objects.select_related("case").filter(pk=pk).first()
     if (

@@ -24,6 +24,7 @@ from .selectors import SOONEST_FIRST, as_date, as_instant, counted_top
 from .stages import birthday_before_infusion, kept
 
 PAGE_SIZE = 50
+MAX_PAGE = 10**9
 WHEN = {"": "Any time", "overdue": "Overdue", "soon": "Soon or overdue"}
 
 
@@ -135,7 +136,8 @@ def counted_page(found: QuerySet, number: Any) -> Page:
     query (the union of every clock of every case is computed once for both); a number past
     the last page gives the last page, anything else not a page number the first (like
     ``Paginator.get_page``)."""
-    wanted = _number(number) or 1
+    # A page number past any real list (or past what SQL's OFFSET takes) is the last page.
+    wanted = min(_number(number) or 1, MAX_PAGE)
     count, rows = counted_top(
         found, SOONEST_FIRST, limit=PAGE_SIZE, offset=(wanted - 1) * PAGE_SIZE
     )

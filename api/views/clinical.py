@@ -11,7 +11,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from cases import access
-from clinical.models import LabValue
+from clinical.selectors import lab_values
 from clinical.services import lab_values_record
 
 from ..selectors import case_by_reference
@@ -49,8 +49,7 @@ class CaseLabValues(ApiView):
         case = case_by_reference(request.user, reference)
         if not access.sees_clinical(request.user, case):
             raise exceptions.PermissionDenied(NOT_SHARED)
-        values = LabValue.objects.filter(case=case).order_by("sampled_on", "test", "pk")
-        return Response(LabValueSerializer(values, many=True).data)
+        return Response(LabValueSerializer(lab_values(request.user, case), many=True).data)
 
     @extend_schema(
         tags=["clinical"],

@@ -103,3 +103,13 @@ def test_another_doctor_meets_a_404_for_reading_and_recording(infused, doctor2):
         assert client.get(url(infused)).status_code == 404
         assert client.post(url(infused), panel(liver()), format="json").status_code == 404
     assert not LabValue.objects.exists()
+
+
+def test_reading_the_lab_values_over_the_api_is_logged(infused, doctor1):
+    from documents.models import DocumentAccess
+
+    with on_day(7):
+        token_client(doctor1).get(url(infused))
+
+    (entry,) = DocumentAccess.objects.filter(action="clinical_read")
+    assert (entry.case_reference, entry.username) == (infused.reference, doctor1.username)

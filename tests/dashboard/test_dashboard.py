@@ -369,6 +369,7 @@ def test_next_deadlines_pages_count_every_clock_once_and_past_the_end_show_the_l
     days = [i.due_on for items in pages for i in items]
     past = client.get(reverse("dashboard-deadlines"), {"page": "999"}).content.decode()
     junk = client.get(reverse("dashboard-deadlines"), {"page": "x"}).content.decode()
+    huge = client.get(reverse("dashboard-deadlines"), {"page": "9" * 20}).content.decode()
 
     assert total >= 9  # ETA, customs stage, permit and 2nd birthday of each case
     assert len(seen) == len(set(seen)) == total  # no clock twice, none left out
@@ -377,6 +378,7 @@ def test_next_deadlines_pages_count_every_clock_once_and_past_the_end_show_the_l
     last = everything.page.paginator.num_pages
     assert f"Page {last} of {last}" in past
     assert f"Page 1 of {last}" in junk
+    assert f"Page {last} of {last}" in huge  # not an overflow in SQL
 
 
 def test_next_deadlines_shows_a_paused_stage_and_hides_it_from_overdue(client, facilitator, case_a):
