@@ -146,8 +146,47 @@ class GuardianLinkAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         self.message_user(request, f"{queryset.count()} link(s) revoked.", messages.SUCCESS)
 
 
+class BreachAffectedForm(forms.ModelForm):
+    """An affected case; once a family told is entered, when and how (the service's checks,
+    shown on the field instead of refusing the whole save)."""
+
+    class Meta:
+        model = BreachAffectedCase
+        fields = ["case", "family_told_at", "family_told_how"]
+
+    def clean(self):
+        data = super().clean()
+        told = {"family_told_at", "family_told_how"} & set(self.changed_data)
+        if told:
+            problems = services.family_told_problems(
+                at=data.get("family_told_at"), how=data.get("family_told_how") or ""
+            )
+            for field, message in problems.items():
+                self.add_error(field, message)
+        return data
+
+
+class BreachForm(forms.ModelForm):
+    """The breach's times checked as the service checks them, shown on their fields."""
+
+    class Meta:
+        model = Breach
+        fields = ["title", "description", "discovered_at", "board_notified_at", "board_reference"]
+
+    def clean(self):
+        data = super().clean()
+        problems = services.breach_problems(
+            discovered_at=data.get("discovered_at"),
+            board_notified_at=data.get("board_notified_at"),
+        )
+        for field, message in problems.items():
+            self.add_error(field, message)
+        return data
+
+
 class BreachAffectedInline(admin.TabularInline):
     model = BreachAffectedCase
+    form = BreachAffectedForm
     fields = ["case", "family_told_at", "family_told_how"]
     autocomplete_fields = ["case"]
     extra = 1
@@ -181,6 +220,7 @@ class BreachAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     ]
     readonly_fields = ["board_deadline", "recorded_at", "recorded_by_name"]
     recorded_by_name = shown_by_name("recorded_by", "recorded by")
+    form = BreachForm
     inlines = [BreachAffectedInline]
 
     @admin.display(description="Board to be told by")

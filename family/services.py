@@ -299,14 +299,39 @@ def language_set(*, user: Any, language: str, by: Any) -> LanguagePreference:
 # --- The breach register ----------------------------------------------------------------------
 
 
+def breach_problems(
+    *, discovered_at: dt.datetime | None, board_notified_at: dt.datetime | None = None
+) -> dict[str, str]:
+    """What is wrong with a breach's times, by field ({} when nothing): the services refuse
+    with it, the admin's form shows it."""
+    now = timezone.now()
+    errors = {}
+    if discovered_at and discovered_at > now:
+        errors["discovered_at"] = "A breach cannot be found in the future."
+    if board_notified_at and board_notified_at > now:
+        errors["board_notified_at"] = "The Board cannot be told in the future."
+    return errors
+
+
+def family_told_problems(*, at: dt.datetime | None, how: str) -> dict[str, str]:
+    """What is wrong with a record of how a family was told, by field ({} when nothing)."""
+    if at is None:
+        return {"family_told_at": "Say when the family was told."}
+    if at > timezone.now():
+        return {"family_told_at": "A family cannot be told in the future."}
+    if not how.strip():
+        return {"family_told_how": "Say how the family was told."}
+    return {}
+
+
 def breach_record(
     *, by: Any, title: str, description: str, discovered_at: dt.datetime, cases: Any = ()
 ) -> Breach:
     """Record a personal-data breach; the Board's 72-hour clock runs from ``discovered_at``."""
     if not access.may_keep_breach_register(by):
         raise PermissionDenied("Only a facilitator keeps the breach register.")
-    if discovered_at > timezone.now():
-        raise ValidationError({"discovered_at": "A breach cannot be found in the future."})
+    if errors := breach_problems(discovered_at=discovered_at):
+        raise ValidationError(errors)
     with transaction.atomic():
         breach = Breach(
             title=title, description=description, discovered_at=discovered_at, recorded_by=by
@@ -328,13 +353,9 @@ def breach_change(*, breach: Breach, by: Any, **values: Any) -> Breach:
         raise PermissionDenied("Only a facilitator keeps the breach register.")
     for name, value in values.items():
         setattr(breach, name, value)
-    now = timezone.now()
-    errors = {}
-    if breach.discovered_at and breach.discovered_at > now:
-        errors["discovered_at"] = "A breach cannot be found in the future."
-    if breach.board_notified_at and breach.board_notified_at > now:
-        errors["board_notified_at"] = "The Board cannot be told in the future."
-    if errors:
+    if errors := breach_problems(
+        discovered_at=breach.discovered_at, board_notified_at=breach.board_notified_at
+    ):
         raise ValidationError(errors)
     breach.full_clean()
     breach.save()
@@ -354,12 +375,8 @@ def breach_family_told(
     """Record when and how one affected family was told."""
     if not access.may_keep_breach_register(by):
         raise PermissionDenied("Only a facilitator keeps the breach register.")
-    if at is None:
-        raise ValidationError({"family_told_at": "Say when the family was told."})
-    if at > timezone.now():
-        raise ValidationError({"family_told_at": "A family cannot be told in the future."})
-    if not how.strip():
-        raise ValidationError({"family_told_how": "Say how the family was told."})
+    if errors := family_told_problems(at=at, how=how):
+        raise ValidationError(errors)
     affected.family_told_at, affected.family_told_how = at, how.strip()
     affected.save(update_fields=["family_told_at", "family_told_how"])
     return affected

@@ -170,3 +170,81 @@ def test_the_admin_makes_a_link_to_copy(client, facilitator, case_a):
     assert link.created_by == facilitator
     page = client.get(f"/admin/family/guardianlink/{link.pk}/change/").content.decode()
     assert services.link_token(link) in page
+
+
+def _breach_post(breach, **changes) -> dict:
+    """The breach's admin change form as posted, with one affected-case row changed."""
+    affected = breach.affected.order_by("pk").first()
+    data = {
+        "title": breach.title,
+        "description": breach.description,
+        "discovered_at_0": "02/11/2026",
+        "discovered_at_1": "15:30:00",
+        "board_notified_at_0": "",
+        "board_notified_at_1": "",
+        "board_reference": "",
+        "affected-TOTAL_FORMS": "1",
+        "affected-INITIAL_FORMS": "1",
+        "affected-MIN_NUM_FORMS": "0",
+        "affected-MAX_NUM_FORMS": "1000",
+        "affected-0-id": str(affected.pk),
+        "affected-0-breach": str(breach.pk),
+        "affected-0-case": str(affected.case_id),
+        "affected-0-family_told_at_0": "",
+        "affected-0-family_told_at_1": "",
+        "affected-0-family_told_how": "",
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"board_notified_at_0": "01/01/2099", "board_notified_at_1": "10:00:00"},
+            "The Board cannot be told in the future.",
+        ),
+        ({"discovered_at_0": "01/01/2099"}, "A breach cannot be found in the future."),
+        ({"affected-0-family_told_how": "Phone call"}, "Say when the family was told."),
+        (
+            {
+                "affected-0-family_told_at_0": "03/11/2026",
+                "affected-0-family_told_at_1": "10:00:00",
+            },
+            "Say how the family was told.",
+        ),
+    ],
+)
+def test_bad_times_in_the_admin_are_shown_on_the_form_and_nothing_saved(
+    client, facilitator, breach, changes, message
+):
+    client.force_login(facilitator)
+    before = (breach.board_notified_at, list(breach.affected.values_list("family_told_at")))
+
+    response = client.post(
+        f"/admin/family/breach/{breach.pk}/change/", _breach_post(breach, **changes)
+    )
+
+    assert response.status_code == 200  # the form again, not a 500
+    assert message in response.content.decode()
+    breach.refresh_from_db()
+    assert (breach.board_notified_at, list(breach.affected.values_list("family_told_at"))) == before
+
+
+def test_the_admin_records_a_family_told_with_when_and_how(client, facilitator, breach):
+    client.force_login(facilitator)
+    data = _breach_post(
+        breach,
+        **{
+            "affected-0-family_told_at_0": "03/11/2026",
+            "affected-0-family_told_at_1": "10:00:00",
+            "affected-0-family_told_how": "Phone call",
+        },
+    )
+
+    response = client.post(f"/admin/family/breach/{breach.pk}/change/", data)
+
+    assert response.status_code == 302
+    told = breach.affected.order_by("pk").first()
+    assert (told.family_told_how, told.family_told_at is not None) == ("Phone call", True)
