@@ -222,6 +222,8 @@ def guardian_consent_give(
         raise ValidationError(
             _("The privacy notice has changed since you opened this page. Read it again below.")
         )
+    if link.case.patient.current_consent() is not None:  # the form sent twice, say
+        raise ValidationError(_("Your consent is already recorded."), code="consent_in_force")
     with transaction.atomic():
         actor = _actor(link)
         consent = cases_record_consent(

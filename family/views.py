@@ -122,6 +122,9 @@ def _page(request: HttpRequest, link: GuardianLink, token: str) -> HttpResponse:
                     )
                     return redirect(request.path)
         except ValidationError as exc:
+            if getattr(exc, "code", None) == "consent_in_force":  # the form sent twice
+                messages.info(request, exc.messages[0])
+                return redirect(request.path)
             target = consent_form if action == "consent" else withdraw_form
             for message in exc.messages:
                 target.add_error(None, message)

@@ -72,6 +72,16 @@ def test_the_guardian_gives_consent_with_the_notice_and_identity_check_recorded(
     }
 
 
+def test_a_consent_sent_twice_is_recorded_once(client, link, fresh_case):
+    give(client, link)
+
+    again = give(client, link)
+
+    assert "Your consent is already recorded." in again.content.decode()
+    assert Consent.objects.filter(patient=fresh_case.patient).count() == 1
+    assert GuardianConsent.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
