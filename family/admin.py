@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
@@ -98,11 +99,14 @@ class GuardianLinkAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
     def state(self, obj: GuardianLink) -> str:
         if obj.revoked_at:
             return "revoked"
-        return "expired" if obj.is_expired() else "open"
+        return "open" if access.guardian_link_open(obj, timezone.now()) else "expired"
 
-    @admin.display(description="views")
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(view_count=Count("views"))
+
+    @admin.display(description="views", ordering="view_count")
     def views(self, obj: GuardianLink) -> int:
-        return obj.views.count()
+        return obj.view_count
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
@@ -228,6 +232,9 @@ class BreachAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
         if obj is None or obj.discovered_at is None:
             return "-"
         return f"{timezone.localtime(obj.board_deadline()):%d %b %Y %H:%M}"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("affected")
 
     @admin.display(description="families told")
     def families(self, obj: Breach) -> str:

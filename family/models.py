@@ -69,16 +69,6 @@ class GuardianLink(models.Model):
     def __str__(self) -> str:
         return f"Guardian link for {self.case.reference} (until {self.expires_at:%d %b %Y})"
 
-    def is_expired(self, now: dt.datetime | None = None) -> bool:
-        return (now or timezone.now()) >= self.expires_at
-
-    @property
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None
-
-    def is_usable(self, now: dt.datetime | None = None) -> bool:
-        return not self.is_revoked and not self.is_expired(now)
-
 
 class GuardianLinkView(models.Model):
     """One opening of a guardian link (kept as the access log; also the rate limit's count)."""

@@ -208,3 +208,18 @@ def test_an_access_request_includes_the_links_and_their_views(client, link, case
     (exported,) = data["guardian_links"]
     assert exported["case"] == case_a.reference
     assert [v["outcome"] for v in exported["views"]] == ["shown"]
+
+
+def test_the_admin_lists_links_with_their_state_and_views(client, link, facilitator):
+    client.get(path(link))
+    client.get(path(link))
+    services.guardian_link_revoke(
+        link=services.guardian_link_create(case=link.case, by=facilitator), by=facilitator
+    )
+    client.force_login(facilitator)
+
+    page = client.get("/admin/family/guardianlink/").content.decode()
+
+    assert '<td class="field-state">open</td><td class="field-sent_to">' in page
+    assert '<td class="field-views">2</td>' in page
+    assert '<td class="field-state">revoked</td>' in page
