@@ -269,15 +269,18 @@ def may_grant_clinical_access(user: Any, case: Case | None = None) -> bool:
 # --- What a user may do to a case -------------------------------------------------------------
 
 
+def _guardian_case_ids(user: Any) -> tuple:
+    """The cases the guardian-link account ``user`` acts for in this request (``()`` for any
+    other user): never staff, never able to sign in."""
+    if _active(user) and not user.is_staff and not user.has_usable_password():
+        return tuple(getattr(user, "npp_guardian_case_ids", ()))
+    return ()
+
+
 def is_guardian_actor_of(user: Any, case: Case) -> bool:
     """``user`` is the guardian-link account acting, in this request, for ``case``'s guardian
-    (``guardian_actor_for``): never staff, never able to sign in, one case only."""
-    return bool(
-        _active(user)
-        and not user.is_staff
-        and not user.has_usable_password()
-        and case.pk in getattr(user, "npp_guardian_case_ids", ())
-    )
+    (``guardian_actor_for``): one case only."""
+    return case.pk in _guardian_case_ids(user)
 
 
 def guardian_actor_for(user: Any, case: Case) -> Any:
@@ -371,13 +374,8 @@ def may_record_consent(user: Any, patient: Patient) -> bool:
     through a valid link to a case of this patient (``guardian_actor_for``)."""
     if is_facilitator(user):
         return True
-    return bool(
-        _active(user)
-        and not user.is_staff
-        and not user.has_usable_password()
-        and getattr(user, "npp_guardian_case_ids", ())
-        and patient.cases.filter(pk__in=user.npp_guardian_case_ids).exists()
-    )
+    acting_for = _guardian_case_ids(user)
+    return bool(acting_for) and patient.cases.filter(pk__in=acting_for).exists()
 
 
 # --- The family's side (family app) -----------------------------------------------------------

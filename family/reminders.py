@@ -19,6 +19,7 @@ import datetime as dt
 
 from django.db.models import DateTimeField, Min, QuerySet, Value
 
+from cases.clock import ist_date
 from cases.deadlines import FACILITATOR
 from cases.models import Case
 from cases.reminders import ReminderRule, annotated
@@ -36,13 +37,11 @@ def _daily(start: dt.datetime, now: dt.datetime) -> dt.datetime:
 
 
 def _piece(case_id: int, kind: str, due: dt.datetime, extra: str, breach: Breach) -> QuerySet:
-    from django.utils import timezone
-
     return annotated(
         Case.objects.filter(pk=case_id),
         kind=kind,
         due_at=Value(due, DateTimeField()),
-        day=timezone.localdate(due).isoformat(),
+        day=ist_date(due).isoformat(),
         extra=extra,
         breach=Value(breach.pk),
     )

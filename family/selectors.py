@@ -11,8 +11,8 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from cases.clinical import second_birthday
-from cases.clock import ist_date
+from cases.clock import IST, ist_date
+from cases.selectors import second_birthday_clock
 from cases.states import CaseState
 from documents.models import Provider
 from documents.selectors import checklist
@@ -99,8 +99,9 @@ class GuardianStatus:
     stage: Any
     next_step: Any
     who: Any
-    days_to_second_birthday: int
-    second_birthday: dt.date
+    # The case's ``second_birthday`` clock (None once infused or ended): days left and date.
+    days_to_second_birthday: int | None
+    second_birthday: dt.date | None
     documents_needed: list[Any]
     infusion_on: dt.date | None
     infusion_given: bool
@@ -122,15 +123,15 @@ def guardian_status(link: Any, today: dt.date) -> GuardianStatus:
         who = _("You (the documents below), and the treating doctor")
     infused = case.infused_at
     when = infused or case.infusion_scheduled_at
-    birthday = second_birthday(patient.date_of_birth)
+    birthday = second_birthday_clock(case, at=dt.datetime.combine(today, dt.time(12), IST))
     return GuardianStatus(
         reference=case.reference,
         child_first_name=(patient.full_name.split() or [""])[0],
         stage=stage,
         next_step=next_step,
         who=who,
-        days_to_second_birthday=(birthday - today).days,
-        second_birthday=birthday,
+        days_to_second_birthday=birthday.days_left if birthday else None,
+        second_birthday=birthday.due_on if birthday else None,
         documents_needed=documents_needed,
         infusion_on=ist_date(when) if when else None,
         infusion_given=infused is not None,

@@ -223,3 +223,19 @@ def test_the_admin_lists_links_with_their_state_and_views(client, link, facilita
     assert '<td class="field-state">open</td><td class="field-sent_to">' in page
     assert '<td class="field-views">2</td>' in page
     assert '<td class="field-state">revoked</td>' in page
+
+
+def test_the_days_to_the_2nd_birthday_are_the_cases_clock_and_go_once_infused(
+    client, link, case_a, facilitator
+):
+    from cases.selectors import second_birthday_clock
+    from tests.factories import walk_to
+
+    clock = second_birthday_clock(case_a)
+    before = client.get(path(link)).content.decode()
+    walk_to(case_a, "monitoring", facilitator)
+    after = client.get(path(link)).content.decode()
+
+    assert f"{clock.days_left} days (2nd birthday:" in before
+    assert "Days left before the 2nd birthday" not in after
+    assert "Infusion given on" in after
