@@ -269,7 +269,7 @@ def may_grant_clinical_access(user: Any, case: Case | None = None) -> bool:
 # --- What a user may do to a case -------------------------------------------------------------
 
 
-def _guardian_case_ids(user: Any) -> tuple:
+def _guardian_case_ids(user: Any) -> tuple[int, ...]:
     """The cases the guardian-link account ``user`` acts for in this request (``()`` for any
     other user): never staff, never able to sign in."""
     if _active(user) and not user.is_staff and not user.has_usable_password():
