@@ -34,6 +34,8 @@ DOCUMENT_TYPE_NAMES = [
     ),
     gettext_noop("Commercial invoice"),
     gettext_noop("Air waybill (AWB)"),
+    gettext_noop("Packing list"),  # seeded by regulatory
+    gettext_noop("Certificate of analysis / batch release"),  # seeded by regulatory
     gettext_noop("Bill of entry and out-of-charge order"),
     gettext_noop("Temperature-logger report (at or below -60 C until receipt)"),
     gettext_noop("Delivery receipt at the hospital pharmacy (time and signature)"),
