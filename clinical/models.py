@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, LabResult
@@ -293,7 +294,7 @@ class AdverseEventForward(models.Model):
         ordering = ["sent_at", "pk"]
 
     def __str__(self) -> str:
-        return f"Sent to {self.sent_to} at {self.sent_at:%d %b %Y %H:%M}"
+        return f"Sent to {self.sent_to} at {timezone.localtime(self.sent_at):%d %b %Y %H:%M} IST"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cases.clock import ist_date
+
 
 class Decision(models.TextChoices):
     NONE = "", _("Awaiting the manufacturer's decision")
@@ -55,7 +57,7 @@ class LoggerRecord(models.Model):
         verbose_name = "temperature-logger record"
 
     def __str__(self) -> str:
-        return f"{self.case}: logger file of {self.uploaded_at:%d %b %Y}"
+        return f"{self.case}: logger file of {ist_date(self.uploaded_at):%d %b %Y}"
 
     @property
     def minutes_above_limit(self) -> int:

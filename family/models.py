@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from cases.clock import ist_date
 from cases.models import Case, Consent, ConsentMethod
 
 # The identity checks the guardian page offers (DPDP Rules 2025, Rule 10): details already
@@ -67,7 +68,9 @@ class GuardianLink(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Guardian link for {self.case.reference} (until {self.expires_at:%d %b %Y})"
+        return (
+            f"Guardian link for {self.case.reference} (until {ist_date(self.expires_at):%d %b %Y})"
+        )
 
 
 class GuardianLinkView(models.Model):

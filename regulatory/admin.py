@@ -12,14 +12,14 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from cases import access
 from cases.admin import AccessInlineMixin, FacilitatorOnlyMixin, shown_by_name
-from cases.models import Case
+from cases.selectors import case_for
 from documents.models import Document
 
 from . import views
@@ -224,8 +224,11 @@ class RegulatoryFileAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
-        case = Case.objects.filter(pk=request.GET.get("case")).first()
-        if case is not None and access.may_see_case(request.user, case):
+        if request.GET.get("case"):
+            try:
+                case = case_for(request.user, request.GET["case"])
+            except Http404:  # not a case of theirs (or not a number): a blank form
+                return initial
             initial.update(views.initial_file_values(case))
         return initial
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import CharField, F, Q, QuerySet
 from django.db.models.functions import Cast
 
+from cases.clock import ist_date
 from cases.deadlines import FACILITATOR, Clock, Context, Deadline, deadline
 from cases.states import CaseState
 
@@ -51,7 +52,7 @@ class CdscoQueryAnswer(Deadline):
                 self.label,
                 query.due_by,
                 key=str(query.pk),
-                detail=f"raised {query.raised_at:%d %b %Y}",
+                detail=f"raised {ist_date(query.raised_at):%d %b %Y}",
             )
 
     def rows(self, cases: QuerySet, ctx: Context) -> list[QuerySet]:

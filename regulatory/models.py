@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
+from cases.clock import ist_date
 from cases.models import PortOffice
 from cases.money import amount_in
 
@@ -281,7 +282,7 @@ class CdscoQuery(models.Model):
         indexes = [models.Index(fields=["answered_at", "due_by"], name="cdsco_query_open")]
 
     def __str__(self) -> str:
-        return f"CDSCO query of {self.raised_at:%d %b %Y} on {self.file.case}"
+        return f"CDSCO query of {ist_date(self.raised_at):%d %b %Y} on {self.file.case}"
 
     @property
     def is_open(self) -> bool:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from cases.clock import ist_date
 from cases.rules import Blocker, Context, rule
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def cdsco_query_open(case: Case, ctx: Context) -> Iterator[str]:
 
     for query in CdscoQuery.objects.filter(file__case=case, answered_at__isnull=True):
         yield (
-            f"CDSCO's query of {query.raised_at:%d %b %Y} (due by {query.due_by:%d %b %Y}) is "
+            f"CDSCO's query of {ist_date(query.raised_at):%d %b %Y} (due by {query.due_by:%d %b %Y}) is "
             "not answered yet; record the answer first."
         )
 

@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -20,10 +19,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from cases import access
+from cases.clock import today_ist
 from cases.models import Case
+from cases.selectors import case_for
 from documents import rendering
 from documents.models import Document, ReviewStatus
 from documents.packets import letterhead
+from documents.selectors import document_for
 from documents.services import document_access_log
 
 from . import reports
@@ -31,6 +33,8 @@ from .compression import compress_document, limit_bytes
 from .packet_facts import missing_facts
 
 # What SUGAM asks for as separate PDFs (DOMAIN.md §2.1 attachments, §9 uploads), in order.
+# What the compression can make a SUGAM-ready PDF of.
+SUGAM_CONTENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
 SUGAM_ENCLOSURES = (
     "prescription",
     "patient_id",
@@ -90,9 +94,11 @@ class UtilisationForm(forms.Form):
 def utilisation_report(request: HttpRequest) -> HttpResponse:
     """Choose a year (and a permit holder); get the report as PDF or CSV."""
     _facilitator(request)
-    this_year = timezone.localdate().year
+    this_year = today_ist().year
     year_text = request.GET.get("year") or str(this_year)
     year = int(year_text) if year_text.isdigit() else this_year
+    if not 2018 <= year <= 2100:  # the form's own bounds; the form then says so
+        year = this_year
     holders = [(h.key, f"{h.name}, {h.address}".strip(", ")) for h in reports.utilisation(year)]
     form = UtilisationForm(
         request.GET if "file_format" in request.GET else None,
@@ -155,7 +161,7 @@ def _newest_accepted(case: Case, code: str) -> Document | None:
 def sugam_uploads(request: HttpRequest, case_pk: int) -> HttpResponse:
     """Each enclosure SUGAM wants, newest accepted version, with a compressed download."""
     _facilitator(request)
-    case = get_object_or_404(access.cases_visible_to(request.user), pk=case_pk)
+    case = case_for(request.user, case_pk)
     rows = []
     for code in SUGAM_ENCLOSURES:
         document = _newest_accepted(case, code)
@@ -184,16 +190,18 @@ def sugam_download(request: HttpRequest, document_pk: int) -> HttpResponse:
     the facilitator is sent back with a warning naming the size reached; ``?anyway=1``
     downloads that smallest version all the same."""
     _facilitator(request)
-    document = get_object_or_404(
-        Document.objects.filter(case__in=access.cases_visible_to(request.user)).select_related(
-            "case", "document_type"
-        ),
-        pk=document_pk,
-    )
+    document = document_for(request.user, document_pk)
+    back = reverse("admin:regulatory_sugam", args=[document.case_id])
+    if document.content_type not in SUGAM_CONTENT_TYPES:  # a logger's CSV, say
+        messages.error(
+            request,
+            _("%(document)s is not a PDF or an image: SUGAM takes it as it is.")
+            % {"document": document},
+        )
+        return HttpResponseRedirect(back)
     with document.file.open("rb") as handle:
         data = handle.read()
     result = compress_document(data, document.content_type)
-    back = reverse("admin:regulatory_sugam", args=[document.case_id])
     if not result.fits and request.GET.get("anyway") != "1":
         messages.warning(
             request,

@@ -80,6 +80,15 @@ def test_the_case_link_opens_a_new_file_with_suggestions_then_the_file(desk, fac
     )
 
 
+def test_a_new_file_for_a_case_that_is_not_one_opens_blank(desk):
+    add = reverse("admin:regulatory_regulatoryfile_add")
+
+    for value in ("abc", "999999"):
+        response = desk.get(add, {"case": value})
+        assert response.status_code == 200  # a blank form, not a 500
+        assert "consignor_name" not in response.context["adminform"].form.initial
+
+
 def _post_data(page) -> dict:
     form = page.context["adminform"].form
     data = {}

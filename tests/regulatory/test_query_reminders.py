@@ -87,3 +87,25 @@ def test_the_email_names_the_query_and_its_due_date(clock, query, mailoutbox, se
     assert subject == f"{query.file.case.reference}: CDSCO query due by 10 Jan 2026"
     assert "Submit the prescription with the dose in vg." in body
     assert "raised" not in subject
+
+
+def test_a_query_raised_before_dawn_is_dated_by_the_india_day(clock, facilitator):
+    from cases import deadlines, rules
+
+    case = factories.walk_to(
+        factories.CaseFactory(facilitator=facilitator), CaseState.REGULATORY_REVIEW, facilitator
+    )
+    cdsco_query_record(
+        case=case,
+        by=facilitator,
+        raised_at=day(1, hour=1),  # 06 Jan 01:00 in India, still 05 Jan in UTC
+        text="Clarify the weight.",
+        due_by=day(6).date(),
+    )
+
+    (refusal,) = [
+        b.message for b in rules.blockers(case, "record_permit") if b.code == "cdsco_query_open"
+    ]
+    (clock_,) = deadlines.clocks(case, codes=["cdsco_query"])
+    assert "CDSCO's query of 06 Jan 2026" in refusal
+    assert clock_.detail == "raised 06 Jan 2026"

@@ -109,3 +109,16 @@ def test_a_document_out_of_scope_is_not_found_and_others_are_refused(case, facil
     ).status_code in (302, 403)
     client.force_login(facilitator)
     assert client.get(reverse("admin:regulatory_sugam_download", args=[999999])).status_code == 404
+
+
+def test_a_file_that_is_neither_pdf_nor_image_is_refused_with_a_message(case, facilitator, desk):
+    from documents.models import Document
+
+    document = factories.upload_document(case, "prescription", facilitator)
+    Document.objects.filter(pk=document.pk).update(content_type="text/csv")  # a logger's CSV
+
+    response = desk.get(reverse("admin:regulatory_sugam_download", args=[document.pk]), follow=True)
+
+    assert response.status_code == 200
+    assert "is not a PDF or an image: SUGAM takes it as it is." in response.content.decode()
+    assert not DocumentAccess.objects.filter(action="sugam_download").exists()

@@ -122,3 +122,10 @@ def test_a_bad_year_is_refused_with_the_form(desk, cases):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert "Enter a whole number." in response.content.decode()
+
+
+def test_a_year_out_of_range_is_refused_with_the_form(desk, cases):
+    response = _get(desk, year="9999", file_format="csv", holder="")
+
+    assert response.status_code == 200
+    assert "Ensure this value is less than or equal to 2100." in response.content.decode()
