@@ -230,3 +230,17 @@ def test_each_cover_letter_ends_on_its_first_page_with_the_signature(read):
         assert "Yours faithfully," in first
         assert f"on behalf of the {on_behalf_of}," in first  # the signature, not on page 2
         assert "on behalf of the" not in pages[1]
+
+
+@pytest.mark.parametrize(
+    ("igst_exempt", "subject"), [(True, "duty and IGST for"), (False, "duty for")]
+)
+def test_the_customs_letter_claims_igst_only_for_a_product_it_exempts(igst_exempt, subject):
+    from django.template.loader import render_to_string
+
+    letter = render_to_string(
+        "packets/_customs_letter.html", {"igst_exempt": igst_exempt, "enclosures": []}
+    )
+
+    assert f"Claim of exemption from basic customs {subject}" in " ".join(letter.split())
+    assert ("also exempt from IGST" in letter) is igst_exempt
