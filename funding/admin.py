@@ -83,9 +83,22 @@ class ReceiptInline(admin.TabularInline):
     has_change_permission = has_add_permission = has_delete_permission = has_view_permission
 
 
+class SourceForm(OpenCaseForm):
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and "currency" in self.changed_data:
+            # The stored source (the form's instance carries the new currency already).
+            stored = Source.objects.get(pk=self.instance.pk)
+            for field, message in services.currency_change_problems(
+                stored, cleaned.get("currency", stored.currency)
+            ).items():
+                self.add_error(field, message)
+        return cleaned
+
+
 @admin.register(Source)
 class SourceAdmin(FacilitatorOnlyMixin, admin.ModelAdmin):
-    form = OpenCaseForm
+    form = SourceForm
     list_display = ["case", "kind", "name", "platform", "currency", "pledged", "fee_percent"]
     list_filter = ["kind", "currency"]
     search_fields = ["case__reference", "name", "platform"]

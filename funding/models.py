@@ -190,8 +190,10 @@ class Receipt(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.source_id is not None:
-            errors |= _check_rate(self.source.currency, self.inr_per_unit, "inr_per_unit")
+        # The source may be unsaved yet (a new source and its first receipt in one form).
+        source = self.source if "source" in self._state.fields_cache or self.source_id else None
+        if source is not None:
+            errors |= _check_rate(source.currency, self.inr_per_unit, "inr_per_unit")
         if self.received_on and self.received_on > today_ist():
             errors["received_on"] = "Money cannot have been received in the future."
         if self.fee is not None and self.amount is not None and self.fee > self.amount:

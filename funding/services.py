@@ -85,18 +85,25 @@ def source_add(*, case: Case, by: Any, **values: Any) -> Source:
     return _save(Source(case=case, recorded_by=by), values)
 
 
+def currency_change_problems(source: Source, currency: str) -> dict[str, str]:
+    """Why ``source`` cannot change to ``currency`` ({} when it can): the services refuse
+    with it, the admin's form shows it."""
+    if source.pk and currency != source.currency and source.receipts.exists():
+        return {
+            "currency": "Receipts are recorded in this source's currency; add a new source for "
+            "money in another currency."
+        }
+    return {}
+
+
 def source_change(*, source: Source, by: Any, **values: Any) -> Source:
     _refuse_unknown("A funding source records", values, SOURCE_FIELDS)
     _check(by, source.case)
     with transaction.atomic():
-        changes_currency = "currency" in values and values["currency"] != source.currency
-        if changes_currency and source.receipts.exists():
-            raise ValidationError(
-                {
-                    "currency": "Receipts are recorded in this source's currency; add a new "
-                    "source for money in another currency."
-                }
-            )
+        if "currency" in values and (
+            problems := currency_change_problems(source, values["currency"])
+        ):
+            raise ValidationError(problems)
         return _save(source, values)
 
 

@@ -188,3 +188,57 @@ def test_a_closed_case_takes_no_new_funding_in_the_admin(desk, case_a, facilitat
     assert response.status_code == 200
     assert "is cancelled: its funding is kept as it is" in response.content.decode()
     assert not Quote.objects.exists()
+
+
+def _source_post(case, **changes) -> dict:
+    data = {
+        "case": case.pk,
+        "kind": "donation",
+        "name": "Gulf diaspora donors",
+        "platform": "",
+        "link": "",
+        "currency": "AED",
+        "inr_per_unit": "22.71",
+        "pledged": "100000",
+        "fee_percent": "0",
+        "note": "",
+        "receipts-TOTAL_FORMS": "1",
+        "receipts-INITIAL_FORMS": "0",
+        "receipts-0-received_on": timezone.localdate().isoformat(),
+        "receipts-0-amount": "50000",
+        "receipts-0-fee": "",
+        "receipts-0-inr_per_unit": "1",  # the default, wrong for dirhams
+        "receipts-0-reference": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_new_foreign_source_with_a_receipt_at_rate_1_is_refused_on_the_form(desk, case_a):
+    response = desk.post(reverse("admin:funding_source_add"), _source_post(case_a))
+
+    assert response.status_code == 200  # the form again, not a 500
+    assert "AED" in response.content.decode()
+    assert not Source.objects.exists()
+    assert not Receipt.objects.exists()
+
+
+def test_a_sources_currency_cannot_change_once_money_came_in_the_admin(desk, case_a, facilitator):
+    desk.post(
+        reverse("admin:funding_source_add"),
+        _source_post(case_a, **{"receipts-0-inr_per_unit": "22.71"}),
+    )
+    source = Source.objects.get()
+    data = _source_post(
+        case_a,
+        currency="USD",
+        **{"receipts-TOTAL_FORMS": "0", "receipts-INITIAL_FORMS": "0"},
+    )
+    data.pop("case")
+
+    response = desk.post(reverse("admin:funding_source_change", args=[source.pk]), data)
+
+    assert response.status_code == 200
+    assert "Receipts are recorded in this source&#x27;s currency" in response.content.decode()
+    source.refresh_from_db()
+    assert source.currency == "AED"
