@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 from standardwebhooks import Webhook, WebhookVerificationError
@@ -39,8 +40,6 @@ from cases.services import case_record_eta
 from .models import INBOUND_TYPES, InboundEvent, InboundSource, InboundType
 
 MAX_BODY_BYTES = 64 * 1024
-# DOMAIN.md §1.5 [label]: shipped frozen at or below -60 °C until receipt.
-FROZEN_MAX_CELSIUS = Decimal("-60")
 CELSIUS_LIMIT = Decimal("99.99")  # what the column holds; loggers report far less
 
 
@@ -186,7 +185,9 @@ def _apply(event: InboundEvent, case: Case, source: InboundSource) -> None:
     if event.event_type == InboundType.SHIPMENT_ETA:
         event.outcome = _apply_eta(event, case, source)
     elif event.event_type == InboundType.TEMPERATURE_READING:
-        event.excursion = event.celsius > FROZEN_MAX_CELSIUS and (
+        # DOMAIN.md §1.5 [label]: frozen at or below the limit (-60 °C) until receipt.
+        limit = Decimal(str(settings.NPP_COLD_CHAIN_LIMIT_CELSIUS))
+        event.excursion = event.celsius > limit and (
             case.received_at is None or event.occurred_at < case.received_at
         )
         event.outcome = "Excursion: above -60 °C before receipt." if event.excursion else ""

@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
+
 from cases.models import Case
 
 from . import (
@@ -33,8 +35,12 @@ from . import (
 TEMPLATE = "packets/customs.html"
 TITLE = "Customs packet: basic customs duty exemption (rare disease, personal use)"
 
-# DOMAIN.md §1.5 [label]: shipped frozen at or below -60 C.
-STORAGE_CONDITION = "Frozen at or below -60 °C until receipt at the hospital pharmacy"
+
+def cold_chain_limit() -> str:
+    """DOMAIN.md §1.5 [label]: shipped frozen at or below this (``NPP_COLD_CHAIN_LIMIT_CELSIUS``,
+    -60 °C), as the packets print it."""
+    return f"{settings.NPP_COLD_CHAIN_LIMIT_CELSIUS:g} °C"
+
 
 # DOMAIN.md §3.1: IGST is exempt for these products imported for personal use.
 IGST_EXEMPT_PRODUCTS = frozenset({"Zolgensma", "Viltepso"})
@@ -88,7 +94,9 @@ def context(
         ),
         "arrival_point": arrival_point(case.hospital),
         "dose": dose,
-        "storage_condition": STORAGE_CONDITION,
+        "storage_condition": f"Frozen at or below {cold_chain_limit()} until receipt at the "
+        "hospital pharmacy",
+        "cold_chain_limit": cold_chain_limit(),
         "igst_exempt": case.product.name in IGST_EXEMPT_PRODUCTS,
         "certificate": by_code.get("rare_disease_certificate"),
         "permit": by_code.get("form_12b_permit"),
