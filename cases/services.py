@@ -256,7 +256,7 @@ CASE_CREATE_FIELDS = ("patient", "product", "doctor", "hospital", "facilitator",
 def case_create(*, by: Any, **fields: Any) -> Case:
     """Open a new case in ``application`` with a fresh reference (a facilitator, or a command
     acting as one). Raises ``PermissionDenied``, or ``ValidationError`` with nothing numbered."""
-    _refuse_unknown("A case is opened with", fields, CASE_CREATE_FIELDS)
+    refuse_unknown("A case is opened with", fields, CASE_CREATE_FIELDS)
     if not access.may_create_case(by):
         raise PermissionDenied("Only a facilitator may open a case.")
     with transaction.atomic():
@@ -276,7 +276,7 @@ def case_update(*, case: Case, by: Any, **fields: Any) -> Case:
     """Change a case's own details (``CASE_CREATE_FIELDS``; never its state or the facts its
     transitions record). The parties only while the case is in application or documents.
     Raises ``PermissionDenied``, or ``ValidationError`` with nothing saved."""
-    _refuse_unknown("A case's details are", fields, CASE_CREATE_FIELDS)
+    refuse_unknown("A case's details are", fields, CASE_CREATE_FIELDS)
     if not access.may_create_case(by):
         raise PermissionDenied("Only a facilitator may change a case's details.")
     with transaction.atomic():
@@ -331,14 +331,14 @@ def case_record_eta(*, case: Case, eta: dt.datetime, source: str) -> bool:
     return True
 
 
-def _refuse_unknown(what: str, values: dict[str, Any], allowed: tuple[str, ...]) -> None:
+def refuse_unknown(what: str, values: dict[str, Any], allowed: tuple[str, ...]) -> None:
     """A caller passing a field a service does not write is a programming error."""
     unknown = set(values) - set(allowed)
     if unknown:
         raise ValueError(f"{what} {', '.join(allowed)}; not {', '.join(sorted(unknown))}.")
 
 
-def _save_validated(obj: Any, values: dict[str, Any]) -> Any:
+def save_validated(obj: Any, values: dict[str, Any]) -> Any:
     """Set ``values`` on ``obj``, validate the whole row and save it. When validation fails
     nothing is saved (the instance in memory holds the refused values)."""
     for name, value in values.items():
@@ -395,19 +395,19 @@ def case_record_lab_result(*, case: Case, by: Any, **values: Any):
     ``PermissionDenied`` or ``ValidationError``; then nothing is saved."""
     from .models import LabResult
 
-    _refuse_unknown("A lab result records", values, LAB_RESULT_FIELDS)
+    refuse_unknown("A lab result records", values, LAB_RESULT_FIELDS)
     if not access.may_record_lab_result(by, case):
         raise PermissionDenied("Only the treating doctor or a facilitator records results.")
-    return _save_validated(LabResult(case=case, recorded_by=by), values)
+    return save_validated(LabResult(case=case, recorded_by=by), values)
 
 
 def case_correct_lab_result(*, result, by: Any, **values: Any):
     """Correct a recorded result (who recorded it first stays; django-auditlog keeps the
     earlier values). Same roles as recording it."""
-    _refuse_unknown("A lab result records", values, LAB_RESULT_FIELDS)
+    refuse_unknown("A lab result records", values, LAB_RESULT_FIELDS)
     if not access.may_record_lab_result(by, result.case):
         raise PermissionDenied("Only the treating doctor or a facilitator corrects results.")
-    return _save_validated(result, values)
+    return save_validated(result, values)
 
 
 def case_delete_lab_result(*, result, by: Any) -> None:
@@ -435,18 +435,18 @@ def patient_record_weight(*, patient, by: Any, **values: Any):
     ``PermissionDenied`` or ``ValidationError`` (a future date, an impossible weight)."""
     from .models import WeightMeasurement
 
-    _refuse_unknown("A weight records", values, WEIGHT_FIELDS)
+    refuse_unknown("A weight records", values, WEIGHT_FIELDS)
     if not access.may_record_weight(by, patient):
         raise PermissionDenied("Only a facilitator records a weight.")
-    return _save_validated(WeightMeasurement(patient=patient), values)
+    return save_validated(WeightMeasurement(patient=patient), values)
 
 
 def patient_correct_weight(*, weight, by: Any, **values: Any):
     """Correct a recorded weight (django-auditlog keeps the earlier value)."""
-    _refuse_unknown("A weight records", values, WEIGHT_FIELDS)
+    refuse_unknown("A weight records", values, WEIGHT_FIELDS)
     if not access.may_record_weight(by, weight.patient):
         raise PermissionDenied("Only a facilitator corrects a weight.")
-    return _save_validated(weight, values)
+    return save_validated(weight, values)
 
 
 def patient_delete_weight(*, weight, by: Any) -> None:
@@ -461,21 +461,21 @@ def patient_record_consent(*, patient, by: Any, **values: Any):
     facilitators. Raises ``PermissionDenied`` or ``ValidationError``."""
     from .models import Consent
 
-    _refuse_unknown("A consent records", values, CONSENT_FIELDS)
+    refuse_unknown("A consent records", values, CONSENT_FIELDS)
     if not access.may_record_consent(by, patient):
         raise PermissionDenied("Only a facilitator records a consent.")
-    return _save_validated(Consent(patient=patient, recorded_by=by), values)
+    return save_validated(Consent(patient=patient, recorded_by=by), values)
 
 
 def patient_change_consent(*, consent, by: Any, **values: Any):
     """Change a recorded consent, typically to record its withdrawal (``withdrawn_at``); a
     consent is never deleted. Who recorded it stays (``by`` when nobody was recorded)."""
-    _refuse_unknown("A consent records", values, CONSENT_FIELDS)
+    refuse_unknown("A consent records", values, CONSENT_FIELDS)
     if not access.may_record_consent(by, consent.patient):
         raise PermissionDenied("Only a facilitator changes a consent.")
     if consent.recorded_by_id is None:
         values = {**values, "recorded_by": by}
-    return _save_validated(consent, values)
+    return save_validated(consent, values)
 
 
 # --- Reminders ------------------------------------------------------------------------------

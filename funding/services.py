@@ -12,6 +12,7 @@ from django.db import transaction
 
 from cases import access
 from cases.models import Case
+from cases.services import refuse_unknown, save_validated
 from cases.states import CaseState
 
 from .models import Quote, Receipt, Source
@@ -40,12 +41,6 @@ RECEIPT_FIELDS = ("received_on", "amount", "fee", "inr_per_unit", "reference")
 ENDED = (CaseState.CLOSED, CaseState.CANCELLED)
 
 
-def _refuse_unknown(what: str, values: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = set(values) - set(allowed)
-    if unknown:
-        raise ValueError(f"{what} {', '.join(allowed)}; not {', '.join(sorted(unknown))}.")
-
-
 def _check(by: Any, case: Case) -> None:
     if not access.may_manage_funding(by, case):
         raise PermissionDenied("Only a facilitator records a case's funding.")
@@ -57,30 +52,29 @@ def _check(by: Any, case: Case) -> None:
 
 
 def _save(obj: Any, values: dict[str, Any]) -> Any:
-    for name, value in values.items():
-        setattr(obj, name, value.strip() if isinstance(value, str) else value)
-    obj.full_clean()
-    obj.save()
-    return obj
+    """``cases.services.save_validated`` with the text stripped."""
+    return save_validated(
+        obj, {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    )
 
 
 def quote_record(*, case: Case, by: Any, **values: Any) -> Quote:
     """Record the manufacturer's quote with the exchange rate used; it replaces the one in
     force (earlier quotes are kept)."""
-    _refuse_unknown("A quote records", values, QUOTE_FIELDS)
+    refuse_unknown("A quote records", values, QUOTE_FIELDS)
     _check(by, case)
     return _save(Quote(case=case, recorded_by=by), values)
 
 
 def quote_correct(*, quote: Quote, by: Any, **values: Any) -> Quote:
     """Correct a quote typed wrong (django-auditlog keeps what it said)."""
-    _refuse_unknown("A quote records", values, QUOTE_FIELDS)
+    refuse_unknown("A quote records", values, QUOTE_FIELDS)
     _check(by, quote.case)
     return _save(quote, values)
 
 
 def source_add(*, case: Case, by: Any, **values: Any) -> Source:
-    _refuse_unknown("A funding source records", values, SOURCE_FIELDS)
+    refuse_unknown("A funding source records", values, SOURCE_FIELDS)
     _check(by, case)
     return _save(Source(case=case, recorded_by=by), values)
 
@@ -97,7 +91,7 @@ def currency_change_problems(source: Source, currency: str) -> dict[str, str]:
 
 
 def source_change(*, source: Source, by: Any, **values: Any) -> Source:
-    _refuse_unknown("A funding source records", values, SOURCE_FIELDS)
+    refuse_unknown("A funding source records", values, SOURCE_FIELDS)
     _check(by, source.case)
     with transaction.atomic():
         if "currency" in values and (
@@ -109,13 +103,13 @@ def source_change(*, source: Source, by: Any, **values: Any) -> Source:
 
 def receipt_record(*, source: Source, by: Any, **values: Any) -> Receipt:
     """Money received from ``source`` on a date, with the fee withheld and the rate used."""
-    _refuse_unknown("A receipt records", values, RECEIPT_FIELDS)
+    refuse_unknown("A receipt records", values, RECEIPT_FIELDS)
     _check(by, source.case)
     return _save(Receipt(source=source, recorded_by=by), values)
 
 
 def receipt_correct(*, receipt: Receipt, by: Any, **values: Any) -> Receipt:
-    _refuse_unknown("A receipt records", values, RECEIPT_FIELDS)
+    refuse_unknown("A receipt records", values, RECEIPT_FIELDS)
     _check(by, receipt.source.case)
     return _save(receipt, values)
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from cases import access
 from cases.clock import ist_date
 from cases.models import Case
+from cases.services import refuse_unknown
 
 from .models import CdscoQuery, RegulatoryFile
 
@@ -39,12 +40,6 @@ FORM_12A_FIELDS = frozenset(
 )
 
 
-def _refuse_unknown(what: str, values: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = set(values) - set(allowed)
-    if unknown:
-        raise ValueError(f"{what} {', '.join(allowed)}; not {', '.join(sorted(unknown))}.")
-
-
 def regulatory_file_for(case: Case) -> RegulatoryFile:
     """The case's file, unsaved and empty when it has none yet."""
     return RegulatoryFile.objects.filter(case=case).first() or RegulatoryFile(case=case)
@@ -54,7 +49,7 @@ def regulatory_file_update(*, case: Case, by: Any, **values: Any) -> RegulatoryF
     """Record ``values`` in the case's regulatory file (created on first use). Raises
     ``PermissionDenied`` or ``ValidationError`` (a 5-digit PIN code, a currency that is not a
     3-letter code...); then nothing is saved."""
-    _refuse_unknown("A regulatory file records", values, FILE_FIELDS)
+    refuse_unknown("A regulatory file records", values, FILE_FIELDS)
     if not access.may_keep_regulatory_file(by, case):
         raise PermissionDenied("Only a facilitator records the regulatory file.")
     with transaction.atomic():
@@ -113,7 +108,7 @@ def cdsco_query_record(
 ) -> CdscoQuery:
     """Record a query CDSCO raised (and, when known, its answer). Raises ``PermissionDenied``
     or ``ValidationError``; then nothing is saved."""
-    _refuse_unknown("A CDSCO query records", values, QUERY_FIELDS)
+    refuse_unknown("A CDSCO query records", values, QUERY_FIELDS)
     if not access.may_keep_regulatory_file(by, case):
         raise PermissionDenied("Only a facilitator records CDSCO's queries.")
     with transaction.atomic():
@@ -135,7 +130,7 @@ def cdsco_query_update(
 ) -> CdscoQuery:
     """Correct a query or record its answer (``answered_at``, ``answer``, ``enclosures``).
     Raises ``PermissionDenied`` or ``ValidationError``; then nothing is saved."""
-    _refuse_unknown("A CDSCO query records", values, QUERY_FIELDS)
+    refuse_unknown("A CDSCO query records", values, QUERY_FIELDS)
     if not access.may_keep_regulatory_file(by, query.file.case):
         raise PermissionDenied("Only a facilitator records CDSCO's queries.")
     with transaction.atomic():
