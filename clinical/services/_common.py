@@ -33,6 +33,9 @@ def _decimal(raw: Any) -> Decimal | None:
     if raw in (None, ""):
         return None
     try:
-        return Decimal(str(raw).strip().replace(",", ""))
+        number = Decimal(str(raw).strip().replace(",", ""))
     except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite():  # "nan", "inf" parse, but are not values
         raise catalogue.LabInputError(_("'%(raw)s' is not a number.") % {"raw": raw})
+    return number

@@ -65,6 +65,7 @@ def test_a_value_crossing_a_threshold_says_which_signal_it_opened(infused, docto
             "ALT: enter the unit the lab printed.",
         ),
         (panel(liver(), sampled=9), "A sample cannot be taken in the future."),
+        (panel([{"test": "alt", "value": "nan", "unit": "U/L"}]), "'nan' is not a number."),
         ({"slot": "week_1", "values": liver()}, "sampled_on: This field is required."),
         (panel([]), "values: This list may not be empty."),
         (panel([{"test": "alt", "value": "45"}]), "values[0].unit: This field is required."),

@@ -49,6 +49,8 @@ BAD = [
     ([{"test": "alt", "value": "45", "unit": "mmol/L"}], {}, "ALT is not measured in mmol/L"),
     ([{"test": "alt", "value": "99999", "unit": "U/L"}], {}, "outside the physiological range"),
     ([{"test": "alt", "value": "abc", "unit": "U/L"}], {}, "'abc' is not a number."),
+    ([{"test": "alt", "value": "nan", "unit": "U/L"}], {}, "'nan' is not a number."),
+    ([{"test": "alt", "value": "45", "unit": "U/L", "uln": "Infinity"}], {}, "not a number."),
     (liver(), {"sampled": 9}, "A sample cannot be taken in the future."),
     (liver(), {"sampled": -1}, "cannot be taken before the infusion"),
     (liver(), {"sampled": 1}, "Week 1 takes samples from 06 Mar 2026 to 12 Mar 2026"),
