@@ -9,7 +9,15 @@ from typing import Any
 
 from cases.privacy import exported_row
 
-from .models import AdverseEvent, LabValue, Outcome, SafetySignal, SteroidCourse, TmaCheck
+from .models import (
+    AdverseEvent,
+    AdverseEventForward,
+    LabValue,
+    Outcome,
+    SafetySignal,
+    SteroidCourse,
+    TmaCheck,
+)
 
 # Who entered a record is the staff's data, not the patient's (as in cases.privacy).
 STAFF = ("recorded_by", "decided_by", "reported_by", "sent_by")
@@ -56,6 +64,16 @@ def clinical_anonymise(patient: Any) -> None:
     erasure is the law's."""
     cases = patient.cases.all()
     AdverseEvent.objects.filter(case__in=cases).update(description="(anonymised)")
+    # What was forwarded keeps its hash (the proof of what was sent) but not the identifiers.
+    for forward in AdverseEventForward.objects.filter(adverse_event__case__in=cases):
+        payload = dict(forward.payload)
+        born = payload.get("patient_date_of_birth") or ""
+        payload.update(
+            description="(anonymised)",
+            patient_initials="",
+            patient_date_of_birth=born[:8] + "01" if len(born) == 10 else "",
+        )
+        AdverseEventForward.objects.filter(pk=forward.pk).update(payload=payload)
     SafetySignal.objects.filter(case__in=cases).exclude(decision="").update(decision="(anonymised)")
     SteroidCourse.objects.filter(case__in=cases).exclude(decision_note="").update(
         decision_note="(anonymised)"

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from cases.privacy import parts
 from clinical.models import AdverseEvent
-from clinical.services import adverse_event_report
+from clinical.services import adverse_event_forward, adverse_event_report
 from family.models import GuardianLink
 from family.services import guardian_link_create, guardian_link_send
 from funding.models import Receipt, Source
@@ -60,7 +60,7 @@ def closed_long_ago(facilitator, doctor1):
         link = guardian_link_create(case=case, by=facilitator)
         guardian_link_send(link=link, by=facilitator, to="parent@example.com")
         case = walk_to(case, "closed", facilitator)
-        adverse_event_report(
+        event = adverse_event_report(
             case=case,
             by=doctor1,
             onset_on=timezone.localdate(),
@@ -68,6 +68,7 @@ def closed_long_ago(facilitator, doctor1):
             description="Aarav's mother reported vomiting.",
             outcome="recovered",
         )
+        adverse_event_forward(event=event, by=facilitator, sent_to="safety@manufacturer.example")
     return case
 
 
@@ -108,3 +109,10 @@ def test_anonymising_removes_every_apps_identifiers_and_keeps_the_figures(closed
     event = AdverseEvent.objects.get(case=case)
     assert event.description == "(anonymised)"
     assert event.onset_on is not None
+    (forwarded,) = event.forwards.all()  # what the manufacturer was sent keeps no identifier
+    assert (forwarded.payload["description"], forwarded.payload["patient_initials"]) == (
+        "(anonymised)",
+        "",
+    )
+    assert forwarded.payload["patient_date_of_birth"].endswith("-01")
+    assert forwarded.payload["outcome"]  # the clinical facts stay
