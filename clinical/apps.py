@@ -14,6 +14,12 @@ class ClinicalConfig(AppConfig):
 
         reminders.register()
 
+        from cases.reminders import texts
+
+        from .notify import signal_context
+
+        texts.register_context("safety_signal", signal_context)
+
         from cases.exports import register_columns
 
         from .exports import HEADER, outcome_rows

@@ -2,7 +2,8 @@
 
 The rows go into the same outbox as the sweep's (``cases.models.Notification``: an in-app row
 born sent, an email row pending, a unique ``dedupe_key`` so a retried save creates nothing
-twice) inside the caller's transaction, with their text rendered now; their emails are handed
+twice) inside the caller's transaction, with their text rendered now (``cases.reminders.texts``,
+each in its reader's language); their emails are handed
 to ``cases.tasks.deliver_notification_task`` on commit, which sends each at most once.
 """
 
@@ -12,13 +13,12 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cases import access
 from cases.models import Case, Channel, Notification
+from cases.reminders import texts
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +38,6 @@ def case_team(case: Case) -> list[Any]:
     return list(found.values())
 
 
-def render(kind: str, case: Case, context: dict) -> tuple[str, str, str]:
-    context = {"case": case, "guardian": False, "site_url": settings.NPP_SITE_URL, **context}
-    subject = " ".join(render_to_string(f"emails/kinds/{kind}_subject.txt", context).split())
-    context["message"] = render_to_string(f"emails/kinds/{kind}.txt", context).strip()
-    body = render_to_string("emails/reminder.txt", context)
-    html = render_to_string("emails/reminder.html", context)
-    return subject[:200], body, html
-
-
 def notify_now(
     *,
     case: Case,
@@ -58,8 +49,9 @@ def notify_now(
 ) -> list[Notification]:
     """Store the notifications of ``kind`` about ``key`` for ``recipients`` (in-app, and
     email where they have an address) and enqueue the emails on commit. A key already stored
-    is skipped, so calling this twice for one event notifies once."""
-    subject, body, html = render(kind, case, context)
+    is skipped, so calling this twice for one event notifies once. ``context`` (JSON) is what
+    the kind's registered context builder reads (``cases.reminders.texts.register_context``);
+    the text is rendered now by ``texts.render``, each in its reader's language."""
     now = timezone.now()
     rows = []
     for user in recipients:
@@ -73,9 +65,7 @@ def notify_now(
                     kind=kind,
                     channel=channel,
                     due_at=due_at or now,
-                    subject=subject,
-                    body=body,
-                    html_body=html,
+                    context=context,
                     dedupe_key=f"{kind}:{case.pk}:{key}:u{user.pk}:{channel}"[:200],
                     sent_at=now if channel == Channel.IN_APP else None,
                     status=(
@@ -85,6 +75,8 @@ def notify_now(
                     ),
                 )
             )
+    for row, (subject, body, html) in zip(rows, texts.render(rows).values(), strict=True):
+        row.subject, row.body, row.html_body = subject, body, html
     keys = [r.dedupe_key for r in rows]
     existing = set(
         Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
@@ -110,3 +102,11 @@ def _enqueue(ids: list[int]) -> None:
         except Exception:  # the sweep enqueues lost emails again
             logger.warning("broker unavailable; the sweep will send notification %s", pk)
             return
+
+
+def signal_context(notifications: list[Notification]) -> list[dict]:
+    """What a safety signal's notification says: the signal (``context["signal"]``)."""
+    from .models import SafetySignal
+
+    signals = SafetySignal.objects.in_bulk([n.context.get("signal") for n in notifications])
+    return [{"signal": signals.get(n.context.get("signal"))} for n in notifications]

@@ -224,7 +224,7 @@ def lab_values_record(
                 kind="safety_signal",
                 key=f"s{signal.pk}:{signal.lab_value_id or 0}",
                 recipients=case_team(case),
-                context={"signal": signal},
+                context={"signal": signal.pk},
             )
     return saved
 

@@ -101,6 +101,23 @@ def test_a_high_alt_opens_a_signal_and_tells_the_doctor_and_facilitator_at_once(
     assert "ALT 95 is above 2 x ULN (80)" in told.first().subject
 
 
+def test_the_signals_email_names_the_cases_state_in_each_readers_language(
+    infused, doctor1, facilitator
+):
+    from family.services import language_set
+
+    language_set(user=doctor1, language="hi", by=doctor1)
+    with on_day(7):
+        record(infused, doctor1, liver(alt="95"))
+
+    told = Notification.objects.filter(kind="safety_signal", channel="email")
+    to_doctor = told.get(recipient=doctor1)
+    to_facilitator = told.get(recipient=facilitator)
+    assert f"Case {infused.reference}: Monitoring." in to_facilitator.body
+    assert "सुरक्षा संकेत" in to_doctor.subject
+    assert "safety signal" in to_facilitator.subject
+
+
 def test_a_replaced_high_value_keeps_one_open_signal(infused, doctor1):
     with on_day(7):
         record(infused, doctor1, liver(alt="95"))
