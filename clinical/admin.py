@@ -26,6 +26,20 @@ from .models import (
 )
 
 
+class ServiceRefusalsMixin:
+    """The clinical services check what a form cannot (the case's infusion, dates against
+    it): their refusal is shown as a message on the same page, and the admin's transaction
+    rolls back, so nothing is saved."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 class LoggedReadsMixin:
     """Every admin read of these records goes to the access log, as the portal's do."""
 
@@ -73,7 +87,7 @@ class LabValueAdminForm(forms.ModelForm):
 
 
 @admin.register(LabValue)
-class LabValueAdmin(LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin):
+class LabValueAdmin(ServiceRefusalsMixin, LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin):
     """A value is added through ``lab_values_record`` (units, ranges, dates checked; a value
     for a test already in the slot replaces it, with history). Values are not edited in place."""
 
@@ -136,14 +150,6 @@ class LabValueAdmin(LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin):
         obj._state.adding = False
         for signal in saved.signals:
             messages.error(request, f"Safety signal opened: {signal.message}")
-
-    def add_view(self, request, form_url="", extra_context=None):
-        try:
-            return super().add_view(request, form_url, extra_context)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-            return HttpResponseRedirect(request.get_full_path())
 
     def get_urls(self):
         return [
@@ -248,7 +254,9 @@ class ForwardInline(admin.TabularInline):
 
 
 @admin.register(AdverseEvent)
-class AdverseEventAdmin(LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin):
+class AdverseEventAdmin(
+    ServiceRefusalsMixin, LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin
+):
     """Reported in the portal or here; forwarded with the action, which keeps an immutable
     record of what was sent, to whom and when."""
 
@@ -306,10 +314,14 @@ class AdverseEventAdmin(LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin):
+class OutcomeAdmin(ServiceRefusalsMixin, LoggedReadsMixin, FacilitatorOnlyMixin, admin.ModelAdmin):
     list_display = ["case", "month", *Outcome.ASSESSED]
     exclude = ["recorded_by"]
     raw_id_fields = ["case"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An outcome is the one of its case and month: moving it would write another month's.
+        return ["case", "month"] if obj else []
 
     def save_model(self, request, obj, form, change) -> None:
         values = {

@@ -74,3 +74,56 @@ def test_admin_reads_are_in_the_access_log(client, infused, facilitator):
     client.force_login(facilitator)
     client.get(reverse("admin:clinical_labvalue_changelist"))
     assert DocumentAccess.objects.filter(action="clinical_read", username="facilitator").exists()
+
+
+def test_an_adverse_event_the_service_refuses_is_a_message_not_an_error(
+    client, infused, facilitator
+):
+    from clinical.models import AdverseEvent
+
+    with on_day(7):
+        client.force_login(facilitator)
+        page = client.post(
+            reverse("admin:clinical_adverseevent_add"),
+            {
+                "case": infused.pk,
+                "onset_on": day(20).isoformat(),  # in the future
+                "aware_at_0": day(7).isoformat(),
+                "aware_at_1": "10:00:00",
+                "description": "Vomiting.",
+                "outcome": "recovering",
+                "forwards-TOTAL_FORMS": "0",
+                "forwards-INITIAL_FORMS": "0",
+            },
+            follow=True,
+        )
+
+    assert page.status_code == 200
+    assert "The onset date cannot be in the future." in page.text
+    assert not AdverseEvent.objects.exists()
+
+
+def test_an_outcomes_case_and_month_cannot_be_moved_in_the_admin(client, infused, facilitator):
+    from clinical.models import Outcome
+    from clinical.services import outcome_record
+
+    with on_day(95):
+        outcome = outcome_record(
+            case=infused,
+            by=facilitator,
+            month=3,
+            assessed_on=day(92),
+            head_control=True,
+            sits_unaided=False,
+            stands=False,
+            walks=False,
+            ventilation="none",
+            feeding="oral",
+        )
+        client.force_login(facilitator)
+        page = client.get(reverse("admin:clinical_outcome_change", args=[outcome.pk]))
+
+    form = page.context["adminform"].form
+    assert "month" not in form.fields
+    assert "case" not in form.fields
+    assert Outcome.objects.get().month == 3
