@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cases.clinical import LIVER_REVIEW_DAY, MONITORING_WEEKS, SLOT_TOLERANCE_DAYS
+from cases.clinical import MONITORING_WEEKS, SLOT_TOLERANCE_DAYS
 
 from .catalogue import OPTIONAL, PANELS
 
@@ -49,10 +49,6 @@ class Slot:
     @property
     def closes(self) -> dt.date:
         return self.day + dt.timedelta(days=SLOT_TOLERANCE_DAYS)
-
-    @property
-    def is_liver_review(self) -> bool:
-        return 7 * self.week == LIVER_REVIEW_DAY
 
     def accepts(self, sampled_on: dt.date) -> bool:
         return self.opens <= sampled_on <= self.closes

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from cases import access
@@ -18,7 +18,7 @@ from cases.selectors import case_for
 from documents.models import DocumentAccess
 
 from . import schedule
-from .models import AdverseEvent, LabValue, Outcome, SafetySignal, SteroidCourse
+from .models import AdverseEvent, LabValue, SafetySignal, SteroidCourse
 
 
 def log_read(user: Any, case: Case, what: str, *, action: str = "clinical_read") -> None:
@@ -112,17 +112,3 @@ def open_signals(cases: QuerySet[Case]) -> QuerySet[SafetySignal]:
         .select_related("case__patient")
         .order_by("opened_at", "pk")
     )
-
-
-def outcomes_by_case(cases: QuerySet[Case]) -> dict[int, dict[int, Outcome]]:
-    found: dict[int, dict[int, Outcome]] = {}
-    for outcome in Outcome.objects.filter(case__in=cases):
-        found.setdefault(outcome.case_id, {})[outcome.month] = outcome
-    return found
-
-
-def signal_counts(cases: QuerySet[Case]) -> dict[int, int]:
-    rows = cases.annotate(
-        n=Count("safety_signals", filter=Q(safety_signals__decided_at__isnull=True))
-    )
-    return {row.pk: row.n for row in rows if row.n}

@@ -57,9 +57,7 @@ def monitoring(request: HttpRequest, pk: int) -> HttpResponse:
         "may_record": access.may_record_lab_result(request.user, case),
         "may_decide": access.may_decide_safety_signal(request.user, case),
         "may_report": access.may_report_adverse_event(request.user, case),
-        "decision_form": DecisionForm(),
         "steroid_decision_form": SteroidDecisionForm(),
-        "date_form": SteroidDateForm(),
         "outcome_months": Outcome.MONTHS,
         "other_form": OtherValueForm(
             initial={"sampled_on": ist_date(case.infused_at)} if case.infused_at else None

@@ -12,7 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import access
-from cases.clinical import PREDNISOLONE_MG_PER_KG_PER_DAY, STEROID_START_DAY, TAPER_DAYS
+from cases.clinical import (
+    LIVER_REVIEW_DAY,
+    PREDNISOLONE_MG_PER_KG_PER_DAY,
+    STEROID_START_DAY,
+    TAPER_DAYS,
+)
 from cases.clock import ist_date, today_ist
 from cases.models import Case
 
@@ -65,7 +70,7 @@ def steroid_course_start(
             dose_mg=(Decimal(weight.weight_kg) * PREDNISOLONE_MG_PER_KG_PER_DAY).quantize(
                 Decimal("0.01")
             ),
-            review_on=infusion_day + dt.timedelta(days=STEROID_START_DAY + 30 - 1),
+            review_on=infusion_day + dt.timedelta(days=LIVER_REVIEW_DAY),
             recorded_by=by,
         )
         course.full_clean()
