@@ -32,8 +32,15 @@ class AdverseEventForwarding(Deadline):
     measured_from = "when the reporter became aware of the event"
     length = "24 hours if serious, 15 days otherwise (NPP_AE_FORWARD_*)"
     notify = (DOCTOR, FACILITATOR)
-    ahead = dt.timedelta(hours=6)
     clinical = True
+
+    @property
+    def ahead(self) -> dt.timedelta:
+        """Shown as "soon" from when a serious event's reminder goes out (the setting the
+        reminder reads, NPP_AE_REMIND_SERIOUS_HOURS_BEFORE)."""
+        from .services.adverse_events import remind_ahead
+
+        return remind_ahead(serious=True)
 
     def clocks(self, case: Case, ctx: Context) -> Iterator[Clock]:
         if case.infused_at is None:  # adverse events are reported after the infusion

@@ -149,7 +149,7 @@ class Clock:
     @property
     def status(self) -> str:
         """met, paused, overdue, soon (within the deadline's warning window ``ahead``: fewer
-        days left than it), else running."""
+        days left than it, or for a window of hours, less time), else running."""
         if self.met:
             return Status.MET
         if self.paused:
@@ -158,6 +158,13 @@ class Clock:
             return Status.OVERDUE
         if self.days_left < self.deadline.ahead.days:
             return Status.SOON
+        ahead = self.deadline.ahead
+        if (
+            self.due_at is not None
+            and ahead < dt.timedelta(days=1)
+            and self.due_at - self.at < ahead
+        ):
+            return Status.SOON  # warned hours ahead (a serious adverse event's 24 h)
         return Status.RUNNING
 
 

@@ -226,3 +226,21 @@ def test_another_doctor_cannot_read_the_event(client, infused, doctor1, doctor2)
     client.force_login(doctor2)
     assert client.get(reverse("clinical:adverse_event", args=[event.pk])).status_code == 404
     assert client.get(reverse("clinical:adverse_event_pdf", args=[event.pk])).status_code == 404
+
+
+def test_the_forwarding_clock_shows_soon_in_the_hours_the_reminder_goes_out(
+    infused, doctor1, settings
+):
+    from cases import deadlines
+
+    with on_day(10):
+        serious(infused, doctor1)  # aware 11 Mar 10:00 IST: due 12 Mar 10:00 IST
+
+    def status(hour: int) -> str:
+        at = dt.datetime(2026, 3, 12, hour, 0, tzinfo=IST)
+        (clock,) = deadlines.clocks(infused, codes=["ae_forward"], at=at)
+        return clock.status
+
+    assert (status(3), status(5)) == ("running", "soon")  # 7 h left, then 5 h (setting: 6)
+    settings.NPP_AE_REMIND_SERIOUS_HOURS_BEFORE = 8
+    assert status(3) == "soon"
