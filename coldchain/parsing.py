@@ -28,11 +28,11 @@ import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext
 
-IST = ZoneInfo("Asia/Kolkata")
+from cases.clock import IST
+
 UTC = dt.UTC
 
 # Physical bounds of a shipper's logger: a reading outside them is a typing or export error.

@@ -15,7 +15,7 @@ from cases.models import Case
 from cases.states import CaseState
 
 from .models import Quote, Receipt, Source
-from .money import Line, Totals, add_lines, fee_for, to_inr
+from .money import Line, Totals, add_lines, to_inr
 
 # A case waits on money until its kit is ordered (``dispatch``: DOMAIN.md §9, "the kit is
 # ordered only when the money is there"); on hold it still does.
@@ -45,7 +45,8 @@ class CaseFunding:
 
 
 def _receipt_row(receipt: Receipt, source: Source) -> dict[str, Any]:
-    fee = receipt.fee if receipt.fee is not None else fee_for(receipt.amount, source.fee_percent)
+    receipt.source = source  # loaded already: fee_withheld reads its fee percent
+    fee = receipt.fee_withheld
     return {
         "receipt": receipt,
         "fee": fee,

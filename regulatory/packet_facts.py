@@ -167,5 +167,4 @@ def provide(case: Case, kind: str) -> dict[str, Any]:
         "arrival_point": port.arrival_point if port else "",
         "bcd_exemption": exemptions[Levy.BCD],
         "igst_exemption": exemptions[Levy.IGST],
-        "applicant_residence": residence(found) if found.applicant_pin else "",
     }

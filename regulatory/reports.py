@@ -17,9 +17,8 @@ import io
 from dataclasses import dataclass, field
 
 from django.db.models import Q
-from django.utils import timezone
 
-from cases.clock import ist_date
+from cases.clock import IST, ist_date
 from cases.models import Case
 
 from .packet_facts import residence
@@ -103,13 +102,9 @@ def holder_key(name: str, address: str) -> str:
     return f"{' '.join(name.split()).lower()}|{address[-6:]}"
 
 
-def _within(day: dt.date | None, year: int) -> bool:
-    return day is not None and day.year == year
-
-
 def _cases(year: int):
-    start = dt.datetime(year, 1, 1, tzinfo=timezone.get_default_timezone())
-    end = dt.datetime(year + 1, 1, 1, tzinfo=timezone.get_default_timezone())
+    start = dt.datetime(year, 1, 1, tzinfo=IST)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=IST)
     return (
         Case.objects.exclude(permit_number="")
         .filter(
