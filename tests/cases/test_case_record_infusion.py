@@ -15,6 +15,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def scheduled(case_a, facilitator):
     case = walk_to(case_a, "infusion_scheduled", facilitator)
+    # Weighed on the days the tests infuse on: an hour ago (infusion()) and now, which are
+    # two India days between 00:00 and 01:00 IST.
+    reweigh_on_infusion_day(case, timezone.now() - dt.timedelta(hours=1))
     reweigh_on_infusion_day(case, timezone.now())
     return case
 

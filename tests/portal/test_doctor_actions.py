@@ -54,7 +54,7 @@ def test_refused_start_shows_the_guard_message_and_changes_nothing(client, docto
 
 def test_doctor_records_the_infusion_on_own_case(client, doctor1, facilitator, case_a):
     case = walk_to(case_a, "infusion_scheduled", facilitator)
-    reweigh_on_infusion_day(case, timezone.now())
+    reweigh_on_infusion_day(case, timezone.now() - dt.timedelta(hours=1))  # as infused_at below
     client.force_login(doctor1)
 
     response = _run(
