@@ -358,9 +358,6 @@ def step(case, name: str, target: str, by):
     give_documents(case, target, by)
     facts = default_facts(name)
     if name == "record_infusion":
-        # Never before the case was opened (an hour back crosses India's midnight at 00:30
-        # IST and put the infusion on the day before the application).
-        facts["infused_at"] = max(facts["infused_at"], case.created_at)
         reweigh_on_infusion_day(case, facts["infused_at"])
     return case_apply(case=case, transition=name, by=by, **facts)
 

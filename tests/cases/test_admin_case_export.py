@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from documents.models import DocumentAccess
 from tests.factories import walk_to
@@ -22,9 +25,12 @@ def _export(client, cases, include: bool):
 
 
 def test_csv_export_leaves_out_identifiers_unless_asked(client, case_a, case_b, facilitator):
-    walk_to(case_a, "monitoring", facilitator)
-    client.force_login(facilitator)
-    response = _export(client, [case_a, case_b], include=False)
+    # An hour on: the walk infuses "an hour ago", which is when case_a was opened (not the
+    # India day before it, as an hour back is between 00:00 and 01:00 IST).
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=1)):
+        walk_to(case_a, "monitoring", facilitator)
+        client.force_login(facilitator)
+        response = _export(client, [case_a, case_b], include=False)
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert {r["reference"] for r in rows} == {case_a.reference, case_b.reference}
